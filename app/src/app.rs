@@ -1,0 +1,113 @@
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+
+use crate::components::NotFound;
+use crate::i18n::{Locale, Texts};
+use crate::routes::console::{CasePage, LoginPage, QueuePage};
+use crate::routes::home::HomePage;
+use crate::routes::widget::WidgetPage;
+
+pub const LANG_COOKIE: &str = "fixline_lang";
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = request_locale();
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let locale = request_locale();
+    provide_context(locale);
+    let t = locale.texts();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/fixline.css"/>
+        <Title text=t.product/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=StaticSegment("") view=HomePage/>
+                <Route path=(StaticSegment("widget"), ParamSegment("org_key")) view=WidgetPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("login")) view=LoginPage/>
+                <Route path=StaticSegment("console") view=QueuePage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("console"), StaticSegment("cases"), ParamSegment("number"))
+                    view=CasePage
+                    ssr=SsrMode::Async
+                />
+            </Routes>
+        </Router>
+    }
+}
+
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+pub fn use_texts() -> &'static Texts {
+    use_locale().texts()
+}
+
+/// The page's language. The server decides (`?lang=`, then the language
+/// cookie, then `Accept-Language`, then zh-CN) and writes it into
+/// `<html lang>`; the browser reads it back from there, so both agree.
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Locale {
+    use crate::backend::auth::cookie_value;
+
+    let Some(parts) = use_context::<http::request::Parts>() else { return Locale::default() };
+    let from_query = parts.uri.query().and_then(|q| {
+        q.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == "lang").and_then(|(_, v)| Locale::from_tag(v))
+    });
+    if let Some(locale) = from_query {
+        // Remember an explicit choice for the next pages.
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            let cookie = format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", locale.tag());
+            if let Ok(v) = http::HeaderValue::from_str(&cookie) {
+                res.insert_header(http::header::SET_COOKIE, v);
+            }
+        }
+        return locale;
+    }
+    cookie_value(&parts.headers, LANG_COOKIE)
+        .and_then(Locale::from_tag)
+        .or_else(|| {
+            parts
+                .headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn request_locale() -> Locale {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|tag| Locale::from_tag(&tag))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Locale::default()
+}

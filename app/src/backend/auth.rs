@@ -1,0 +1,244 @@
+//! Staff passwords (argon2) and sessions (random 256-bit tokens in an
+//! HttpOnly, SameSite=Strict cookie; only their SHA-256 is stored).
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
+
+use super::db::now_ms;
+use crate::errors::AppError;
+use crate::models::{Role, StaffUser};
+
+pub const SESSION_COOKIE: &str = "fixline_session";
+const SESSION_HOURS: i64 = 12;
+const MAX_FAILED_LOGINS: i64 = 5;
+const LOCKOUT_MS: i64 = 5 * 60 * 1000;
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// 256 random bits, hex-encoded.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+pub fn token_digest(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
+}
+
+pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn staff_from_row(row: (i64, String, String, String)) -> Result<StaffUser, AppError> {
+    let role = Role::parse(&row.3).ok_or_else(|| AppError::internal(format!("bad role '{}'", row.3)))?;
+    Ok(StaffUser { id: row.0, username: row.1, display_name: row.2, role })
+}
+
+/// The staff member whose session cookie came with the request, if any.
+pub async fn session_user(pool: &AnyPool, headers: &http::HeaderMap) -> Result<Option<StaffUser>, AppError> {
+    let Some(token) = cookie_value(headers, SESSION_COOKIE) else { return Ok(None) };
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.role FROM staff_sessions s \
+         JOIN staff_users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+    )
+    .bind(token_digest(token))
+    .bind(now_ms())
+    .fetch_optional(pool)
+    .await?;
+    row.map(staff_from_row).transpose()
+}
+
+/// The signed-in staff member, refused unless their role is in `roles`
+/// (an empty list admits every role).
+pub async fn require_staff(roles: &[Role]) -> Result<StaffUser, AppError> {
+    let pool = super::state::pool()?;
+    let user = session_user(&pool, &super::state::request_headers()).await?.ok_or(AppError::Unauthenticated)?;
+    if roles.is_empty() || roles.contains(&user.role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+// A real argon2 hash of a random string: unknown usernames are verified
+// against it so a login takes as long whether or not the user exists.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1c5T0YyBq0zZJ0s3UuS2jq1Tt4XyM8m0m8Uu3J8oE7s";
+
+/// Checks the credentials and opens a session; returns the session token.
+pub async fn login(pool: &AnyPool, username: &str, password: &str) -> Result<(StaffUser, String), AppError> {
+    let row: Option<(i64, String, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, username, display_name, role, password_hash, failed_logins, locked_until \
+         FROM staff_users WHERE username = $1 AND active = 1",
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, username, display_name, role, hash, failed, locked_until)) = row else {
+        verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+        return Err(AppError::WrongCredentials);
+    };
+    let now = now_ms();
+    if locked_until > now {
+        return Err(AppError::RateLimited);
+    }
+    if !verify_password(password.to_string(), hash).await {
+        let failed = failed + 1;
+        let (failed, locked_until) = if failed >= MAX_FAILED_LOGINS { (0, now + LOCKOUT_MS) } else { (failed, 0) };
+        sqlx::query("UPDATE staff_users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+            .bind(failed)
+            .bind(locked_until)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        return Err(if locked_until > 0 { AppError::RateLimited } else { AppError::WrongCredentials });
+    }
+    let user = staff_from_row((id, username, display_name, role))?;
+    let token = new_token();
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE staff_users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO staff_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_digest(&token))
+        .bind(id)
+        .bind(now)
+        .bind(now + SESSION_HOURS * 3600 * 1000)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((user, token))
+}
+
+pub async fn logout(pool: &AnyPool, headers: &http::HeaderMap) -> Result<(), AppError> {
+    if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_digest(token)).execute(pool).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateStaffError {
+    #[error("username must be 3–32 letters, digits, '.', '_' or '-'")]
+    BadUsername,
+    #[error("password must be at least 10 characters")]
+    WeakPassword,
+    #[error("a staff user named '{0}' already exists")]
+    Exists(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub async fn create_staff(
+    pool: &AnyPool,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<i64, CreateStaffError> {
+    let valid_name = (3..=32).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !valid_name {
+        return Err(CreateStaffError::BadUsername);
+    }
+    if password.chars().count() < 10 {
+        return Err(CreateStaffError::WeakPassword);
+    }
+    let hash = hash_password(password.to_string()).await.map_err(|e| CreateStaffError::Other(e.to_string()))?;
+    let display_name = if display_name.trim().is_empty() { username } else { display_name.trim() };
+    sqlx::query_scalar(
+        "INSERT INTO staff_users (username, display_name, role, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(hash)
+    .bind(now_ms())
+    .fetch_one(pool)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => CreateStaffError::Exists(username.to_string()),
+        other => CreateStaffError::Other(other.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_eq!(token_digest(&a).len(), 64);
+        assert_ne!(token_digest(&a), a);
+    }
+
+    #[test]
+    fn cookie_parsing() {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::COOKIE, "a=1; fixline_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie_value(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie_value(&h, "c"), None);
+        assert!(session_cookie("t", false).contains("HttpOnly; SameSite=Strict"));
+        assert!(session_cookie("t", true).ends_with("; Secure"));
+    }
+
+    #[tokio::test]
+    async fn dummy_hash_parses_and_passwords_verify() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(verify_password("correct horse".into(), hash.clone()).await);
+        assert!(!verify_password("wrong".into(), hash).await);
+    }
+}

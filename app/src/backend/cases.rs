@@ -1,0 +1,212 @@
+//! Cases in the database: creation from the widget, the staff queue and the
+//! case page.
+
+use sqlx::AnyPool;
+
+use super::auth::{new_token, token_digest};
+use super::db::{format_local, now_ms};
+use crate::domain::guide::{self, Outcome, WalkStep};
+use crate::domain::{case_number, intake};
+use crate::errors::{AppError, Field, FieldError, Problem};
+use crate::models::{AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideResult, QueueRow, WidgetInfo};
+
+struct Org {
+    id: i64,
+    name: String,
+    company_name: String,
+    hotline: String,
+}
+
+async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
+    if key.is_empty() || key.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, c.name, c.hotline FROM organisations o \
+         JOIN companies c ON c.id = o.company_id WHERE o.widget_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    let (id, name, company_name, hotline) = row.ok_or(AppError::NotFound)?;
+    Ok(Org { id, name, company_name, hotline })
+}
+
+pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, AppError> {
+    let org = org_by_key(pool, org_key).await?;
+    let assets: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT a.id, a.name, a.model, s.name FROM assets a JOIN sites s ON s.id = a.site_id \
+         WHERE a.org_id = $1 ORDER BY s.name, a.name, a.id",
+    )
+    .bind(org.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(WidgetInfo {
+        org_name: org.name,
+        company_name: org.company_name,
+        hotline: org.hotline,
+        assets: assets
+            .into_iter()
+            .map(|(id, name, model, site)| AssetOption { id, label: format!("{name} {model}（{site}）") })
+            .collect(),
+    })
+}
+
+fn valid_submission_id(s: &str) -> bool {
+    (16..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Validates everything, then creates the case in one transaction. A repeat
+/// of the same submission returns the case already created.
+pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, AppError> {
+    let org = org_by_key(pool, &s.org_key).await?;
+    if !valid_submission_id(&s.submission_id) {
+        return Err(AppError::BadRequest);
+    }
+    let report = intake::Report { reporter_name: &s.reporter_name, phone: &s.phone, asset_id: s.asset_id, symptom: &s.symptom };
+    let mut errors = intake::validate(&report);
+    if let Some(asset_id) = s.asset_id {
+        let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1 AND org_id = $2")
+            .bind(asset_id)
+            .bind(org.id)
+            .fetch_optional(pool)
+            .await?;
+        if owned.is_none() {
+            errors.push(FieldError { field: Field::Asset, problem: Problem::UnknownAsset });
+        }
+    }
+    let guide = guide::first_aid();
+    let walk_fits = s.guide_id == guide.id
+        && s.guide_version == guide.version
+        && matches!(
+            (guide.replay(&s.steps), s.result),
+            (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved) | (Ok(Outcome::Escalate { .. }), GuideResult::Escalate)
+        );
+    if !walk_fits {
+        errors.push(FieldError { field: Field::Steps, problem: Problem::InvalidSteps });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+
+    let status = match s.result {
+        GuideResult::SelfResolved => CaseStatus::SelfResolved,
+        GuideResult::Escalate => CaseStatus::Escalated,
+    };
+    let phone = intake::normalise_phone(&s.phone).unwrap_or_default();
+    let steps_json = serde_json::to_string(&s.steps).map_err(AppError::internal)?;
+    let now = now_ms();
+    let token = new_token();
+
+    let mut tx = pool.begin().await?;
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO cases (org_id, asset_id, submission_id, reporter_name, phone, symptom, status, \
+         guide_id, guide_version, steps, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(s.asset_id)
+    .bind(&s.submission_id)
+    .bind(s.reporter_name.trim())
+    .bind(&phone)
+    .bind(s.symptom.trim())
+    .bind(status.as_str())
+    .bind(&guide.id)
+    .bind(guide.version as i64)
+    .bind(&steps_json)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await;
+    let case_id = match inserted {
+        Ok(id) => {
+            sqlx::query("INSERT INTO case_events (case_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(now)
+                .bind(status.as_str())
+                .bind("customer")
+                .bind(serde_json::json!({ "reporter": s.reporter_name.trim() }).to_string())
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            // Same submission again (retry, double click): answer with the existing case.
+            tx.rollback().await?;
+            tx = pool.begin().await?;
+            sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND submission_id = $2")
+                .bind(org.id)
+                .bind(&s.submission_id)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query("INSERT INTO case_access_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)")
+        .bind(token_digest(&token))
+        .bind(case_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(case = %case_number::format(case_id), status = status.as_str(), "case submitted");
+    Ok(CaseReceipt { number: case_number::format(case_id), access_token: token })
+}
+
+pub async fn queue(pool: &AnyPool) -> Result<Vec<QueueRow>, AppError> {
+    let rows: Vec<(i64, String, String, String, String, i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, o.name, a.name, a.model, c.symptom, c.created_at, c.status, o.timezone FROM cases c \
+         JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
+         WHERE c.status = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT 500",
+    )
+    .bind(CaseStatus::Escalated.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, org_name, asset, model, symptom, created_at, status, tz)| {
+            Ok(QueueRow {
+                number: case_number::format(id),
+                org_name,
+                asset_label: format!("{asset} {model}"),
+                symptom,
+                reported_at: format_local(created_at, &tz),
+                status: parse_status(&status)?,
+            })
+        })
+        .collect()
+}
+
+fn parse_status(s: &str) -> Result<CaseStatus, AppError> {
+    CaseStatus::parse(s).ok_or_else(|| AppError::internal(format!("unknown case status '{s}'")))
+}
+
+pub async fn detail(pool: &AnyPool, number: &str) -> Result<CaseDetail, AppError> {
+    let id = case_number::parse(number).ok_or(AppError::NotFound)?;
+    type Row = (String, String, String, String, String, String, String, String, String, i64, String, i64, String, String);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT c.status, o.name, s.name, a.name, a.model, a.serial, c.reporter_name, c.phone, c.symptom, \
+         c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone FROM cases c \
+         JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
+         JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz) =
+        row.ok_or(AppError::NotFound)?;
+    let steps: Vec<WalkStep> = serde_json::from_str(&steps).map_err(AppError::internal)?;
+    Ok(CaseDetail {
+        number: case_number::format(id),
+        status: parse_status(&status)?,
+        org_name,
+        site_name,
+        asset_label: format!("{asset} {model}"),
+        asset_serial: serial,
+        reporter_name,
+        phone,
+        symptom,
+        reported_at: format_local(created_at, &tz),
+        guide_id,
+        guide_version: u32::try_from(guide_version).unwrap_or_default(),
+        steps,
+    })
+}

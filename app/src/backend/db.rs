@@ -1,0 +1,121 @@
+//! Connecting and migrating. One query code path serves SQLite and
+//! PostgreSQL through `sqlx::Any`: queries use `$1` placeholders, BIGINT
+//! integers, TEXT, and timestamps as epoch milliseconds.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::AnyPool;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(format!("unsupported DATABASE_URL '{}': use sqlite://PATH or postgres://…", redact(url)))
+        }
+    }
+}
+
+/// A URL fit for messages: no password.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Opens the pool (creating the SQLite file and its folder if needed) and
+/// runs the migrations. Errors are one line, fit to print at startup.
+pub async fn connect(url: &str) -> Result<(AnyPool, Backend), String> {
+    install_default_drivers();
+    let backend = Backend::of(url)?;
+    let mut url = url.to_string();
+    if backend == Backend::Sqlite {
+        // Validate the URL and create the parent folder of the file.
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .map_err(|e| format!("bad DATABASE_URL '{url}': {e}"))?;
+        if let Some(dir) = opts.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+            }
+        }
+        if !url.contains("mode=") {
+            url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+        }
+    }
+    let pool = AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run during a write; wait instead of failing on a busy file.
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?;
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.run(&pool).await.map_err(|e| format!("database migration failed: {e}"))?;
+    Ok((pool, backend))
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// `2026-11-22 15:40` in the given IANA timezone (Asia/Shanghai if unknown).
+pub fn format_local(ms: i64, timezone: &str) -> String {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_and_redaction() {
+        assert_eq!(Backend::of("sqlite://data/x.db"), Ok(Backend::Sqlite));
+        assert_eq!(Backend::of("postgresql://u@h/db"), Ok(Backend::Postgres));
+        assert!(Backend::of("mysql://x").is_err());
+        assert_eq!(redact("postgres://bob:secret@host/db"), "postgres://bob:***@host/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn formats_in_shanghai_time() {
+        // 2026-01-01T00:00:00Z is 08:00 in Shanghai.
+        assert_eq!(format_local(1_767_225_600_000, "Asia/Shanghai"), "2026-01-01 08:00");
+        assert_eq!(format_local(1_767_225_600_000, "not/a_zone"), "2026-01-01 08:00");
+    }
+}

@@ -1,0 +1,75 @@
+//! Small pieces shared by the widget and the console.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::app::{use_locale, use_texts};
+use crate::errors::{AppError, Field};
+use crate::i18n::Locale;
+
+/// A 404 page; also sets the response status when rendered on the server.
+#[component]
+pub fn NotFound(#[prop(optional)] body: Option<&'static str>) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    let t = use_texts();
+    view! {
+        <main class="page narrow">
+            <h1>{t.not_found_title}</h1>
+            <p>{body.unwrap_or(t.not_found_body)}</p>
+            <p><a href="/">{t.go_home}</a></p>
+        </main>
+    }
+}
+
+/// Links to the same page in each language.
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let t = use_texts();
+    let current = use_locale();
+    let path = use_location().pathname;
+    view! {
+        <nav class="langs" aria-label=t.language>
+            {Locale::ALL
+                .into_iter()
+                .map(|l| {
+                    let href = move || format!("{}?lang={}", path.get(), l.tag());
+                    view! {
+                        <a href=href hreflang=l.tag() lang=l.tag() aria-current=(l == current).then_some("true")>
+                            {l.native_name()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// The message for one field, from the latest error; empty when none.
+#[component]
+pub fn FieldMsg(field: Field, id: &'static str, error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <p class="field-error" id=id aria-live="polite">
+            {move || error.get().and_then(|e| e.problem_for(field)).map(|p| t.problem(p))}
+        </p>
+    }
+}
+
+/// An error sentence for errors that belong to no single field.
+#[component]
+pub fn ErrorText(error: Signal<Option<AppError>>) -> impl IntoView {
+    let t = use_texts();
+    move || {
+        error.get().map(|e| {
+            let text = match &e {
+                // Field problems are shown next to their fields.
+                AppError::Invalid { .. } => t.fix_errors_above.to_string(),
+                other => t.error(other),
+            };
+            view! { <p class="error" role="alert">{text}</p> }
+        })
+    }
+}

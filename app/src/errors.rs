@@ -1,0 +1,148 @@
+//! One error type for every server function. It crosses the wire as JSON;
+//! the server maps it to an HTTP status (see `AppError::status`) and the UI
+//! to a localised message (see `i18n::Texts::error`). Internal detail is
+//! logged on the server and never sent to the client.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// One or more fields failed validation; nothing was written.
+    #[error("invalid input")]
+    Invalid { fields: Vec<FieldError> },
+    /// The request itself was malformed (bad encoding, missing argument).
+    #[error("bad request")]
+    BadRequest,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong username or password")]
+    WrongCredentials,
+    #[error("too many failed attempts")]
+    RateLimited,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// The browser could not reach the server.
+    #[error("server unreachable")]
+    Unreachable,
+    #[error("internal error")]
+    Internal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    ReporterName,
+    Phone,
+    Asset,
+    Symptom,
+    Steps,
+    Username,
+    Password,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    TooShort { min: u32 },
+    TooLong { max: u32 },
+    InvalidPhone,
+    UnknownAsset,
+    InvalidSteps,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+impl AppError {
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        AppError::Invalid { fields }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid { .. } => 422,
+            AppError::BadRequest => 400,
+            AppError::Unauthenticated | AppError::WrongCredentials => 401,
+            AppError::RateLimited => 429,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Unreachable => 503,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// The first problem reported for `field`, if any.
+    pub fn problem_for(&self, field: Field) -> Option<Problem> {
+        match self {
+            AppError::Invalid { fields } => fields.iter().find(|f| f.field == field).map(|f| f.problem),
+            _ => None,
+        }
+    }
+
+    /// Logs the real cause on the server and returns the opaque `Internal`.
+    #[cfg(feature = "ssr")]
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            ServerFnErrorErr::Request(_) => AppError::Unreachable,
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failure");
+                let _ = other;
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_stable_json() {
+        let e = AppError::invalid(vec![FieldError { field: Field::Phone, problem: Problem::InvalidPhone }]);
+        let json = serde_json_roundtrip(&e);
+        assert_eq!(json, e);
+    }
+
+    fn serde_json_roundtrip(e: &AppError) -> AppError {
+        use leptos::server_fn::error::FromServerFnError;
+        AppError::de(e.ser())
+    }
+
+    #[test]
+    fn statuses_are_client_errors_except_internal() {
+        for e in [AppError::BadRequest, AppError::NotFound, AppError::Forbidden, AppError::invalid(vec![])] {
+            assert!((400..500).contains(&e.status()), "{e:?}");
+        }
+        assert_eq!(AppError::Internal.status(), 500);
+    }
+}

@@ -1,0 +1,5 @@
+//! Server functions: thin wrappers that authorise, then call `backend`.
+
+pub mod auth;
+pub mod cases;
+pub mod widget;

@@ -1,0 +1,16 @@
+//! Fixline: the shared Leptos application (widget and console), its server
+//! functions and the domain rules used on both sides.
+
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod errors;
+pub mod functions;
+pub mod i18n;
+pub mod models;
+pub mod routes;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+pub use app::{shell, App};

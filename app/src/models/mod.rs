@@ -1,0 +1,142 @@
+//! Data exchanged between the server and the browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::guide::WalkStep;
+
+/// What the widget needs to show an organisation's intake form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetInfo {
+    pub org_name: String,
+    pub company_name: String,
+    pub hotline: String,
+    pub assets: Vec<AssetOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetOption {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuideResult {
+    SelfResolved,
+    Escalate,
+}
+
+/// A customer's report with the troubleshooting walk behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSubmission {
+    pub org_key: String,
+    /// Random id made by the widget once per report, so a retried or
+    /// double-clicked submission creates one case, not two.
+    pub submission_id: String,
+    pub reporter_name: String,
+    pub phone: String,
+    pub asset_id: Option<i64>,
+    pub symptom: String,
+    pub guide_id: String,
+    pub guide_version: u32,
+    pub steps: Vec<WalkStep>,
+    pub result: GuideResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseReceipt {
+    pub number: String,
+    /// Lets the customer's browser follow its case later without a login.
+    pub access_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Escalated,
+    SelfResolved,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Escalated => "escalated",
+            CaseStatus::SelfResolved => "self_resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "escalated" => Some(CaseStatus::Escalated),
+            "self_resolved" => Some(CaseStatus::SelfResolved),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Supervisor,
+    Dispatcher,
+    Technician,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Dispatcher => "dispatcher",
+            Role::Technician => "technician",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "supervisor" => Some(Role::Supervisor),
+            "dispatcher" => Some(Role::Dispatcher),
+            "technician" => Some(Role::Technician),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueRow {
+    pub number: String,
+    pub org_name: String,
+    pub asset_label: String,
+    pub symptom: String,
+    /// Formatted on the server in the organisation's timezone, so SSR and
+    /// hydration print the same text.
+    pub reported_at: String,
+    pub status: CaseStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub number: String,
+    pub status: CaseStatus,
+    pub org_name: String,
+    pub site_name: String,
+    pub asset_label: String,
+    pub asset_serial: String,
+    pub reporter_name: String,
+    pub phone: String,
+    pub symptom: String,
+    pub reported_at: String,
+    pub guide_id: String,
+    pub guide_version: u32,
+    pub steps: Vec<WalkStep>,
+}

@@ -1,0 +1,21 @@
+use leptos::prelude::*;
+
+use crate::app::use_texts;
+
+use crate::components::LanguageSwitcher;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <main class="page narrow">
+            <LanguageSwitcher/>
+            <h1>{t.home_title}</h1>
+            <p>{t.home_intro}</p>
+            <ul class="links">
+                <li><a href="/widget/demo-hospital">{t.home_widget_link}</a></li>
+                <li><a href="/console">{t.home_console_link}</a></li>
+            </ul>
+        </main>
+    }
+}

@@ -1,0 +1,160 @@
+//! The Fixline server: serves the widget and console (SSR + hydration), the
+//! server functions, and the static assets built by cargo-leptos.
+
+mod web;
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use app::backend::{auth, db, demo};
+use app::models::Role;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "fixline", version, about = "Fixline after-sales service")]
+struct Cli {
+    /// sqlite://PATH or postgres://USER@HOST:PORT/DB
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/fixline.db", global = true)]
+    database_url: String,
+
+    /// Log filter, e.g. info or fixline=debug,tower_http=info
+    #[arg(long, env = "FIXLINE_LOG", default_value = "info", global = true)]
+    log: String,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Fixline (the default)
+    Serve(ServeArgs),
+    /// Administration
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff user (the first admin of a real installation)
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        #[arg(long, value_enum, default_value = "admin")]
+        role: RoleArg,
+        /// Read from this variable; if unset, the password is read from standard input
+        #[arg(long, env = "FIXLINE_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Admin,
+    Supervisor,
+    Dispatcher,
+    Technician,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(long, env = "FIXLINE_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+
+    /// Load demo organisations and staff (password `fixline-demo`) into an empty database
+    #[arg(long, env = "FIXLINE_DEMO")]
+    demo: bool,
+
+    /// Mark cookies Secure; set this when Fixline is served over HTTPS
+    #[arg(long, env = "FIXLINE_SECURE_COOKIES")]
+    secure_cookies: bool,
+
+    /// Folder with the built site (pkg/ and public files)
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    site_root: String,
+}
+
+fn main() -> ExitCode {
+    // Binaries built by cargo-leptos carry the output name; others (cargo
+    // test, cargo run) get the project's. Set before any thread starts.
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none() {
+        std::env::set_var("LEPTOS_OUTPUT_NAME", "fixline");
+    }
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Admin { command }) => admin(&cli.database_url, command).await,
+            Some(Command::Serve(args)) => web::serve(&cli.database_url, args).await,
+            None => web::serve(&cli.database_url, cli.serve).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(message),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("fixline: {message}");
+    ExitCode::FAILURE
+}
+
+async fn admin(database_url: &str, command: AdminCommand) -> Result<(), String> {
+    let AdminCommand::Create { username, display_name, role, password } = command;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            eprint!("Password for {username}: ");
+            std::io::stderr().flush().ok();
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let role = match role {
+        RoleArg::Admin => Role::Admin,
+        RoleArg::Supervisor => Role::Supervisor,
+        RoleArg::Dispatcher => Role::Dispatcher,
+        RoleArg::Technician => Role::Technician,
+    };
+    let (pool, _) = db::connect(database_url).await?;
+    let id = auth::create_staff(&pool, &username, &display_name, role, &password).await.map_err(|e| e.to_string())?;
+    println!("created {} user '{username}' (id {id})", role.as_str());
+    Ok(())
+}
+
+pub(crate) fn print_banner(addr: SocketAddr, demo_loaded: bool, demo: bool) {
+    let base = format!("http://{addr}");
+    println!("listening on {base}");
+    if demo {
+        println!();
+        println!("Fixline is running{}.", if demo_loaded { " (demo data loaded)" } else { "" });
+        for key in demo::DEMO_ORG_KEYS {
+            println!("  Customer widget: {base}/widget/{key}");
+        }
+        println!("  Staff console:   {base}/console");
+        println!("  Demo logins (password '{}'):", demo::DEMO_PASSWORD);
+        for (username, name, role) in demo::DEMO_STAFF {
+            println!("    {username:<11} {:<11} {name}", role.as_str());
+        }
+        println!();
+    }
+    std::io::stdout().flush().ok();
+}

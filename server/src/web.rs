@@ -1,0 +1,164 @@
+//! The HTTP side: router, request guards and startup.
+
+
+use app::backend::{db, demo, state::AppState};
+use app::errors::AppError;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::ServeArgs;
+
+/// Largest request body accepted; a case report is a few KB.
+const BODY_LIMIT: usize = 256 * 1024;
+
+pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
+    let (pool, backend) = db::connect(database_url).await?;
+    tracing::info!(?backend, database = %db::redact(database_url), "database ready");
+    let demo_loaded = if args.demo { demo::seed(&pool).await? } else { false };
+
+    let mut leptos_options = leptos_options()?;
+    leptos_options.site_addr = args.addr;
+    leptos_options.site_root = args.site_root.clone().into();
+
+    let state = AppState { leptos_options, pool, secure_cookies: args.secure_cookies };
+    let router = router(state);
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!("address {} is already in use: stop the other process or pass --addr HOST:PORT", args.addr)
+        }
+        _ => format!("cannot listen on {}: {e}", args.addr),
+    })?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    crate::print_banner(addr, demo_loaded, args.demo);
+    axum::serve(listener, router.into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+fn leptos_options() -> Result<LeptosOptions, String> {
+    get_configuration(None).map(|c| c.leptos_options).map_err(|e| format!("bad Leptos configuration: {e}"))
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(api_error_status))
+        .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn(security_headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool).await {
+        Ok(_) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+fn error_response(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// CSRF guard: a state-changing request must come from our own origin.
+/// Browsers send `Origin` (or at least `Sec-Fetch-Site`) on every POST, and
+/// the session cookie is SameSite=Strict besides.
+async fn same_origin_writes(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = text(header::HOST);
+    let allowed = match text(header::ORIGIN) {
+        Some(origin) => {
+            let origin_host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            origin_host.is_some() && origin_host == host
+        }
+        None => !matches!(text(header::HeaderName::from_static("sec-fetch-site")), Some("cross-site" | "same-site")),
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        tracing::warn!(path = %req.uri().path(), origin = ?text(header::ORIGIN), "cross-origin write refused");
+        error_response(AppError::Forbidden)
+    }
+}
+
+/// Server functions answer errors with 500 by default; give each `AppError`
+/// its own status (422 invalid input, 401, 403, 404, …).
+async fn api_error_status(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return error_response(AppError::Internal);
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let frameable = req.uri().path().starts_with("/widget/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !frameable {
+        // Only the widget is meant to be embedded; the console never is.
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    res
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
