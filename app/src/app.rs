@@ -36,6 +36,13 @@ pub fn App() -> impl IntoView {
     let locale = request_locale();
     provide_context(locale);
     let t = locale.texts();
+    // Effects run only in the browser, after hydration: tests and scripts
+    // wait for this mark before interacting.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fixline.css"/>

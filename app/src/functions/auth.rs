@@ -6,7 +6,7 @@ use crate::errors::{Field, FieldError, Problem};
 use crate::models::StaffUser;
 
 /// Signs a staff member in: sets the session cookie and goes to the queue.
-#[server]
+#[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use crate::backend::{auth, state};
     use http::header::{HeaderValue, SET_COOKIE};
@@ -34,7 +34,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::backend::{auth, state};
     use http::header::{HeaderValue, SET_COOKIE};
@@ -48,7 +48,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in staff member, or `None`.
-#[server]
+#[server(endpoint = "current_staff")]
 pub async fn current_staff() -> Result<Option<StaffUser>, AppError> {
     let pool = crate::backend::state::pool()?;
     crate::backend::auth::session_user(&pool, &crate::backend::state::request_headers()).await

@@ -4,7 +4,7 @@ use crate::errors::AppError;
 use crate::models::{CaseDetail, QueueRow};
 
 /// Escalated cases, newest first. Any signed-in staff member.
-#[server]
+#[server(endpoint = "list_queue")]
 pub async fn list_queue() -> Result<Vec<QueueRow>, AppError> {
     crate::backend::auth::require_staff(&[]).await?;
     let pool = crate::backend::state::pool()?;
@@ -12,7 +12,7 @@ pub async fn list_queue() -> Result<Vec<QueueRow>, AppError> {
 }
 
 /// One case with what the customer reported and tried. Any signed-in staff member.
-#[server]
+#[server(endpoint = "get_case")]
 pub async fn get_case(number: String) -> Result<CaseDetail, AppError> {
     crate::backend::auth::require_staff(&[]).await?;
     let pool = crate::backend::state::pool()?;

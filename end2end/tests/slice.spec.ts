@@ -1,0 +1,114 @@
+import { test, expect } from "@playwright/test";
+import { hydrated, DEMO_PASSWORD } from "./helpers";
+
+test("a customer reports, troubleshoots, escalates; staff open the case", async ({ browser }) => {
+  const customer = await browser.newContext({ locale: "zh-CN" });
+  const page = await customer.newPage();
+  await page.goto("/widget/demo-hospital");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "故障报修" })).toBeVisible();
+
+  // Validated in the browser first: nothing filled in names every field.
+  await page.getByRole("button", { name: "下一步：自助排查" }).click();
+  await expect(page.locator("#reporter-name-error")).toHaveText("必填");
+  await expect(page.locator("#phone-error")).toHaveText("必填");
+  await page.getByLabel("联系电话").fill("12345");
+  await page.getByRole("button", { name: "下一步：自助排查" }).click();
+  await expect(page.locator("#phone-error")).toContainText("有效的手机号");
+
+  await page.getByLabel("您的姓名").fill("王芳");
+  await page.getByLabel("联系电话").fill("138 0013 8000");
+  await page.getByLabel("出故障的设备").selectOption({ label: "无线报警主机 HA-8800（门诊楼）" });
+  const symptom = `主机面板全部不亮 ${Date.now()}`;
+  await page.getByLabel("故障现象").fill(symptom);
+
+  // Each step runs in the browser: no request until escalation.
+  const apiCalls: string[] = [];
+  page.on("request", (r) => { if (r.url().includes("/api/")) apiCalls.push(r.url()); });
+  await page.getByRole("button", { name: "下一步：自助排查" }).click();
+  await expect(page.getByText("第 1 步")).toBeVisible();
+  await page.getByRole("button", { name: "全部不亮" }).click();
+  await expect(page.getByText("第 2 步")).toBeVisible();
+  // Back and forward again.
+  await page.getByRole("button", { name: "上一步" }).click();
+  await expect(page.getByText("第 1 步")).toBeVisible();
+  await page.getByRole("button", { name: "全部不亮" }).click();
+  await page.getByRole("button", { name: "没有解决" }).click();
+  await expect(page.getByRole("heading", { name: "需要技术员处理" })).toBeVisible();
+  expect(apiCalls).toEqual([]);
+
+  await page.getByRole("button", { name: "提交报修" }).click();
+  const number = page.getByTestId("case-number");
+  await expect(number).toHaveText(/^FX-\d{6}$/);
+  const caseNumber = (await number.textContent())!.trim();
+  expect(apiCalls.length).toBe(1);
+
+  // Staff: the console sends a stranger to sign-in, then shows the case.
+  const staff = await browser.newContext({ locale: "zh-CN" });
+  const console = await staff.newPage();
+  await console.goto("/console");
+  await expect(console).toHaveURL(/\/console\/login$/);
+  await hydrated(console);
+  await console.getByLabel("用户名").fill("dispatcher");
+  await console.getByLabel("密码").fill("wrong-password");
+  await console.getByRole("button", { name: "登录" }).click();
+  await expect(console.getByRole("alert")).toContainText("用户名或密码错误");
+  await console.getByLabel("密码").fill(DEMO_PASSWORD);
+  await console.getByRole("button", { name: "登录" }).click();
+  await expect(console).toHaveURL(/\/console$/);
+  await expect(console.getByTestId("staff-name")).toHaveText("调度 李娜");
+  await console.getByRole("link", { name: caseNumber }).click();
+  await expect(console).toHaveURL(new RegExp(`/console/cases/${caseNumber}$`));
+  await expect(console.getByTestId("case-symptom")).toHaveText(symptom);
+  const transcript = console.getByTestId("transcript");
+  await expect(transcript).toContainText("全部不亮");
+  await expect(transcript).toContainText("没有解决");
+  await expect(console.getByText("13800138000")).toBeVisible();
+  await expect(console.getByText("携带 12V 电源适配器")).toBeVisible();
+
+  // Sign out ends the session.
+  await console.getByRole("button", { name: "退出登录" }).click();
+  await expect(console).toHaveURL(/\/console\/login$/);
+  await console.goto("/console");
+  await expect(console).toHaveURL(/\/console\/login$/);
+  await customer.close();
+  await staff.close();
+});
+
+test("a customer who fixes it is recorded as self-resolved", async ({ page }) => {
+  await page.goto("/widget/demo-factory?lang=en");
+  await hydrated(page);
+  await page.getByLabel("Your name").fill("Li Lei");
+  await page.getByLabel("Phone number").fill("021-12345678");
+  await page.getByLabel("Faulty equipment").selectOption({ index: 1 });
+  await page.getByLabel("What is wrong?").fill("Keypad does not respond");
+  await page.getByRole("button", { name: "Next: troubleshoot" }).click();
+  await page.getByRole("button", { name: "Lit, but the keys do nothing" }).click();
+  await page.getByRole("button", { name: "Yes, it works now" }).click();
+  await expect(page.getByRole("heading", { name: "Fixed" })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByTestId("self-fix-recorded")).toBeVisible();
+});
+
+test("an unknown organisation key gets a proper 404 page", async ({ page }) => {
+  const res = await page.goto("/widget/no-such-org");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "页面不存在" })).toBeVisible();
+  await expect(page.getByText("找不到该报修入口")).toBeVisible();
+});
+
+test("the widget fits a 360 px phone and switches language", async ({ browser }) => {
+  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-TW" });
+  const page = await phone.newPage();
+  await page.goto("/widget/demo-hospital");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "故障報修" })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const fontSize = await page.getByLabel("聯絡電話").evaluate((el) => getComputedStyle(el).fontSize);
+  expect(parseFloat(fontSize)).toBeGreaterThanOrEqual(16);
+  await page.getByRole("link", { name: "English" }).click();
+  await expect(page.getByRole("heading", { name: "Report a fault" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await phone.close();
+});

@@ -1,0 +1,288 @@
+//! HTTP integration tests: the real server binary on a real database, called
+//! over TCP. Every test runs on SQLite and on PostgreSQL.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::{Db, TestServer};
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Db::Postgres).await
+            }
+        }
+    )*};
+}
+
+on_both_databases!(
+    escalation_creates_exactly_one_case,
+    self_fix_is_recorded_but_not_queued,
+    invalid_input_is_refused_and_writes_nothing,
+    staff_endpoints_refuse_unauthenticated_calls,
+    cross_origin_writes_are_refused,
+    repeated_wrong_passwords_lock_the_account,
+    unknown_pages_and_org_keys_are_404,
+);
+
+async fn first_asset(server: &TestServer, org_key: &str) -> i64 {
+    let res = server.call_form("load_widget", &format!("org_key={org_key}"), None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["assets"][0]["id"].as_i64().expect("an asset id")
+}
+
+fn escalation(asset_id: i64, submission_id: &str) -> Value {
+    json!({ "submission": {
+        "org_key": "demo-hospital",
+        "submission_id": submission_id,
+        "reporter_name": "王芳",
+        "phone": "138 0013 8000",
+        "asset_id": asset_id,
+        "symptom": "报警主机面板全部不亮，按键无反应",
+        "guide_id": "alarm-panel-first-aid",
+        "guide_version": 1,
+        "steps": [
+            { "node": "lights", "choice": "all_off", "at_ms": 1_700_000_000_000i64 },
+            { "node": "power", "choice": "no", "at_ms": 1_700_000_030_000i64 }
+        ],
+        "result": "escalate"
+    }})
+}
+
+async fn escalation_creates_exactly_one_case(db: Db) {
+    let server = TestServer::start(db).await;
+    let asset = first_asset(&server, "demo-hospital").await;
+    let body = escalation(asset, "0123456789abcdef0123456789abcdef");
+
+    let first = server.call_json("submit_case", &body, None).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let number = first.json()["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("FX-") && number.len() == 9, "{number}");
+    assert_eq!(first.json()["access_token"].as_str().unwrap().len(), 64);
+
+    // A retry of the same submission (double click, flaky network) is the same case.
+    let again = server.call_json("submit_case", &body, None).await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["number"], number.as_str());
+    assert_eq!(server.count("cases").await, 1);
+    assert_eq!(server.count("case_events").await, 1);
+
+    // Staff see it in the queue and can open it with what the customer tried.
+    let cookie = server.login("dispatcher", "fixline-demo").await;
+    let queue = server.call_form("list_queue", "", Some(&cookie)).await;
+    assert_eq!(queue.status, 200, "{}", queue.text());
+    let rows = queue.json();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["number"], number.as_str());
+
+    let case = server.call_form("get_case", &format!("number={number}"), Some(&cookie)).await;
+    assert_eq!(case.status, 200, "{}", case.text());
+    let case = case.json();
+    assert_eq!(case["phone"], "13800138000");
+    assert_eq!(case["reporter_name"], "王芳");
+    assert_eq!(case["status"], "escalated");
+    assert_eq!(case["steps"].as_array().unwrap().len(), 2);
+
+    // A different submission is a different case.
+    let other = server.call_json("submit_case", &escalation(asset, "fedcba9876543210fedcba9876543210"), None).await;
+    assert_eq!(other.status, 200);
+    assert_ne!(other.json()["number"], number.as_str());
+    assert_eq!(server.count("cases").await, 2);
+    server.stop().await;
+}
+
+async fn self_fix_is_recorded_but_not_queued(db: Db) {
+    let server = TestServer::start(db).await;
+    let asset = first_asset(&server, "demo-hospital").await;
+    let mut body = escalation(asset, "aaaaaaaaaaaaaaaa1111111111111111");
+    body["submission"]["steps"][1]["choice"] = json!("yes");
+    body["submission"]["result"] = json!("self_resolved");
+    let res = server.call_json("submit_case", &body, None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(server.count("cases").await, 1);
+
+    let cookie = server.login("tech", "fixline-demo").await;
+    let queue = server.call_form("list_queue", "", Some(&cookie)).await;
+    assert_eq!(queue.json().as_array().unwrap().len(), 0, "self-fixed cases are not in the queue");
+    let number = res.json()["number"].as_str().unwrap().to_string();
+    let case = server.call_form("get_case", &format!("number={number}"), Some(&cookie)).await;
+    assert_eq!(case.json()["status"], "self_resolved");
+    server.stop().await;
+}
+
+async fn invalid_input_is_refused_and_writes_nothing(db: Db) {
+    let server = TestServer::start(db).await;
+    let asset = first_asset(&server, "demo-hospital").await;
+    let other_org_asset = first_asset(&server, "demo-factory").await;
+
+    let field_problems = |res: &support::Response| -> Vec<(String, String)> {
+        res.json()["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["field"].as_str().unwrap().to_string(), f["problem"].as_str().unwrap().to_string()))
+            .collect()
+    };
+
+    // Every intake field wrong at once: each is named.
+    let mut bad = escalation(asset, "0123456789abcdef0123456789abcdef");
+    bad["submission"]["reporter_name"] = json!("   ");
+    bad["submission"]["phone"] = json!("12345");
+    bad["submission"]["asset_id"] = Value::Null;
+    bad["submission"]["symptom"] = json!("x".repeat(2001));
+    let res = server.call_json("submit_case", &bad, None).await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert_eq!(res.json()["kind"], "invalid");
+    assert_eq!(
+        field_problems(&res),
+        [("reporter_name", "required"), ("phone", "invalid_phone"), ("asset", "required"), ("symptom", "too_long")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+
+    // Another organisation's asset.
+    let res = server.call_json("submit_case", &escalation(other_org_asset, "0123456789abcdef0123456789abcdef"), None).await;
+    assert_eq!(res.status, 422);
+    assert_eq!(field_problems(&res), [("asset".to_string(), "unknown_asset".to_string())]);
+
+    // A walk that does not follow the guide, or claims a fix the guide did not reach.
+    let mut tampered = escalation(asset, "0123456789abcdef0123456789abcdef");
+    tampered["submission"]["steps"][1]["node"] = json!("restart");
+    let res = server.call_json("submit_case", &tampered, None).await;
+    assert_eq!(res.status, 422);
+    assert_eq!(field_problems(&res), [("steps".to_string(), "invalid_steps".to_string())]);
+    let mut false_fix = escalation(asset, "0123456789abcdef0123456789abcdef");
+    false_fix["submission"]["result"] = json!("self_resolved");
+    assert_eq!(server.call_json("submit_case", &false_fix, None).await.status, 422);
+
+    // Unknown organisation, bad submission id, malformed and oversized bodies.
+    let mut unknown_org = escalation(asset, "0123456789abcdef0123456789abcdef");
+    unknown_org["submission"]["org_key"] = json!("no-such-org");
+    assert_eq!(server.call_json("submit_case", &unknown_org, None).await.status, 404);
+    let mut bad_id = escalation(asset, "short");
+    bad_id["submission"]["submission_id"] = json!("short");
+    assert_eq!(server.call_json("submit_case", &bad_id, None).await.status, 400);
+    let res = server.call("submit_case", "application/json", "{\"submission\": {\"org_key\": 5", None).await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    let res = server.call("submit_case", "application/json", "[1,2,3]", None).await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    let huge = format!("{{\"submission\": {{\"symptom\": \"{}\"}}}}", "x".repeat(400 * 1024));
+    let res = server.call("submit_case", "application/json", &huge, None).await;
+    assert!(res.status == 413 || res.status == 400, "oversized body: {}", res.status);
+    let res = server.call_form("no_such_function", "a=b", None).await;
+    assert!((400..500).contains(&res.status), "unknown server function: {}", res.status);
+
+    assert_eq!(server.count("cases").await, 0, "nothing written");
+    assert_eq!(server.count("case_events").await, 0);
+    server.stop().await;
+}
+
+async fn staff_endpoints_refuse_unauthenticated_calls(db: Db) {
+    let server = TestServer::start(db).await;
+    for (endpoint, body) in [("list_queue", ""), ("get_case", "number=FX-000001")] {
+        let res = server.call_form(endpoint, body, None).await;
+        assert_eq!(res.status, 401, "{endpoint} without a session: {}", res.text());
+        assert_eq!(res.json()["kind"], "unauthenticated");
+        let forged = format!("fixline_session={}", "a".repeat(64));
+        let res = server.call_form(endpoint, body, Some(&forged)).await;
+        assert_eq!(res.status, 401, "{endpoint} with a forged session");
+    }
+    let res = server.call_form("current_staff", "", None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json(), Value::Null);
+
+    let res = server.call_form("login", "username=admin&password=wrong-password", None).await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.json()["kind"], "wrong_credentials");
+    let res = server.call_form("login", "username=nobody&password=whatever", None).await;
+    assert_eq!(res.status, 401);
+    let res = server.call_form("login", "username=&password=", None).await;
+    assert_eq!(res.status, 422);
+
+    let cookie = server.login("admin", "fixline-demo").await;
+    let res = server.call_form("login", "username=admin&password=fixline-demo", None).await;
+    let set_cookie = res.header("set-cookie").unwrap();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    let me = server.call_form("current_staff", "", Some(&cookie)).await;
+    assert_eq!(me.json()["role"], "admin");
+    assert_eq!(server.call_form("list_queue", "", Some(&cookie)).await.status, 200);
+    assert_eq!(server.call_form("get_case", "number=FX-999999", Some(&cookie)).await.status, 404);
+
+    // After logout the same cookie is worthless.
+    server.call_form("logout", "", Some(&cookie)).await;
+    assert_eq!(server.call_form("list_queue", "", Some(&cookie)).await.status, 401);
+    server.stop().await;
+}
+
+async fn cross_origin_writes_are_refused(db: Db) {
+    let server = TestServer::start(db).await;
+    let asset = first_asset(&server, "demo-hospital").await;
+    let body = escalation(asset, "0123456789abcdef0123456789abcdef").to_string();
+    let res = server
+        .request(
+            "POST",
+            "/api/submit_case",
+            &[("Content-Type", "application/json"), ("Origin", "http://evil.example")],
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = server
+        .request(
+            "POST",
+            "/api/login",
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Sec-Fetch-Site", "cross-site")],
+            b"username=admin&password=fixline-demo",
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    assert!(res.header("set-cookie").is_none());
+    assert_eq!(server.count("cases").await, 0);
+    assert_eq!(server.count("staff_sessions").await, 0);
+    server.stop().await;
+}
+
+async fn repeated_wrong_passwords_lock_the_account(db: Db) {
+    let server = TestServer::start(db).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(server.call_form("login", "username=tech&password=not-the-password", None).await.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 429]);
+    // Locked: even the right password is refused for now.
+    assert_eq!(server.call_form("login", "username=tech&password=fixline-demo", None).await.status, 429);
+    // Other accounts are unaffected.
+    server.login("admin", "fixline-demo").await;
+    server.stop().await;
+}
+
+async fn unknown_pages_and_org_keys_are_404(db: Db) {
+    let server = TestServer::start(db).await;
+    let res = server.request("GET", "/widget/no-such-org", &[("Accept-Language", "en")], b"").await;
+    assert_eq!(res.status, 404);
+    assert!(res.text().contains("This fault-report link is not valid"), "{}", res.text());
+
+    let res = server.request("GET", "/widget/demo-hospital", &[], b"").await;
+    assert_eq!(res.status, 200);
+    let html = res.text();
+    assert!(html.contains("<html lang=\"zh-CN\""), "zh-CN is the default");
+    assert!(html.contains("故障报修") && html.contains("市第一人民医院"));
+
+    let res = server.request("GET", "/widget/demo-hospital?lang=zh-TW", &[], b"").await;
+    assert!(res.text().contains("故障報修"));
+
+    let res = server.request("GET", "/no/such/page", &[], b"").await;
+    assert_eq!(res.status, 404);
+
+    // The console is never frameable; unauthenticated visitors go to sign-in.
+    let res = server.request("GET", "/console", &[("Accept", "text/html")], b"").await;
+    assert_eq!(res.header("x-frame-options"), Some("DENY"));
+    assert!(res.status == 302 || res.status == 303 || res.status == 307, "console redirects: {}", res.status);
+    assert_eq!(res.header("location"), Some("/console/login"));
+    server.stop().await;
+}

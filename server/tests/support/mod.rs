@@ -1,0 +1,233 @@
+//! Test support: a real Fixline server process on a real database (a fresh
+//! SQLite file, or a fresh PostgreSQL database), and a minimal HTTP client.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use sqlx::Connection;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    child: Child,
+    pub addr: String,
+    pub database_url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("fixline_t{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos)
+}
+
+/// The PostgreSQL to test against. Never skipped: no server is a failure.
+pub fn pg_admin_url() -> String {
+    std::env::var("FIXLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let slash = base.rfind('/').expect("database URL has a path");
+    let mut out = format!("{}/{}", &base[..slash], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+impl TestServer {
+    pub async fn start(db: Db) -> TestServer {
+        let name = unique_name();
+        let (database_url, cleanup) = match db {
+            Db::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
+                (format!("sqlite://{}/fixline.db", dir.display()), Cleanup::Dir(dir))
+            }
+            Db::Postgres => {
+                let admin_url = pg_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL tests need a server: cannot connect to {admin_url}: {e}. \
+                         Run tools/test (it finds or starts one) or set FIXLINE_TEST_PG_URL."
+                    )
+                });
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+                conn.close().await.ok();
+                (replace_db_name(&admin_url, &name), Cleanup::PgDatabase { admin_url, name })
+            }
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fixline"))
+            .args(["--addr", "127.0.0.1:0", "--demo", "--database-url", &database_url])
+            .env("FIXLINE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the fixline binary");
+        let stdout = child.stdout.take().unwrap();
+        let addr = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let addr = loop {
+                match lines.next() {
+                    Some(Ok(line)) => {
+                        if let Some(rest) = line.strip_prefix("listening on http://") {
+                            break Some(rest.trim().to_string());
+                        }
+                    }
+                    _ => break None,
+                }
+            };
+            // Keep draining so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            addr
+        })
+        .await
+        .unwrap()
+        .expect("server printed its address");
+        TestServer { child, addr, database_url, cleanup }
+    }
+
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(&self.addr).await.expect("connect");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // The server may answer (413) before reading a large body.
+        let _ = stream.write_all(body).await;
+        let mut raw = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw)).await.expect("response in time").ok();
+        Response::parse(&raw)
+    }
+
+    /// A server function call as the widget makes it: same-origin, JSON or form body.
+    pub async fn call(&self, endpoint: &str, content_type: &str, body: &str, cookie: Option<&str>) -> Response {
+        let origin = format!("http://{}", self.addr);
+        let mut headers = vec![("Content-Type", content_type), ("Origin", origin.as_str()), ("Accept", "application/json")];
+        if let Some(c) = cookie {
+            headers.push(("Cookie", c));
+        }
+        self.request("POST", &format!("/api/{endpoint}"), &headers, body.as_bytes()).await
+    }
+
+    pub async fn call_json(&self, endpoint: &str, body: &serde_json::Value, cookie: Option<&str>) -> Response {
+        self.call(endpoint, "application/json", &body.to_string(), cookie).await
+    }
+
+    pub async fn call_form(&self, endpoint: &str, body: &str, cookie: Option<&str>) -> Response {
+        self.call(endpoint, "application/x-www-form-urlencoded", body, cookie).await
+    }
+
+    /// Signs in and returns the `Cookie` header value for the session.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let res = self.call_form("login", &format!("username={username}&password={password}"), None).await;
+        assert!(res.status < 400, "login failed: {} {}", res.status, res.text());
+        let set_cookie = res.header("set-cookie").expect("session cookie");
+        set_cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// Counts rows straight from the database the server uses.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url).await.unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut conn).await.unwrap();
+        conn.close().await.ok();
+        n
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PgDatabase { admin_url, name } => {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HashMap<String, Vec<String>>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Response {
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("complete HTTP response");
+        let head = String::from_utf8_lossy(&raw[..split]);
+        let mut lines = head.split("\r\n");
+        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let mut headers: HashMap<String, Vec<String>> = HashMap::new();
+        for line in lines {
+            if let Some((k, v)) = line.split_once(':') {
+                headers.entry(k.trim().to_ascii_lowercase()).or_default().push(v.trim().to_string());
+            }
+        }
+        let mut body = raw[split + 4..].to_vec();
+        if headers.get("transfer-encoding").is_some_and(|v| v.iter().any(|e| e.contains("chunked"))) {
+            body = dechunk(&body);
+        }
+        Response { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(pos) = data.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..pos]).split(';').next().unwrap().trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = pos + 2;
+        out.extend_from_slice(&data[start..(start + size).min(data.len())]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+    out
+}
