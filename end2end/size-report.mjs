@@ -14,8 +14,6 @@ const fetchBytes = async (u) => {
 const html = await fetchBytes(base);
 const assets = new Set();
 for (const m of html.toString().matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)) assets.add(m[1]);
-// The JS loader fetches the WASM itself; count it even if not preloaded.
-for (const a of [...assets]) if (a.endsWith(".js")) assets.add(a.replace(/\.js$/, "_bg.wasm"));
 
 const rows = [["html " + base.pathname, html]];
 for (const a of [...assets].sort()) rows.push([a, await fetchBytes(new URL(a, base))]);

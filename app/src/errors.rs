@@ -111,6 +111,10 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            // On the server this is a request body that did not decode (the
+            // JSON codec reports it so); in the browser, a broken response.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
             ServerFnErrorErr::Request(_) => AppError::Unreachable,
             other => {
                 #[cfg(feature = "ssr")]
