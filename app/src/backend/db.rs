@@ -35,8 +35,10 @@ pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
-            let user = creds.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+            match creds.split_once(':') {
+                Some((user, _password)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
         }
         _ => url.to_string(),
     }
@@ -61,6 +63,15 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), String> {
             url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
         }
     }
+    // One direct connection first: the pool would retry until its timeout
+    // and then hide the cause (refused, unknown database, bad password).
+    use sqlx::Connection;
+    sqlx::AnyConnection::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?
+        .close()
+        .await
+        .ok();
     let pool = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
         .acquire_timeout(Duration::from_secs(10))
@@ -110,6 +121,7 @@ mod tests {
         assert!(Backend::of("mysql://x").is_err());
         assert_eq!(redact("postgres://bob:secret@host/db"), "postgres://bob:***@host/db");
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(redact("postgres://bob@host/db"), "postgres://bob@host/db");
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub fn NotFound(#[prop(optional)] body: Option<&'static str>) -> impl IntoView {
     }
 }
 
-/// Links to the same page in each language.
+/// Links to the same page in each language. They load a new page
+/// (`rel="external"` bypasses client routing) because the server picks the
+/// language of everything it renders.
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
     let t = use_texts();
@@ -37,7 +39,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
                 .map(|l| {
                     let href = move || format!("{}?lang={}", path.get(), l.tag());
                     view! {
-                        <a href=href hreflang=l.tag() lang=l.tag() aria-current=(l == current).then_some("true")>
+                        <a href=href rel="external" hreflang=l.tag() lang=l.tag() aria-current=(l == current).then_some("true")>
                             {l.native_name()}
                         </a>
                     }
