@@ -1,6 +1,9 @@
 //! Domain rules in plain Rust: no framework types, compiled into both the
 //! server and the WASM widget so the browser and the server agree.
 
+pub mod calendar;
 pub mod case_number;
+pub mod clock;
 pub mod guide;
 pub mod intake;
+pub mod warranty;
