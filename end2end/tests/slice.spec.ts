@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, DEMO_PASSWORD } from "./helpers";
+import { hydrated, pickGuide, DEMO_PASSWORD } from "./helpers";
 
 test("a customer reports, troubleshoots, escalates; staff open the case", async ({ browser }) => {
   const customer = await browser.newContext({ locale: "zh-CN" });
@@ -22,10 +22,11 @@ test("a customer reports, troubleshoots, escalates; staff open the case", async 
   const symptom = `主机面板全部不亮 ${Date.now()}`;
   await page.getByLabel("故障现象").fill(symptom);
 
-  // Each step runs in the browser: no request until escalation.
+  // The guides load once; each step then runs in the browser.
   const apiCalls: string[] = [];
-  page.on("request", (r) => { if (r.url().includes("/api/")) apiCalls.push(r.url()); });
+  page.on("request", (r) => { if (r.url().includes("/api/")) apiCalls.push(new URL(r.url()).pathname); });
   await page.getByRole("button", { name: "下一步：自助排查" }).click();
+  await pickGuide(page, "报警主机故障自助排查");
   await expect(page.getByText("第 1 步")).toBeVisible();
   await page.getByRole("button", { name: "全部不亮" }).click();
   await expect(page.getByText("第 2 步")).toBeVisible();
@@ -35,13 +36,13 @@ test("a customer reports, troubleshoots, escalates; staff open the case", async 
   await page.getByRole("button", { name: "全部不亮" }).click();
   await page.getByRole("button", { name: "没有解决" }).click();
   await expect(page.getByRole("heading", { name: "需要技术员处理" })).toBeVisible();
-  expect(apiCalls).toEqual([]);
+  expect(apiCalls).toEqual(["/api/load_guides"]);
 
   await page.getByRole("button", { name: "提交报修" }).click();
   const number = page.getByTestId("case-number");
   await expect(number).toHaveText(/^FX-\d{6}$/);
   const caseNumber = (await number.textContent())!.trim();
-  expect(apiCalls.length).toBe(1);
+  expect(apiCalls).toEqual(["/api/load_guides", "/api/submit_case"]);
 
   // Staff: the console sends a stranger to sign-in, then shows the case.
   const staff = await browser.newContext({ locale: "zh-CN" });
@@ -80,9 +81,10 @@ test("a customer who fixes it is recorded as self-resolved", async ({ page }) =>
   await hydrated(page);
   await page.getByLabel("Your name").fill("Li Lei");
   await page.getByLabel("Phone number").fill("021-12345678");
-  await page.getByLabel("Faulty equipment").selectOption({ index: 1 });
+  await page.getByLabel("Faulty equipment").selectOption({ label: "无线报警主机 HA-6600（一号厂区）" });
   await page.getByLabel("What is wrong?").fill("Keypad does not respond");
   await page.getByRole("button", { name: "Next: troubleshoot" }).click();
+  await pickGuide(page, "Alarm panel self-check");
   await page.getByRole("button", { name: "Lit, but the keys do nothing" }).click();
   await page.getByRole("button", { name: "Yes, it works now" }).click();
   await expect(page.getByRole("heading", { name: "Fixed" })).toBeVisible();

@@ -22,8 +22,9 @@ use crate::ServeArgs;
 const BODY_LIMIT: usize = 256 * 1024;
 
 pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
+    let guide_count = app::backend::guides::check()?;
     let (pool, backend) = db::connect(database_url).await?;
-    tracing::info!(?backend, database = %db::redact(database_url), "database ready");
+    tracing::info!(?backend, database = %db::redact(database_url), guides = guide_count, "database ready");
     let demo_loaded = if args.demo { demo::seed(&pool).await? } else { false };
 
     let mut leptos_options = leptos_options()?;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/diagnostics/payload", get(diagnostics_payload))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -76,6 +78,21 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
+}
+
+/// 256 KB for the widget's connection check; never cached or compressed
+/// (it would measure the wrong thing).
+async fn diagnostics_payload() -> Response {
+    let body: Vec<u8> = (0..256 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_ENCODING, "identity"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn error_response(error: AppError) -> Response {

@@ -23,6 +23,7 @@ macro_rules! on_both_databases {
 
 on_both_databases!(
     escalation_creates_exactly_one_case,
+    guides_are_offered_per_equipment_and_walks_checked_against_them,
     self_fix_is_recorded_but_not_queued,
     invalid_input_is_refused_and_writes_nothing,
     staff_endpoints_refuse_unauthenticated_calls,
@@ -31,10 +32,20 @@ on_both_databases!(
     unknown_pages_and_org_keys_are_404,
 );
 
-async fn first_asset(server: &TestServer, org_key: &str) -> i64 {
+/// The id of the organisation's asset whose label contains `name`.
+async fn asset(server: &TestServer, org_key: &str, name: &str) -> i64 {
     let res = server.call_form("load_widget", &format!("org_key={org_key}"), None).await;
     assert_eq!(res.status, 200, "{}", res.text());
-    res.json()["assets"][0]["id"].as_i64().expect("an asset id")
+    let assets = res.json()["assets"].as_array().unwrap().clone();
+    assets
+        .iter()
+        .find(|a| a["label"].as_str().unwrap().contains(name))
+        .and_then(|a| a["id"].as_i64())
+        .unwrap_or_else(|| panic!("no asset named {name} in {assets:?}"))
+}
+
+async fn alarm_panel(server: &TestServer, org_key: &str) -> i64 {
+    asset(server, org_key, "无线报警主机").await
 }
 
 fn escalation(asset_id: i64, submission_id: &str) -> Value {
@@ -57,7 +68,7 @@ fn escalation(asset_id: i64, submission_id: &str) -> Value {
 
 async fn escalation_creates_exactly_one_case(db: Db) {
     let server = TestServer::start(db).await;
-    let asset = first_asset(&server, "demo-hospital").await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
     let body = escalation(asset, "0123456789abcdef0123456789abcdef");
 
     let first = server.call_json("submit_case", &body, None).await;
@@ -97,9 +108,70 @@ async fn escalation_creates_exactly_one_case(db: Db) {
     server.stop().await;
 }
 
+async fn guides_are_offered_per_equipment_and_walks_checked_against_them(db: Db) {
+    let server = TestServer::start(db).await;
+    let panel = alarm_panel(&server, "demo-hospital").await;
+    let offer = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={panel}"), None).await;
+    assert_eq!(offer.status, 200, "{}", offer.text());
+    let offer = offer.json();
+    let ids: Vec<&str> = offer["guides"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"alarm-panel-first-aid"), "{ids:?}");
+    assert!(offer["server_now_ms"].as_i64().unwrap() > 1_700_000_000_000);
+    // Another organisation's asset is not offered anything.
+    let other = alarm_panel(&server, "demo-factory").await;
+    let res = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={other}"), None).await;
+    assert_eq!(res.status, 404);
+
+    // An alarm-panel walk does not fit a camera.
+    let camera = asset(&server, "demo-hospital", "摄像机").await;
+    let res = server.call_json("submit_case", &escalation(camera, "1111111111111111aaaaaaaaaaaaaaaa"), None).await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    // Escalating part-way through a guide, or with no guide, is allowed.
+    let mut partial = escalation(panel, "2222222222222222aaaaaaaaaaaaaaaa");
+    partial["submission"]["steps"].as_array_mut().unwrap().pop();
+    assert_eq!(server.call_json("submit_case", &partial, None).await.status, 200);
+    let mut no_guide = escalation(camera, "3333333333333333aaaaaaaaaaaaaaaa");
+    no_guide["submission"]["guide_id"] = json!("");
+    no_guide["submission"]["guide_version"] = json!(0);
+    no_guide["submission"]["steps"] = json!([]);
+    assert_eq!(server.call_json("submit_case", &no_guide, None).await.status, 200);
+    // ...but a claimed self-fix must reach a "resolved" outcome.
+    let mut claimed = partial.clone();
+    claimed["submission"]["submission_id"] = json!("4444444444444444aaaaaaaaaaaaaaaa");
+    claimed["submission"]["result"] = json!("self_resolved");
+    assert_eq!(server.call_json("submit_case", &claimed, None).await.status, 422);
+    assert_eq!(server.count("cases").await, 2);
+
+    // Staff read the walk in words, in their language.
+    let cookie = server.login("dispatcher", "fixline-demo").await;
+    let number = server.call_json("submit_case", &escalation(panel, "5555555555555555aaaaaaaaaaaaaaaa"), None).await.json()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = server
+        .request(
+            "POST",
+            "/api/get_case",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", &format!("http://{}", server.addr)),
+                ("Cookie", &cookie),
+                ("Accept-Language", "en"),
+            ],
+            format!("number={number}").as_bytes(),
+        )
+        .await;
+    let case = res.json();
+    assert_eq!(case["transcript"][0]["answer"], "All off");
+    assert_eq!(case["transcript"][1]["answer"], "No, still faulty");
+    assert_eq!(case["guide_outcome"]["severity"], "major");
+    assert!(case["guide_outcome"]["technician_hint"].as_str().unwrap().contains("12 V adapter"));
+    server.stop().await;
+}
+
 async fn self_fix_is_recorded_but_not_queued(db: Db) {
     let server = TestServer::start(db).await;
-    let asset = first_asset(&server, "demo-hospital").await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
     let mut body = escalation(asset, "aaaaaaaaaaaaaaaa1111111111111111");
     body["submission"]["steps"][1]["choice"] = json!("yes");
     body["submission"]["result"] = json!("self_resolved");
@@ -118,8 +190,8 @@ async fn self_fix_is_recorded_but_not_queued(db: Db) {
 
 async fn invalid_input_is_refused_and_writes_nothing(db: Db) {
     let server = TestServer::start(db).await;
-    let asset = first_asset(&server, "demo-hospital").await;
-    let other_org_asset = first_asset(&server, "demo-factory").await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
+    let other_org_asset = alarm_panel(&server, "demo-factory").await;
 
     let field_problems = |res: &support::Response| -> Vec<(String, String)> {
         res.json()["fields"]
@@ -221,7 +293,7 @@ async fn staff_endpoints_refuse_unauthenticated_calls(db: Db) {
 
 async fn cross_origin_writes_are_refused(db: Db) {
     let server = TestServer::start(db).await;
-    let asset = first_asset(&server, "demo-hospital").await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
     let body = escalation(asset, "0123456789abcdef0123456789abcdef").to_string();
     let res = server
         .request(

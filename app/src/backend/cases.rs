@@ -5,10 +5,15 @@ use sqlx::AnyPool;
 
 use super::auth::{new_token, token_digest};
 use super::db::{format_local, now_ms};
-use crate::domain::guide::{self, Outcome, WalkStep};
+use super::guides;
+use crate::domain::guide::{Guide, NodeKind, Outcome, WalkError, WalkStep};
 use crate::domain::{case_number, intake};
 use crate::errors::{AppError, Field, FieldError, Problem};
-use crate::models::{AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideResult, QueueRow, WidgetInfo};
+use crate::i18n::Locale;
+use crate::models::{
+    AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideOffer, GuideResult, OutcomeView, QueueRow,
+    TranscriptLine, WidgetInfo,
+};
 
 struct Org {
     id: i64,
@@ -52,6 +57,22 @@ pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, Ap
     })
 }
 
+/// The kind of an asset that belongs to the organisation.
+async fn asset_kind(pool: &AnyPool, org_id: i64, asset_id: i64) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT kind FROM assets WHERE id = $1 AND org_id = $2")
+        .bind(asset_id)
+        .bind(org_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result<GuideOffer, AppError> {
+    let org = org_by_key(pool, org_key).await?;
+    let kind = asset_kind(pool, org.id, asset_id).await?.ok_or(AppError::NotFound)?;
+    let guides = guides::all().iter().filter(|g| g.equipment.contains(&kind)).cloned().collect();
+    Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms() })
+}
+
 fn valid_submission_id(s: &str) -> bool {
     (16..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -65,23 +86,28 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     }
     let report = intake::Report { reporter_name: &s.reporter_name, phone: &s.phone, asset_id: s.asset_id, symptom: &s.symptom };
     let mut errors = intake::validate(&report);
+    let mut kind = None;
     if let Some(asset_id) = s.asset_id {
-        let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM assets WHERE id = $1 AND org_id = $2")
-            .bind(asset_id)
-            .bind(org.id)
-            .fetch_optional(pool)
-            .await?;
-        if owned.is_none() {
+        kind = asset_kind(pool, org.id, asset_id).await?;
+        if kind.is_none() {
             errors.push(FieldError { field: Field::Asset, problem: Problem::UnknownAsset });
         }
     }
-    let guide = guide::first_aid();
-    let walk_fits = s.guide_id == guide.id
-        && s.guide_version == guide.version
-        && matches!(
-            (guide.replay(&s.steps), s.result),
-            (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved) | (Ok(Outcome::Escalate { .. }), GuideResult::Escalate)
-        );
+    // The walk must follow a guide offered for this asset. A customer may
+    // escalate at any point (an unfinished walk), or with no guide at all;
+    // a self-fix must have reached a "resolved" outcome.
+    let walk_fits = if s.guide_id.is_empty() {
+        s.steps.is_empty() && s.result == GuideResult::Escalate
+    } else {
+        match guides::find(&s.guide_id, s.guide_version) {
+            Some(g) if kind.as_ref().is_none_or(|k| g.equipment.contains(k)) => matches!(
+                (g.replay(&s.steps), s.result),
+                (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved)
+                    | (Ok(Outcome::Escalate { .. }) | Err(WalkError::NotFinished), GuideResult::Escalate)
+            ),
+            _ => false,
+        }
+    };
     if !walk_fits {
         errors.push(FieldError { field: Field::Steps, problem: Problem::InvalidSteps });
     }
@@ -111,8 +137,8 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     .bind(&phone)
     .bind(s.symptom.trim())
     .bind(status.as_str())
-    .bind(&guide.id)
-    .bind(guide.version as i64)
+    .bind(&s.guide_id)
+    .bind(s.guide_version as i64)
     .bind(&steps_json)
     .bind(now)
     .fetch_one(&mut *tx)
@@ -179,7 +205,45 @@ fn parse_status(s: &str) -> Result<CaseStatus, AppError> {
     CaseStatus::parse(s).ok_or_else(|| AppError::internal(format!("unknown case status '{s}'")))
 }
 
-pub async fn detail(pool: &AnyPool, number: &str) -> Result<CaseDetail, AppError> {
+/// The walk in words: each prompt with the customer's answer.
+fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptLine>, Option<OutcomeView>) {
+    let t = locale.texts();
+    let lines = steps
+        .iter()
+        .filter_map(|s| {
+            let node = g.node(&s.node)?;
+            let (prompt, answer) = match &node.kind {
+                NodeKind::Question { prompt, choices } => {
+                    (prompt, choices.iter().find(|c| c.id == s.choice)?.label.get(locale).to_string())
+                }
+                NodeKind::Instruction { text, .. } => (text, if s.choice == "yes" { t.helped_yes } else { t.helped_no }.to_string()),
+                NodeKind::Collect { prompt, .. } => (prompt, s.value.clone().unwrap_or_else(|| t.skipped.to_string())),
+                NodeKind::Check { prompt, .. } => (prompt, t.check_done.to_string()),
+                NodeKind::Outcome(_) => return None,
+            };
+            let value = match &node.kind {
+                NodeKind::Check { .. } => s.value.clone(),
+                _ => None,
+            };
+            Some(TranscriptLine { prompt: prompt.get(locale).to_string(), answer, value })
+        })
+        .collect();
+    let outcome = g.current(steps).and_then(|n| match &n.kind {
+        NodeKind::Outcome(Outcome::Resolved { message }) => {
+            Some(OutcomeView { message: message.get(locale).to_string(), severity: None, tier: None, technician_hint: None })
+        }
+        NodeKind::Outcome(Outcome::Escalate { message, severity, tier, technician_hint }) => Some(OutcomeView {
+            message: message.get(locale).to_string(),
+            severity: Some(*severity),
+            tier: Some(*tier),
+            technician_hint: Some(technician_hint.get(locale).to_string()),
+        }),
+        _ => None,
+    });
+    (lines, outcome)
+}
+
+pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<CaseDetail, AppError> {
     let id = case_number::parse(number).ok_or(AppError::NotFound)?;
     type Row = (String, String, String, String, String, String, String, String, String, i64, String, i64, String, String);
     let row: Option<Row> = sqlx::query_as(
@@ -194,6 +258,9 @@ pub async fn detail(pool: &AnyPool, number: &str) -> Result<CaseDetail, AppError
     let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz) =
         row.ok_or(AppError::NotFound)?;
     let steps: Vec<WalkStep> = serde_json::from_str(&steps).map_err(AppError::internal)?;
+    let guide_version = u32::try_from(guide_version).unwrap_or_default();
+    let guide = guides::find(&guide_id, guide_version);
+    let (transcript, guide_outcome) = guide.map(|g| transcript(g, &steps, locale)).unwrap_or_default();
     Ok(CaseDetail {
         number: case_number::format(id),
         status: parse_status(&status)?,
@@ -205,8 +272,11 @@ pub async fn detail(pool: &AnyPool, number: &str) -> Result<CaseDetail, AppError
         phone,
         symptom,
         reported_at: format_local(created_at, &tz),
+        guide_title: guide.map(|g| g.title.get(locale).to_string()).unwrap_or_default(),
         guide_id,
-        guide_version: u32::try_from(guide_version).unwrap_or_default(),
+        guide_version,
         steps,
+        transcript,
+        guide_outcome,
     })
 }

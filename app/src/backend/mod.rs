@@ -3,5 +3,6 @@
 pub mod auth;
 pub mod cases;
 pub mod db;
+pub mod guides;
 pub mod demo;
 pub mod state;

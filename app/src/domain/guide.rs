@@ -1,6 +1,10 @@
-//! Guided troubleshooting: a guide is a decision tree the customer walks in
-//! the browser. The server replays the submitted walk against the same guide,
-//! so a transcript that does not follow the tree is refused.
+//! Guided troubleshooting: a guide is a decision tree for one kind of
+//! equipment and symptom family, walked by the customer in the browser. The
+//! server replays the submitted walk against the same guide, so a transcript
+//! that does not follow the tree is refused.
+//!
+//! Guides are JSON files (`app/guides/*.json`); `parse` reads one and
+//! `Guide::problems` lists everything wrong with it.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +32,8 @@ impl Text {
 pub struct Guide {
     pub id: String,
     pub version: u32,
+    /// Asset kinds this guide is offered for (`alarm_panel`, `nvr`, …).
+    pub equipment: Vec<String>,
     pub title: Text,
     pub root: String,
     pub nodes: Vec<Node>,
@@ -36,21 +42,104 @@ pub struct Guide {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     pub id: String,
+    #[serde(flatten)]
     pub kind: NodeKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NodeKind {
-    /// A question with choices, or an instruction followed by "did that help?".
-    Step { prompt: Text, choices: Vec<Choice> },
+    /// A question with choices, each leading on.
+    Question { prompt: Text, choices: Vec<Choice> },
+    /// Something the customer does, then "did that help?".
+    Instruction {
+        text: Text,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+        helped: String,
+        not_helped: String,
+    },
+    /// A value the technician will need (serial, error code, LED pattern, photo).
+    Collect {
+        prompt: Text,
+        key: String,
+        input: InputKind,
+        #[serde(default)]
+        optional: bool,
+        next: String,
+    },
+    /// A diagnosis run in the browser; the first matching branch picks the next node.
+    Check { prompt: Text, check: Check, branches: Vec<Branch>, otherwise: String },
     Outcome(Outcome),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Text,
+    Number,
+    Photo,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     pub id: String,
     pub label: Text,
+    pub next: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Check {
+    /// Can the browser reach the device's web interface (address from a collected value)?
+    Reachability { address_key: String },
+    /// Browser clock against the server's.
+    Clock { max_skew_seconds: u32 },
+    /// Latency and download rate to the service.
+    Connection { max_latency_ms: u32, min_kbps: u32 },
+    /// A device log the customer picks, scanned locally for patterns.
+    LogAnalysis { patterns: Vec<LogPattern> },
+    /// Looks up an error code the customer entered (a collected value).
+    ErrorCode { code_key: String, codes: Vec<ErrorCodeEntry> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPattern {
+    pub id: String,
+    pub label: Text,
+    /// Case-insensitive substrings; a line matching any of them counts.
+    pub any: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorCodeEntry {
+    pub code: String,
+    pub meaning: Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    /// Reachable / clock right / connection good.
+    Ok,
+    /// Unreachable / clock wrong / connection poor.
+    Failed,
+    /// The browser could not check (blocked, no file chosen): never a false "down".
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "if", rename_all = "snake_case")]
+pub enum Condition {
+    Result { result: CheckResult },
+    Pattern { pattern: String, min_count: u32 },
+    Code { code: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    #[serde(flatten)]
+    pub when: Condition,
     pub next: String,
 }
 
@@ -62,18 +151,33 @@ pub enum Severity {
     General,
 }
 
+/// The tier ladder after self-help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Phone,
+    Remote,
+    OnSite,
+    ReturnToFactory,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Outcome {
     Resolved { message: Text },
-    Escalate { message: Text, severity: Severity, technician_hint: Text },
+    Escalate { message: Text, severity: Severity, tier: Tier, technician_hint: Text },
 }
 
-/// One answered step of a walk, as the widget records it.
+/// One answered step of a walk, as the widget records it. `choice` is the
+/// choice id (question), `yes`/`no` (instruction), `next` (collect), or
+/// `branch-N`/`otherwise` (check).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WalkStep {
     pub node: String,
     pub choice: String,
+    /// What was collected, or the check's finding, for the technician.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// Browser time in ms since the epoch; informational only.
     pub at_ms: i64,
 }
@@ -83,11 +187,63 @@ pub enum WalkError {
     TooLong,
     UnexpectedNode { index: usize },
     UnknownChoice { index: usize },
+    ValueTooLong { index: usize },
     NotFinished,
 }
 
 /// The most steps a walk may have; deeper than any real guide.
 pub const MAX_STEPS: usize = 64;
+pub const MAX_VALUE_CHARS: usize = 500;
+
+impl NodeKind {
+    /// Every way out of this node: (choice as recorded in a walk, next node).
+    pub fn exits(&self) -> Vec<(String, &str)> {
+        match self {
+            NodeKind::Question { choices, .. } => choices.iter().map(|c| (c.id.clone(), c.next.as_str())).collect(),
+            NodeKind::Instruction { helped, not_helped, .. } => {
+                vec![("yes".into(), helped.as_str()), ("no".into(), not_helped.as_str())]
+            }
+            NodeKind::Collect { next, .. } => vec![("next".into(), next.as_str())],
+            NodeKind::Check { branches, otherwise, .. } => branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (format!("branch-{i}"), b.next.as_str()))
+                .chain(std::iter::once(("otherwise".to_string(), otherwise.as_str())))
+                .collect(),
+            NodeKind::Outcome(_) => Vec::new(),
+        }
+    }
+
+    fn texts(&self) -> Vec<&Text> {
+        match self {
+            NodeKind::Question { prompt, choices } => std::iter::once(prompt).chain(choices.iter().map(|c| &c.label)).collect(),
+            NodeKind::Instruction { text, .. } => vec![text],
+            NodeKind::Collect { prompt, .. } => vec![prompt],
+            NodeKind::Check { prompt, check, .. } => {
+                let mut texts = vec![prompt];
+                match check {
+                    Check::LogAnalysis { patterns } => texts.extend(patterns.iter().map(|p| &p.label)),
+                    Check::ErrorCode { codes, .. } => texts.extend(codes.iter().map(|c| &c.meaning)),
+                    _ => {}
+                }
+                texts
+            }
+            NodeKind::Outcome(Outcome::Resolved { message }) => vec![message],
+            NodeKind::Outcome(Outcome::Escalate { message, technician_hint, .. }) => vec![message, technician_hint],
+        }
+    }
+}
+
+/// Reads one guide file; errors name the file, the node and the problem.
+pub fn parse(file: &str, json: &str) -> Result<Guide, Vec<String>> {
+    let guide: Guide = serde_json::from_str(json).map_err(|e| vec![format!("{file}: not a valid guide: {e}")])?;
+    let problems = guide.problems();
+    if problems.is_empty() {
+        Ok(guide)
+    } else {
+        Err(problems.into_iter().map(|p| format!("{file}: {p}")).collect())
+    }
+}
 
 impl Guide {
     pub fn node(&self, id: &str) -> Option<&Node> {
@@ -99,77 +255,151 @@ impl Guide {
     pub fn current<'a>(&'a self, steps: &[WalkStep]) -> Option<&'a Node> {
         let mut node = self.node(&self.root)?;
         for step in steps {
-            let NodeKind::Step { choices, .. } = &node.kind else { break };
-            let Some(choice) = choices.iter().find(|c| c.id == step.choice) else { break };
-            node = self.node(&choice.next)?;
+            let exits = node.kind.exits();
+            let Some((_, next)) = exits.iter().find(|(c, _)| *c == step.choice) else { break };
+            node = self.node(next)?;
         }
         Some(node)
     }
 
     /// Replays a submitted walk: it must start at the root, follow existing
-    /// choices and end on an outcome, which is returned.
+    /// exits and end on an outcome, which is returned. `NotFinished` means
+    /// every step was valid but the walk stopped before an outcome.
     pub fn replay(&self, steps: &[WalkStep]) -> Result<&Outcome, WalkError> {
         if steps.len() > MAX_STEPS {
             return Err(WalkError::TooLong);
         }
         let mut node = self.node(&self.root).ok_or(WalkError::NotFinished)?;
         for (index, step) in steps.iter().enumerate() {
-            let NodeKind::Step { choices, .. } = &node.kind else {
-                return Err(WalkError::UnexpectedNode { index });
-            };
-            if step.node != node.id {
+            if step.node != node.id || matches!(node.kind, NodeKind::Outcome(_)) {
                 return Err(WalkError::UnexpectedNode { index });
             }
-            let choice = choices
-                .iter()
-                .find(|c| c.id == step.choice)
-                .ok_or(WalkError::UnknownChoice { index })?;
-            node = self.node(&choice.next).ok_or(WalkError::UnknownChoice { index })?;
+            if step.value.as_ref().is_some_and(|v| v.chars().count() > MAX_VALUE_CHARS) {
+                return Err(WalkError::ValueTooLong { index });
+            }
+            let exits = node.kind.exits();
+            let (_, next) = exits.iter().find(|(c, _)| *c == step.choice).ok_or(WalkError::UnknownChoice { index })?;
+            node = self.node(next).ok_or(WalkError::UnknownChoice { index })?;
         }
         match &node.kind {
             NodeKind::Outcome(outcome) => Ok(outcome),
-            NodeKind::Step { .. } => Err(WalkError::NotFinished),
+            _ => Err(WalkError::NotFinished),
         }
     }
 
-    /// Structural problems: dangling references, unreachable nodes, cycles,
-    /// empty texts. The full rule set grows with the guide engine.
+    /// Everything wrong with the guide, each naming its node; empty if sound.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        let slug = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !slug(&self.id) {
+            problems.push(format!("guide id '{}' must be lowercase letters, digits, '-' or '_'", self.id));
+        }
+        if self.version == 0 {
+            problems.push("version must be 1 or more".into());
+        }
+        if self.equipment.is_empty() {
+            problems.push("names no equipment kinds".into());
+        }
+        for locale in Locale::ALL {
+            if self.title.get(locale).trim().is_empty() {
+                problems.push(format!("title has no {} text", locale.tag()));
+            }
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            if self.nodes[..i].iter().any(|n| n.id == node.id) {
+                problems.push(format!("node '{}': id used twice", node.id));
+            }
+        }
         if self.node(&self.root).is_none() {
             problems.push(format!("root node '{}' does not exist", self.root));
             return problems;
         }
+        let collected: Vec<&str> = self
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Collect { key, .. } => Some(key.as_str()),
+                _ => None,
+            })
+            .collect();
         for node in &self.nodes {
-            let texts: Vec<&Text> = match &node.kind {
-                NodeKind::Step { prompt, choices } => {
-                    if choices.is_empty() {
-                        problems.push(format!("node '{}' has no choices", node.id));
-                    }
-                    for c in choices {
-                        if self.node(&c.next).is_none() {
-                            problems.push(format!("node '{}' choice '{}' leads to missing node '{}'", node.id, c.id, c.next));
-                        }
-                    }
-                    std::iter::once(prompt).chain(choices.iter().map(|c| &c.label)).collect()
-                }
-                NodeKind::Outcome(Outcome::Resolved { message }) => vec![message],
-                NodeKind::Outcome(Outcome::Escalate { message, technician_hint, .. }) => vec![message, technician_hint],
-            };
-            for t in texts {
+            let mut problem = |p: String| problems.push(format!("node '{}': {p}", node.id));
+            for t in node.kind.texts() {
                 for locale in Locale::ALL {
                     if t.get(locale).trim().is_empty() {
-                        problems.push(format!("node '{}' has an empty {} text", node.id, locale.tag()));
+                        problem(format!("missing {} text", locale.tag()));
                     }
                 }
             }
+            let exits = node.kind.exits();
+            for (choice, next) in &exits {
+                if self.node(next).is_none() {
+                    problem(format!("'{choice}' leads to missing node '{next}'"));
+                }
+            }
+            match &node.kind {
+                NodeKind::Question { choices, .. } => {
+                    if choices.len() < 2 {
+                        problem("a question needs at least two choices".into());
+                    }
+                    for (i, c) in choices.iter().enumerate() {
+                        if choices[..i].iter().any(|o| o.id == c.id) {
+                            problem(format!("choice id '{}' used twice", c.id));
+                        }
+                    }
+                }
+                NodeKind::Collect { key, .. } if !slug(key) => problem(format!("bad key '{key}'")),
+                NodeKind::Check { check, branches, .. } => {
+                    let mut known_patterns: Vec<&str> = Vec::new();
+                    let mut known_codes: Vec<&str> = Vec::new();
+                    match check {
+                        Check::Reachability { address_key: key } | Check::ErrorCode { code_key: key, .. }
+                            if !collected.contains(&key.as_str()) =>
+                        {
+                            problem(format!("uses '{key}', which no collect node asks for"));
+                        }
+                        _ => {}
+                    }
+                    match check {
+                        Check::LogAnalysis { patterns } => {
+                            if patterns.is_empty() {
+                                problem("log analysis without patterns".into());
+                            }
+                            for p in patterns {
+                                if p.any.is_empty() || p.any.iter().any(|s| s.trim().is_empty()) {
+                                    problem(format!("pattern '{}' has an empty match list or string", p.id));
+                                }
+                                known_patterns.push(&p.id);
+                            }
+                        }
+                        Check::ErrorCode { codes, .. } => known_codes.extend(codes.iter().map(|c| c.code.as_str())),
+                        _ => {}
+                    }
+                    for b in branches {
+                        match (&b.when, check) {
+                            (Condition::Pattern { pattern, .. }, _) if !known_patterns.contains(&pattern.as_str()) => {
+                                problem(format!("branch tests unknown pattern '{pattern}'"));
+                            }
+                            (Condition::Code { code }, _) if !known_codes.contains(&code.as_str()) => {
+                                problem(format!("branch tests unknown code '{code}'"));
+                            }
+                            (Condition::Result { .. }, Check::LogAnalysis { .. } | Check::ErrorCode { .. }) => {
+                                problem("this check has no ok/failed result; test patterns or codes".into());
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
-        // Depth-first walk from the root: finds cycles and unreachable nodes.
-        let mut state = vec![0u8; self.nodes.len()]; // 0 new, 1 on path, 2 done
+        // Depth-first from the root: cycles and unreachable nodes. With every
+        // exit resolved and no cycle, every path ends in an outcome.
+        let mut state = vec![0u8; self.nodes.len()]; // 0 new, 1 on the path, 2 done
         self.visit(&self.root, &mut state, &mut problems);
         for (node, s) in self.nodes.iter().zip(&state) {
             if *s == 0 {
-                problems.push(format!("node '{}' is unreachable", node.id));
+                problems.push(format!("node '{}': unreachable from the root", node.id));
             }
         }
         problems
@@ -178,14 +408,12 @@ impl Guide {
     fn visit(&self, id: &str, state: &mut [u8], problems: &mut Vec<String>) {
         let Some(index) = self.nodes.iter().position(|n| n.id == id) else { return };
         match state[index] {
-            1 => problems.push(format!("node '{id}' is part of a cycle")),
+            1 => problems.push(format!("node '{id}': part of a cycle")),
             2 => {}
             _ => {
                 state[index] = 1;
-                if let NodeKind::Step { choices, .. } = &self.nodes[index].kind {
-                    for c in choices {
-                        self.visit(&c.next, state, problems);
-                    }
+                for (_, next) in self.nodes[index].kind.exits() {
+                    self.visit(next, state, problems);
                 }
                 state[index] = 2;
             }
@@ -193,153 +421,22 @@ impl Guide {
     }
 }
 
-fn t(zh_cn: &str, zh_tw: &str, en: &str) -> Text {
-    Text { zh_cn: zh_cn.into(), zh_tw: zh_tw.into(), en: en.into() }
-}
-
-fn step(id: &str, prompt: Text, choices: Vec<Choice>) -> Node {
-    Node { id: id.into(), kind: NodeKind::Step { prompt, choices } }
-}
-
-fn choice(id: &str, label: Text, next: &str) -> Choice {
-    Choice { id: id.into(), label, next: next.into() }
-}
-
-fn helped(yes: &str, no: &str) -> Vec<Choice> {
-    vec![
-        choice("yes", t("解决了", "解決了", "Yes, it works now"), yes),
-        choice("no", t("没有解决", "沒有解決", "No, still faulty"), no),
-    ]
-}
-
-fn escalate(id: &str, message: Text, severity: Severity, hint: Text) -> Node {
-    Node { id: id.into(), kind: NodeKind::Outcome(Outcome::Escalate { message, severity, technician_hint: hint }) }
-}
+/// The guides shipped with Fixline, as (file name, JSON): every
+/// `app/guides/*.json`, embedded at build time. Server-only: the browser
+/// receives the one guide it walks.
+#[cfg(feature = "ssr")]
+pub const SHIPPED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/shipped_guides.rs"));
 
 pub const FIRST_AID_ID: &str = "alarm-panel-first-aid";
 
-/// The built-in first-aid guide for a wireless alarm panel that stopped
-/// working. Stands in until guides are loaded from files.
+/// The built-in first-aid guide for an alarm panel.
+#[cfg(feature = "ssr")]
 pub fn first_aid() -> Guide {
-    Guide {
-        id: FIRST_AID_ID.into(),
-        version: 1,
-        title: t("报警主机故障自助排查", "報警主機故障自助排查", "Alarm panel self-check"),
-        root: "lights".into(),
-        nodes: vec![
-            step(
-                "lights",
-                t(
-                    "请看一下主机面板：指示灯现在是什么状态？",
-                    "請看一下主機面板：指示燈現在是什麼狀態？",
-                    "Look at the panel: what are its indicator lights doing?",
-                ),
-                vec![
-                    choice("all_off", t("全部不亮", "全部不亮", "All off"), "power"),
-                    choice("on_no_keys", t("灯亮，但按键没反应", "燈亮，但按鍵沒反應", "Lit, but the keys do nothing"), "restart"),
-                    choice("fault_light", t("故障灯亮或闪烁", "故障燈亮或閃爍", "Fault light on or blinking"), "fault_kind"),
-                ],
-            ),
-            step(
-                "power",
-                t(
-                    "检查主机的电源适配器是否插牢，插座是否有电（可插一盏台灯试试）。插好后等待 30 秒。指示灯亮了吗？",
-                    "檢查主機的電源變壓器是否插牢，插座是否有電（可插一盞檯燈試試）。插好後等待 30 秒。指示燈亮了嗎？",
-                    "Check that the panel's power adapter is plugged in firmly and the socket has power (try a lamp in it). Wait 30 seconds. Are the lights on now?",
-                ),
-                helped("fixed", "no_power"),
-            ),
-            step(
-                "restart",
-                t(
-                    "重启主机：拔下交流电源，再断开备用电池插头，等待 10 秒；先接回电池，再接交流电源，等待 1 分钟自检完成。按键恢复了吗？",
-                    "重新啟動主機：拔下交流電源，再斷開備用電池插頭，等待 10 秒；先接回電池，再接交流電源，等待 1 分鐘自檢完成。按鍵恢復了嗎？",
-                    "Restart the panel: unplug the mains adapter, then disconnect the backup battery and wait 10 seconds. Reconnect the battery first, then mains, and wait one minute for the self-test. Do the keys respond now?",
-                ),
-                helped("fixed", "panel_fault"),
-            ),
-            step(
-                "fault_kind",
-                t("面板上显示的是哪一种故障？", "面板上顯示的是哪一種故障？", "Which fault does the panel show?"),
-                vec![
-                    choice("battery", t("电池电量低", "電池電量低", "Battery low"), "battery"),
-                    choice("comms", t("电话线或网络故障", "電話線或網路故障", "Phone line or network fault"), "comms"),
-                    choice("unknown", t("看不懂 / 其他", "看不懂 / 其他", "Not sure / other"), "panel_fault"),
-                ],
-            ),
-            step(
-                "battery",
-                t(
-                    "确认主机交流电源已接通，并保持通电 24 小时让备用电池充电。如果停电过，这是正常现象。现在故障灯灭了吗？",
-                    "確認主機交流電源已接通，並保持通電 24 小時讓備用電池充電。如果停電過，這是正常現象。現在故障燈熄了嗎？",
-                    "Make sure mains power is connected and leave it on for 24 hours to recharge the backup battery; after a power cut this is normal. Has the fault light gone out?",
-                ),
-                helped("fixed", "battery_worn"),
-            ),
-            step(
-                "comms",
-                t(
-                    "检查主机背面的电话线或网线是否插牢，路由器或电话是否正常。重新插好后故障灯灭了吗？",
-                    "檢查主機背面的電話線或網路線是否插牢，路由器或電話是否正常。重新插好後故障燈熄了嗎？",
-                    "Check the phone or network cable at the back of the panel and that the router or phone line works. After reseating it, has the fault light gone out?",
-                ),
-                helped("fixed", "comms_fault"),
-            ),
-            Node {
-                id: "fixed".into(),
-                kind: NodeKind::Outcome(Outcome::Resolved {
-                    message: t(
-                        "太好了，问题已解决。如果再次出现，可以随时重新报修。",
-                        "太好了，問題已解決。如果再次出現，可以隨時重新報修。",
-                        "Great, it is fixed. If it happens again, report it any time.",
-                    ),
-                }),
-            },
-            escalate(
-                "no_power",
-                t("主机无法通电，需要技术员上门检查。", "主機無法通電，需要技術員到場檢查。", "The panel gets no power; a technician needs to check it on site."),
-                Severity::Major,
-                t(
-                    "插座有电但主机不亮：疑似电源适配器或主板电源故障。携带 12V 电源适配器、万用表、备用主板。",
-                    "插座有電但主機不亮：疑似電源變壓器或主板電源故障。攜帶 12V 電源變壓器、萬用表、備用主板。",
-                    "Socket live but panel dark: suspect the adapter or the main board's power stage. Bring a 12 V adapter, multimeter and a spare main board.",
-                ),
-            ),
-            escalate(
-                "panel_fault",
-                t("主机可能出现故障，需要技术员处理。", "主機可能出現故障，需要技術員處理。", "The panel may be faulty; a technician will take over."),
-                Severity::Major,
-                t(
-                    "重启无效或故障不明：检查主板与键盘连线，读取事件记录。携带备用键盘、备用主板、编程器。",
-                    "重新啟動無效或故障不明：檢查主板與鍵盤連線，讀取事件記錄。攜帶備用鍵盤、備用主板、編程器。",
-                    "Restart did not help or fault unclear: check the keypad wiring and read the event log. Bring a spare keypad, main board and programmer.",
-                ),
-            ),
-            escalate(
-                "battery_worn",
-                t("备用电池可能已老化，需要更换。", "備用電池可能已老化，需要更換。", "The backup battery is probably worn out and needs replacing."),
-                Severity::General,
-                t(
-                    "通电 24 小时后仍报电池低：电池老化。携带 12V 7Ah 铅酸蓄电池。",
-                    "通電 24 小時後仍報電池低：電池老化。攜帶 12V 7Ah 鉛酸蓄電池。",
-                    "Battery low after 24 h on mains: worn battery. Bring a 12 V 7 Ah lead-acid battery.",
-                ),
-            ),
-            escalate(
-                "comms_fault",
-                t("主机无法与报警中心通信，需要技术员处理。", "主機無法與報警中心通訊，需要技術員處理。", "The panel cannot reach the monitoring centre; a technician will take over."),
-                Severity::Major,
-                t(
-                    "通信故障：检查电话线路 / 网络模块，测试上报。携带网络模块、线路测试仪。",
-                    "通訊故障：檢查電話線路 / 網路模組，測試上報。攜帶網路模組、線路測試儀。",
-                    "Communication fault: test the phone line / network module and a report to the centre. Bring a network module and a line tester.",
-                ),
-            ),
-        ],
-    }
+    let (file, json) = SHIPPED.iter().find(|(f, _)| *f == "alarm-panel-first-aid.json").expect("first-aid guide shipped");
+    parse(file, json).expect("the shipped first-aid guide is valid")
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -348,14 +445,20 @@ mod tests {
         let mut steps = Vec::new();
         for c in choices {
             let node = g.current(&steps).unwrap();
-            steps.push(WalkStep { node: node.id.clone(), choice: (*c).into(), at_ms: 0 });
+            steps.push(WalkStep { node: node.id.clone(), choice: (*c).into(), value: None, at_ms: 0 });
         }
         steps
     }
 
     #[test]
-    fn first_aid_guide_is_sound() {
-        assert_eq!(first_aid().problems(), Vec::<String>::new());
+    fn every_shipped_guide_is_sound() {
+        let mut ids = Vec::new();
+        for (file, json) in SHIPPED {
+            let guide = parse(file, json).unwrap_or_else(|e| panic!("{}", e.join("\n")));
+            assert!(guide.nodes.len() >= 8, "{file}: fewer than 8 nodes");
+            assert!(!ids.contains(&guide.id), "{file}: duplicate guide id");
+            ids.push(guide.id);
+        }
     }
 
     #[test]
@@ -378,42 +481,121 @@ mod tests {
         assert_eq!(g.replay(&bad), Err(WalkError::UnexpectedNode { index: 1 }));
         let mut bad = walk(&g, &["all_off"]);
         bad[0].choice = "nope".into();
-        bad.push(WalkStep { node: "power".into(), choice: "yes".into(), at_ms: 0 });
+        bad.push(WalkStep { node: "power".into(), choice: "yes".into(), value: None, at_ms: 0 });
         assert_eq!(g.replay(&bad), Err(WalkError::UnknownChoice { index: 0 }));
         let mut extra = walk(&g, &["all_off", "yes"]);
-        extra.push(WalkStep { node: "fixed".into(), choice: "yes".into(), at_ms: 0 });
+        extra.push(WalkStep { node: "fixed".into(), choice: "yes".into(), value: None, at_ms: 0 });
         assert_eq!(g.replay(&extra), Err(WalkError::UnexpectedNode { index: 2 }));
+        let mut long = walk(&g, &["all_off"]);
+        long[0].value = Some("x".repeat(MAX_VALUE_CHARS + 1));
+        assert_eq!(g.replay(&long), Err(WalkError::ValueTooLong { index: 0 }));
+    }
+
+    fn broken(edit: impl FnOnce(&mut Guide)) -> String {
+        let mut g = first_aid();
+        edit(&mut g);
+        let json = serde_json::to_string(&g).unwrap();
+        parse("broken.json", &json).unwrap_err().join("\n")
+    }
+
+    fn step_mut<'a>(g: &'a mut Guide, id: &str) -> &'a mut NodeKind {
+        &mut g.nodes.iter_mut().find(|n| n.id == id).unwrap().kind
     }
 
     #[test]
-    fn problems_catch_dangling_links_unreachable_nodes_and_cycles() {
-        let mut g = first_aid();
-        if let NodeKind::Step { choices, .. } = &mut g.nodes[1].kind {
-            choices[0].next = "lights".into(); // power -> lights: a cycle
-            choices[1].next = "ghost".into();
-        }
-        let problems = g.problems().join("\n");
-        assert!(problems.contains("cycle"), "{problems}");
-        assert!(problems.contains("missing node 'ghost'"), "{problems}");
-        assert!(problems.contains("'no_power' is unreachable"), "{problems}");
+    fn validation_rule_dangling_reference() {
+        let p = broken(|g| {
+            if let NodeKind::Instruction { helped, .. } = step_mut(g, "power") {
+                *helped = "ghost".into();
+            }
+        });
+        assert!(p.contains("broken.json: node 'power': 'yes' leads to missing node 'ghost'"), "{p}");
+    }
+
+    #[test]
+    fn validation_rule_cycle() {
+        let p = broken(|g| {
+            if let NodeKind::Instruction { helped, .. } = step_mut(g, "power") {
+                *helped = "lights".into();
+            }
+        });
+        assert!(p.contains("part of a cycle"), "{p}");
+    }
+
+    #[test]
+    fn validation_rule_unreachable() {
+        let p = broken(|g| {
+            if let NodeKind::Instruction { not_helped, .. } = step_mut(g, "power") {
+                *not_helped = "panel_fault".into();
+            }
+        });
+        assert!(p.contains("node 'no_power': unreachable from the root"), "{p}");
+    }
+
+    #[test]
+    fn validation_rule_missing_locale() {
+        let p = broken(|g| {
+            if let NodeKind::Question { prompt, .. } = step_mut(g, "lights") {
+                prompt.zh_tw.clear();
+            }
+        });
+        assert!(p.contains("node 'lights': missing zh-TW text"), "{p}");
+    }
+
+    #[test]
+    fn validation_rule_missing_root_and_duplicates() {
+        assert!(broken(|g| g.root = "nowhere".into()).contains("root node 'nowhere' does not exist"));
+        let p = broken(|g| {
+            let copy = g.nodes[1].clone();
+            g.nodes.push(copy);
+        });
+        assert!(p.contains("id used twice"), "{p}");
+    }
+
+    #[test]
+    fn validation_rule_checks_reference_known_patterns_and_keys() {
+        let p = broken(|g| {
+            g.nodes.push(Node {
+                id: "scan".into(),
+                kind: NodeKind::Check {
+                    prompt: first_aid_text(),
+                    check: Check::Reachability { address_key: "ip".into() },
+                    branches: vec![Branch { when: Condition::Pattern { pattern: "nope".into(), min_count: 1 }, next: "fixed".into() }],
+                    otherwise: "fixed".into(),
+                },
+            });
+        });
+        assert!(p.contains("node 'scan': uses 'ip', which no collect node asks for"), "{p}");
+        assert!(p.contains("node 'scan': branch tests unknown pattern 'nope'"), "{p}");
+    }
+
+    #[test]
+    fn malformed_json_names_the_file() {
+        let e = parse("bad.json", "{ \"id\": 3 }").unwrap_err();
+        assert!(e[0].starts_with("bad.json: not a valid guide"), "{e:?}");
+    }
+
+    fn first_aid_text() -> Text {
+        Text { zh_cn: "检查".into(), zh_tw: "檢查".into(), en: "Check".into() }
     }
 
     proptest! {
-        /// Any sequence of picks ends on an outcome within the node count.
+        /// Any sequence of picks through any shipped guide ends on an outcome
+        /// within the node count, and the server accepts the walk.
         #[test]
-        fn every_walk_ends(picks in proptest::collection::vec(0usize..8, 0..40)) {
-            let g = first_aid();
+        fn every_walk_ends(guide_index in 0usize..64, picks in proptest::collection::vec(0usize..8, 0..64)) {
+            let (file, json) = SHIPPED[guide_index % SHIPPED.len()];
+            let g = parse(file, json).unwrap();
             let mut steps = Vec::new();
             let mut picks = picks.into_iter();
             loop {
                 let node = g.current(&steps).unwrap();
-                match &node.kind {
-                    NodeKind::Outcome(_) => break,
-                    NodeKind::Step { choices, .. } => {
-                        let pick = picks.next().unwrap_or(0) % choices.len();
-                        steps.push(WalkStep { node: node.id.clone(), choice: choices[pick].id.clone(), at_ms: 0 });
-                    }
+                let exits = node.kind.exits();
+                if exits.is_empty() {
+                    break;
                 }
+                let pick = picks.next().unwrap_or(0) % exits.len();
+                steps.push(WalkStep { node: node.id.clone(), choice: exits[pick].0.clone(), value: None, at_ms: 0 });
                 prop_assert!(steps.len() <= g.nodes.len());
             }
             prop_assert!(g.replay(&steps).is_ok());

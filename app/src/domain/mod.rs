@@ -6,4 +6,5 @@ pub mod case_number;
 pub mod clock;
 pub mod guide;
 pub mod intake;
+pub mod logscan;
 pub mod warranty;

@@ -16,5 +16,5 @@ pub async fn list_queue() -> Result<Vec<QueueRow>, AppError> {
 pub async fn get_case(number: String) -> Result<CaseDetail, AppError> {
     crate::backend::auth::require_staff(&[]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::cases::detail(&pool, &number).await
+    crate::backend::cases::detail(&pool, &number, crate::app::request_locale()).await
 }

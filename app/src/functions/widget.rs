@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::errors::AppError;
-use crate::models::{CaseReceipt, CaseSubmission, WidgetInfo};
+use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, WidgetInfo};
 
 /// The organisation behind a widget key, with its assets. No login: the key
 /// is public, like the page that embeds it.
@@ -11,6 +11,14 @@ use crate::models::{CaseReceipt, CaseSubmission, WidgetInfo};
 pub async fn load_widget(org_key: String) -> Result<WidgetInfo, AppError> {
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::widget_info(&pool, &org_key).await
+}
+
+/// The troubleshooting guides for one of the organisation's assets. The
+/// browser walks them with no further requests.
+#[server(endpoint = "load_guides")]
+pub async fn load_guides(org_key: String, asset_id: i64) -> Result<GuideOffer, AppError> {
+    let pool = crate::backend::state::pool()?;
+    crate::backend::cases::guide_offer(&pool, &org_key, asset_id).await
 }
 
 /// Creates a case from the widget: escalated to a technician, or recorded as

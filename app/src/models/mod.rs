@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::guide::WalkStep;
+use crate::domain::guide::{Guide, Severity, Tier, WalkStep};
 
 /// What the widget needs to show an organisation's intake form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,15 @@ pub struct WidgetInfo {
 pub struct AssetOption {
     pub id: i64,
     pub label: String,
+}
+
+/// The guides offered for one asset, with the server's clock for the
+/// browser's clock check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuideOffer {
+    pub asset_id: i64,
+    pub guides: Vec<Guide>,
+    pub server_now_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,4 +148,23 @@ pub struct CaseDetail {
     pub guide_id: String,
     pub guide_version: u32,
     pub steps: Vec<WalkStep>,
+    /// The walk in the reader's language, resolved on the server.
+    pub guide_title: String,
+    pub transcript: Vec<TranscriptLine>,
+    pub guide_outcome: Option<OutcomeView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    pub prompt: String,
+    pub answer: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeView {
+    pub message: String,
+    pub severity: Option<Severity>,
+    pub tier: Option<Tier>,
+    pub technician_hint: Option<String>,
 }

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::{use_locale, use_texts};
+use crate::app::use_texts;
 use crate::components::{ErrorText, LanguageSwitcher, NotFound};
-use crate::domain::guide::{self, Guide, NodeKind, Outcome, Severity};
+use crate::domain::guide::{Severity, Tier};
 use crate::errors::AppError;
 use crate::functions::auth::{current_staff, Login, Logout};
 use crate::functions::cases::{get_case, list_queue};
@@ -181,14 +181,6 @@ fn CaseView() -> impl IntoView {
 #[component]
 fn CaseDetailView(case: CaseDetail) -> impl IntoView {
     let t = use_texts();
-    let locale = use_locale();
-    // Transcripts are stored as node and choice ids; show them in the reader's language.
-    let guide = Some(guide::first_aid()).filter(|g| g.id == case.guide_id && g.version == case.guide_version);
-    let lines = guide.as_ref().map(|g| transcript_lines(g, &case, locale)).unwrap_or_default();
-    let outcome = guide.as_ref().and_then(|g| match g.current(&case.steps).map(|n| &n.kind) {
-        Some(NodeKind::Outcome(o)) => Some(o.clone()),
-        _ => None,
-    });
     view! {
         <main class="console case">
             <p><a href="/console">"← " {t.back_to_queue}</a></p>
@@ -206,46 +198,50 @@ fn CaseDetailView(case: CaseDetail) -> impl IntoView {
             <h2>{t.case_symptom}</h2>
             <p class="symptom" data-testid="case-symptom">{case.symptom.clone()}</p>
             <h2>{t.case_steps}</h2>
-            {if lines.is_empty() {
+            {(!case.guide_title.is_empty()).then(|| view! { <p class="hint">{case.guide_title.clone()}</p> })}
+            {if case.transcript.is_empty() {
                 view! { <p>{t.case_no_steps}</p> }.into_any()
             } else {
                 view! {
                     <ol class="transcript" data-testid="transcript">
-                        {lines.into_iter().map(|(q, a)| view! { <li><span class="q">{q}</span> " → " <strong>{a}</strong></li> }).collect_view()}
+                        {case
+                            .transcript
+                            .into_iter()
+                            .map(|l| {
+                                view! {
+                                    <li>
+                                        <span class="q">{l.prompt}</span> " → " <strong>{l.answer}</strong>
+                                        {l.value.map(|v| view! { <br/><span class="finding">{v}</span> })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ol>
                 }
                     .into_any()
             }}
-            {outcome.map(|o| match o {
-                Outcome::Escalate { message, severity, technician_hint } => view! {
-                    <h2>{t.case_guide_result}</h2>
-                    <p>{message.get(locale).to_string()}</p>
+            {case.guide_outcome.map(|o| view! {
+                <h2>{t.case_guide_result}</h2>
+                <p>{o.message}</p>
+                {(o.severity.is_some() || o.technician_hint.is_some()).then(|| view! {
                     <dl class="facts">
-                        <dt>{t.case_severity}</dt><dd>{severity_name(t, severity)}</dd>
-                        <dt>{t.case_technician_hint}</dt><dd>{technician_hint.get(locale).to_string()}</dd>
+                        {o.severity.map(|s| view! { <dt>{t.case_severity}</dt><dd>{severity_name(t, s)}</dd> })}
+                        {o.tier.map(|tier| view! { <dt>{t.case_tier}</dt><dd>{tier_name(t, tier)}</dd> })}
+                        {o.technician_hint.map(|h| view! { <dt>{t.case_technician_hint}</dt><dd>{h}</dd> })}
                     </dl>
-                }.into_any(),
-                Outcome::Resolved { message } => view! {
-                    <h2>{t.case_guide_result}</h2>
-                    <p>{message.get(locale).to_string()}</p>
-                }.into_any(),
+                })}
             })}
         </main>
     }
 }
 
-/// (prompt, answer) per step, resolved against the guide the customer walked.
-fn transcript_lines(g: &Guide, case: &CaseDetail, locale: crate::i18n::Locale) -> Vec<(String, String)> {
-    case.steps
-        .iter()
-        .filter_map(|s| match &g.node(&s.node)?.kind {
-            NodeKind::Step { prompt, choices } => {
-                let choice = choices.iter().find(|c| c.id == s.choice)?;
-                Some((prompt.get(locale).to_string(), choice.label.get(locale).to_string()))
-            }
-            NodeKind::Outcome(_) => None,
-        })
-        .collect()
+fn tier_name(t: &Texts, tier: Tier) -> &'static str {
+    match tier {
+        Tier::Phone => t.tier_phone,
+        Tier::Remote => t.tier_remote,
+        Tier::OnSite => t.tier_on_site,
+        Tier::ReturnToFactory => t.tier_return_to_factory,
+    }
 }
 
 fn status_name(t: &Texts, s: CaseStatus) -> &'static str {

@@ -1,3 +1,4 @@
+pub mod checks;
 pub mod console;
 pub mod home;
 pub mod widget;

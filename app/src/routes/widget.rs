@@ -7,12 +7,14 @@ use leptos_router::hooks::use_params_map;
 
 use crate::app::{use_locale, use_texts};
 use crate::components::{ErrorText, FieldMsg, LanguageSwitcher, NotFound};
-use crate::domain::guide::{self, Guide, NodeKind, Outcome, WalkStep};
+use super::checks::{clock_result, clock_skew_seconds};
+use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind, Outcome, WalkStep};
 use crate::domain::intake;
+use crate::domain::logscan::{choose, Finding};
 use crate::errors::{AppError, Field};
-use crate::functions::widget::{load_widget, submit_case};
+use crate::functions::widget::{load_guides, load_widget, submit_case};
 use crate::i18n::fill;
-use crate::models::{CaseReceipt, CaseSubmission, GuideResult, WidgetInfo};
+use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
 
 #[component]
 pub fn WidgetPage() -> impl IntoView {
@@ -52,9 +54,11 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let steps = RwSignal::new(Vec::<WalkStep>::new());
     // Client-side validation errors and server answers share one slot.
     let error = RwSignal::new(None::<AppError>);
-    let guide = StoredValue::new(guide::first_aid());
+    let offer = RwSignal::new(None::<GuideOffer>);
+    let guide = RwSignal::new(None::<Guide>);
     let submission_id = StoredValue::new(None::<String>);
 
+    let org_key_for_walk = org_key.clone();
     let submit = Action::new(move |result: &GuideResult| {
         let id = submission_id.get_value().unwrap_or_else(random_id);
         submission_id.set_value(Some(id.clone()));
@@ -65,9 +69,10 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             phone: phone.get_untracked(),
             asset_id: asset.get_untracked(),
             symptom: symptom.get_untracked(),
-            guide_id: guide.with_value(|g| g.id.clone()),
-            guide_version: guide.with_value(|g| g.version),
-            steps: steps.get_untracked(),
+            guide_id: guide.with_untracked(|g| g.as_ref().map(|g| g.id.clone()).unwrap_or_default()),
+            guide_version: guide.with_untracked(|g| g.as_ref().map_or(0, |g| g.version)),
+            // Without a guide there is no walk to send.
+            steps: if guide.with_untracked(Option::is_some) { steps.get_untracked() } else { Vec::new() },
             result: *result,
         };
         let result = *result;
@@ -100,6 +105,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         asset.set(None);
         symptom.set(String::new());
         steps.set(Vec::new());
+        offer.set(None);
+        guide.set(None);
         error.set(None);
         submission_id.set_value(None);
         stage.set(Stage::Intake);
@@ -121,7 +128,9 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                 Stage::Intake => {
                     view! { <IntakeForm info=info.clone() name phone asset symptom error stage/> }.into_any()
                 }
-                Stage::Guide => view! { <GuideWalk guide steps error stage submit/> }.into_any(),
+                Stage::Guide => {
+                    view! { <GuideWalk org_key=org_key_for_walk.clone() asset offer guide steps error stage submit/> }.into_any()
+                }
                 Stage::Escalated(receipt) => {
                     view! {
                         <section class="done" aria-live="polite">
@@ -252,9 +261,14 @@ fn IntakeForm(
     }
 }
 
+/// Loads the guides for the chosen asset once, then walks one entirely in
+/// the browser: no request per step.
 #[component]
 fn GuideWalk(
-    guide: StoredValue<Guide>,
+    org_key: String,
+    asset: RwSignal<Option<i64>>,
+    offer: RwSignal<Option<GuideOffer>>,
+    guide: RwSignal<Option<Guide>>,
     steps: RwSignal<Vec<WalkStep>>,
     error: RwSignal<Option<AppError>>,
     stage: RwSignal<Stage>,
@@ -263,10 +277,48 @@ fn GuideWalk(
     let t = use_texts();
     let locale = use_locale();
     let pending = submit.pending();
+    let load = Action::new(move |asset_id: &i64| {
+        let (org_key, asset_id) = (org_key.clone(), *asset_id);
+        async move {
+            match load_guides(org_key, asset_id).await {
+                Ok(o) => {
+                    let loaded_at = browser_now_ms();
+                    if o.guides.len() == 1 {
+                        guide.set(o.guides.first().cloned());
+                    }
+                    LOADED_AT.with(|c| c.set(loaded_at));
+                    offer.set(Some(o));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    // Load once per asset; a reload of the same asset keeps the walk.
+    Effect::new(move |prev: Option<Option<i64>>| {
+        let a = asset.get();
+        if prev.flatten() != a || offer.read_untracked().is_none() {
+            if let Some(a) = a {
+                if offer.read_untracked().as_ref().map(|o| o.asset_id) != Some(a) {
+                    offer.set(None);
+                    guide.set(None);
+                    steps.set(Vec::new());
+                    load.dispatch(a);
+                }
+            }
+        }
+        a
+    });
+
     let back = move |_| {
-        steps.update(|s| {
-            s.pop();
-        });
+        if steps.read().is_empty() {
+            if offer.read().as_ref().is_some_and(|o| o.guides.len() > 1) {
+                guide.set(None);
+            }
+        } else {
+            steps.update(|s| {
+                s.pop();
+            });
+        }
         error.set(None);
     };
     let restart = move |_| {
@@ -276,92 +328,284 @@ fn GuideWalk(
     let escalate = move |_| {
         submit.dispatch(GuideResult::Escalate);
     };
-    let error: Signal<Option<AppError>> = error.into();
+    let advance = move |node: String, choice: String, value: Option<String>| {
+        steps.update(|s| s.push(WalkStep { node, choice, value, at_ms: browser_now_ms() }));
+    };
+    let error_signal: Signal<Option<AppError>> = error.into();
 
-    let current = move || {
+    let body = move || {
+        let Some(offer_now) = offer.get() else {
+            return view! { <p class="loading" role="status">{t.loading}</p> }.into_any();
+        };
+        let Some(g) = guide.get() else {
+            if offer_now.guides.is_empty() {
+                return view! {
+                    <h2 id="guide-prompt">{t.escalate_title}</h2>
+                    <p>{t.no_guide}</p>
+                    <button type="button" class="primary" on:click=escalate disabled=move || pending.get()>
+                        {move || if pending.get() { t.submitting } else { t.escalate_button }}
+                    </button>
+                }
+                .into_any();
+            }
+            return view! {
+                <h2 id="guide-prompt">{t.pick_guide}</h2>
+                <div class="choices">
+                    {offer_now
+                        .guides
+                        .into_iter()
+                        .map(|g| {
+                            let title = g.title.get(locale).to_string();
+                            view! { <button type="button" class="choice" on:click=move |_| guide.set(Some(g.clone()))>{title}</button> }
+                        })
+                        .collect_view()}
+                </div>
+            }
+            .into_any();
+        };
         let taken = steps.get();
-        guide.with_value(|g| g.current(&taken).cloned()).map(|node| (taken.len(), node))
+        let Some(node) = g.current(&taken).cloned() else { return ().into_any() };
+        let step_no = view! { <p class="step-no">{fill(t.guide_step, taken.len() + 1)}</p> };
+        let node_id = node.id.clone();
+        match node.kind {
+            NodeKind::Question { prompt, choices } => view! {
+                {step_no}
+                <h2 id="guide-prompt" tabindex="-1">{prompt.get(locale).to_string()}</h2>
+                <div class="choices">
+                    {choices
+                        .into_iter()
+                        .map(|c| {
+                            let (node, id) = (node_id.clone(), c.id.clone());
+                            view! {
+                                <button type="button" class="choice" on:click=move |_| advance(node.clone(), id.clone(), None)>
+                                    {c.label.get(locale).to_string()}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <StillNotFixed escalate pending/>
+            }
+            .into_any(),
+            NodeKind::Instruction { text, .. } => {
+                let (yes_node, no_node) = (node_id.clone(), node_id.clone());
+                view! {
+                    {step_no}
+                    <h2 id="guide-prompt" tabindex="-1">{text.get(locale).to_string()}</h2>
+                    <div class="choices">
+                        <button type="button" class="choice" on:click=move |_| advance(yes_node.clone(), "yes".into(), None)>{t.helped_yes}</button>
+                        <button type="button" class="choice" on:click=move |_| advance(no_node.clone(), "no".into(), None)>{t.helped_no}</button>
+                    </div>
+                    <StillNotFixed escalate pending/>
+                }
+                .into_any()
+            }
+            NodeKind::Collect { prompt, input, optional, .. } => {
+                let value = RwSignal::new(String::new());
+                let missing = RwSignal::new(false);
+                let node_for_next = node_id.clone();
+                let next = move |ev: SubmitEvent| {
+                    ev.prevent_default();
+                    let v = value.get_untracked().trim().to_string();
+                    if v.is_empty() && !optional {
+                        missing.set(true);
+                        return;
+                    }
+                    advance(node_for_next.clone(), "next".into(), (!v.is_empty()).then_some(v));
+                };
+                let input_view = match input {
+                    InputKind::Number => view! { <input id="collect" type="text" inputmode="decimal" maxlength="40" bind:value=value aria-describedby="collect-error"/> }.into_any(),
+                    InputKind::Text => view! { <input id="collect" type="text" maxlength="200" bind:value=value aria-describedby="collect-error"/> }.into_any(),
+                    InputKind::Photo => view! {
+                        <input id="collect" type="file" accept="image/*" capture="environment"
+                            on:change=move |ev| value.set(event_target_value(&ev).rsplit(['\\', '/']).next().unwrap_or_default().to_string())/>
+                    }.into_any(),
+                };
+                view! {
+                    {step_no}
+                    <form class="collect" novalidate on:submit=next>
+                        <label for="collect" id="guide-prompt">{prompt.get(locale).to_string()}</label>
+                        {input_view}
+                        <p class="field-error" id="collect-error" aria-live="polite">{move || missing.get().then_some(t.err_required)}</p>
+                        <button type="submit" class="primary">{t.next}</button>
+                    </form>
+                    <StillNotFixed escalate pending/>
+                }
+                .into_any()
+            }
+            NodeKind::Check { prompt, check, branches, .. } => {
+                // Values the customer entered earlier, by key (device address, error code).
+                let values: Vec<(String, String)> = taken
+                    .iter()
+                    .filter_map(|s| match (&g.node(&s.node)?.kind, &s.value) {
+                        (NodeKind::Collect { key, .. }, Some(v)) => Some((key.clone(), v.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                view! {
+                    {step_no}
+                    <h2 id="guide-prompt" tabindex="-1">{prompt.get(locale).to_string()}</h2>
+                    <CheckRunner node=node_id check branches server_now_ms=offer_now.server_now_ms values advance/>
+                    <StillNotFixed escalate pending/>
+                }
+                .into_any()
+            }
+            NodeKind::Outcome(Outcome::Resolved { message }) => view! {
+                <h2 id="guide-prompt" tabindex="-1">{t.resolved_title}</h2>
+                <p>{message.get(locale).to_string()}</p>
+                <button type="button" class="primary" on:click=move |_| { submit.dispatch(GuideResult::SelfResolved); } disabled=move || pending.get()>
+                    {move || if pending.get() { t.submitting } else { t.record_self_fix }}
+                </button>
+            }
+            .into_any(),
+            NodeKind::Outcome(Outcome::Escalate { message, .. }) => view! {
+                <h2 id="guide-prompt" tabindex="-1">{t.escalate_title}</h2>
+                <p>{message.get(locale).to_string()}</p>
+                <p class="hint">{t.escalate_body}</p>
+                <button type="button" class="primary" on:click=escalate disabled=move || pending.get()>
+                    {move || if pending.get() { t.submitting } else { t.escalate_button }}
+                </button>
+            }
+            .into_any(),
+        }
     };
 
     view! {
         <section class="guide" aria-labelledby="guide-prompt">
-            <p class="guide-title">{guide.with_value(|g| g.title.get(locale).to_string())}</p>
-            {move || {
-                let Some((taken, node)) = current() else { return ().into_any() };
-                match node.kind {
-                    NodeKind::Step { prompt, choices } => {
-                        view! {
-                            <p class="step-no">{fill(t.guide_step, taken + 1)}</p>
-                            <h2 id="guide-prompt" aria-live="polite">{prompt.get(locale).to_string()}</h2>
-                            <div class="choices">
-                                {choices
-                                    .into_iter()
-                                    .map(|c| {
-                                        let step = WalkStep { node: node.id.clone(), choice: c.id.clone(), at_ms: 0 };
-                                        view! {
-                                            <button
-                                                type="button"
-                                                class="choice"
-                                                on:click=move |_| {
-                                                    let step = WalkStep { at_ms: browser_now_ms(), ..step.clone() };
-                                                    steps.update(|s| s.push(step));
-                                                }
-                                            >
-                                                {c.label.get(locale).to_string()}
-                                            </button>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </div>
-                            <button type="button" class="link" on:click=escalate disabled=move || pending.get()>
-                                {t.still_not_fixed}
-                            </button>
-                        }
-                            .into_any()
-                    }
-                    NodeKind::Outcome(Outcome::Resolved { message }) => {
-                        view! {
-                            <h2 id="guide-prompt" aria-live="polite">{t.resolved_title}</h2>
-                            <p>{message.get(locale).to_string()}</p>
-                            <button
-                                type="button"
-                                class="primary"
-                                on:click=move |_| {
-                                    submit.dispatch(GuideResult::SelfResolved);
-                                }
-                                disabled=move || pending.get()
-                            >
-                                {move || if pending.get() { t.submitting } else { t.record_self_fix }}
-                            </button>
-                        }
-                            .into_any()
-                    }
-                    NodeKind::Outcome(Outcome::Escalate { message, .. }) => {
-                        view! {
-                            <h2 id="guide-prompt" aria-live="polite">{t.escalate_title}</h2>
-                            <p>{message.get(locale).to_string()}</p>
-                            <p class="hint">{t.escalate_body}</p>
-                            <button type="button" class="primary" on:click=escalate disabled=move || pending.get()>
-                                {move || if pending.get() { t.submitting } else { t.escalate_button }}
-                            </button>
-                        }
-                            .into_any()
-                    }
-                }
-            }}
-            <ErrorText error/>
+            <p class="guide-title">{move || guide.read().as_ref().map(|g| g.title.get(locale).to_string())}</p>
+            <div aria-live="polite">{body}</div>
+            <ErrorText error=error_signal/>
             <div class="guide-nav">
-                <button type="button" class="secondary" on:click=back disabled=move || steps.read().is_empty()>
+                <button type="button" class="secondary" on:click=back disabled=move || steps.read().is_empty() && guide.read().is_none()>
                     {t.back}
                 </button>
                 <button type="button" class="secondary" on:click=restart>{t.restart}</button>
-                <button type="button" class="secondary" on:click=move |_| stage.set(Stage::Intake)>
-                    {t.edit_report}
-                </button>
+                <button type="button" class="secondary" on:click=move |_| stage.set(Stage::Intake)>{t.edit_report}</button>
             </div>
         </section>
     }
 }
+
+thread_local! {
+    /// Browser time when the guide offer (with the server's clock) arrived.
+    static LOADED_AT: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+#[component]
+fn StillNotFixed(escalate: impl Fn(leptos::ev::MouseEvent) + Copy + 'static, pending: Memo<bool>) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <button type="button" class="link" on:click=escalate disabled=move || pending.get()>{t.still_not_fixed}</button>
+    }
+}
+
+/// Runs one check on request and advances the walk with its finding.
+#[component]
+fn CheckRunner(
+    node: String,
+    check: Check,
+    branches: Vec<guide::Branch>,
+    server_now_ms: i64,
+    values: Vec<(String, String)>,
+    advance: impl Fn(String, String, Option<String>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let t = use_texts();
+    let locale = use_locale();
+    let progress = RwSignal::new(None::<f64>);
+    let check = StoredValue::new(check);
+    let branches = StoredValue::new(branches);
+    let node = StoredValue::new(node);
+    let values = StoredValue::new(values);
+    let finish = move |finding: Finding, summary: String| {
+        progress.set(None);
+        let choice = branches.with_value(|b| choose(b, &finding));
+        advance(node.get_value(), choice, Some(summary));
+    };
+    let run = move |file: Option<FileHandle>| {
+        let check = check.get_value();
+        progress.set(Some(0.0));
+        leptos::task::spawn_local(async move {
+            let value_of = |key: &str| values.with_value(|v| v.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
+            match check {
+                Check::Clock { max_skew_seconds } => {
+                    let skew = clock_skew_seconds(server_now_ms, LOADED_AT.with(|c| c.get()));
+                    finish(Finding::Result(clock_result(skew, max_skew_seconds)), format!("clock skew {skew} s"));
+                }
+                Check::ErrorCode { code_key, codes } => {
+                    let code = value_of(&code_key).unwrap_or_default();
+                    let meaning = codes.iter().find(|c| c.code.eq_ignore_ascii_case(code.trim())).map(|c| c.meaning.get(locale).to_string());
+                    let summary = match meaning {
+                        Some(m) => format!("{code}: {m}"),
+                        None => format!("{code}: ?"),
+                    };
+                    finish(Finding::Code(code), summary);
+                }
+                #[cfg(feature = "hydrate")]
+                Check::Reachability { address_key } => {
+                    let address = value_of(&address_key).unwrap_or_default();
+                    let (result, summary) = super::checks::reachability(&address).await;
+                    finish(Finding::Result(result), summary);
+                }
+                #[cfg(feature = "hydrate")]
+                Check::Connection { max_latency_ms, min_kbps } => {
+                    let (result, summary) = super::checks::connection(max_latency_ms, min_kbps).await;
+                    finish(Finding::Result(result), summary);
+                }
+                #[cfg(feature = "hydrate")]
+                Check::LogAnalysis { patterns } => match file {
+                    Some(FileHandle(file)) => match super::checks::scan_file(file, &patterns, |p| progress.set(Some(p))).await {
+                        Ok(counts) => {
+                            let summary = super::checks::pattern_summary(&patterns, &counts, locale);
+                            finish(Finding::Patterns(counts), summary);
+                        }
+                        Err(e) => finish(Finding::Result(CheckResult::Unknown), e),
+                    },
+                    None => finish(Finding::Result(CheckResult::Unknown), "no log file".into()),
+                },
+                #[allow(unreachable_patterns)]
+                _ => {
+                    let _ = file;
+                    finish(Finding::Result(CheckResult::Unknown), "not run".into())
+                }
+            }
+        });
+    };
+    let is_log = check.with_value(|c| matches!(c, Check::LogAnalysis { .. }));
+    view! {
+        {move || match progress.get() {
+            Some(p) => view! {
+                <p role="status">{t.check_running} " " {format!("{:.0}%", p * 100.0)}</p>
+                <progress max="100" value=format!("{:.0}", p * 100.0)></progress>
+            }.into_any(),
+            None if is_log => view! {
+                <label for="log-file">{t.pick_log_file}</label>
+                <input id="log-file" type="file" accept=".log,.txt,.csv,text/plain"
+                    on:change=move |ev| run(file_from_event(&ev))/>
+                <p class="hint">{t.log_stays_local}</p>
+                <button type="button" class="link" on:click=move |_| run(None)>{t.skip_check}</button>
+            }.into_any(),
+            None => view! { <button type="button" class="primary" on:click=move |_| run(None)>{t.run_check}</button> }.into_any(),
+        }}
+    }
+}
+
+/// A picked file; wraps the browser type so the component compiles on the server.
+struct FileHandle(#[cfg(feature = "hydrate")] web_sys::File, #[cfg(not(feature = "hydrate"))] ());
+
+fn file_from_event(ev: &leptos::ev::Event) -> Option<FileHandle> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let input: web_sys::HtmlInputElement = ev.target()?.dyn_into().ok()?;
+        input.files()?.get(0).map(FileHandle)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        None
+    }
+}
+
 
 fn browser_now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
