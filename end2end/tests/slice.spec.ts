@@ -114,3 +114,25 @@ test("the widget fits a 360 px phone and switches language", async ({ browser })
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await phone.close();
 });
+
+test("a reload keeps the report and the walk", async ({ page }) => {
+  await page.goto("/widget/demo-factory?lang=en");
+  await hydrated(page);
+  await page.getByLabel("Your name").fill("Zhang Wei");
+  await page.getByLabel("Phone number").fill("13912345678");
+  await page.getByLabel("Faulty equipment").selectOption({ label: "无线报警主机 HA-6600（一号厂区）" });
+  await page.getByLabel("What is wrong?").fill("Panel beeps and shows a fault light");
+  await page.getByRole("button", { name: "Next: troubleshoot" }).click();
+  await pickGuide(page, "Alarm panel self-check");
+  await page.getByRole("button", { name: "Fault light on or blinking" }).click();
+  await expect(page.getByText("Step 2")).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByText("Step 2")).toBeVisible();
+  await page.getByRole("button", { name: "Back" }).click();
+  await expect(page.getByText("Step 1")).toBeVisible();
+  await page.getByRole("button", { name: "Edit the report" }).click();
+  await expect(page.getByLabel("Your name")).toHaveValue("Zhang Wei");
+  await expect(page.getByLabel("Faulty equipment")).toHaveValue(/\d+/);
+});

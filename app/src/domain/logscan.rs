@@ -177,3 +177,50 @@ mod tests {
         assert_eq!(timestamp("短"), None);
     }
 }
+
+/// The shipped sample logs reach the nodes their guides intend.
+#[cfg(all(test, feature = "ssr"))]
+mod sample_logs {
+    use super::*;
+    use crate::domain::guide::{self, Check, NodeKind};
+
+    const EXPECTED: &[(&str, &str, &str)] = &[
+        ("repeater-signal-lost", "repeater-signal-lost-jamming.log", "jamming_escalate"),
+        ("repeater-signal-lost", "repeater-signal-lost-battery.log", "battery_charge"),
+        ("nvr-recording-and-disk", "nvr-recording-and-disk-hdd.log", "disk_fault"),
+        ("nvr-recording-and-disk", "nvr-recording-and-disk-videoloss.log", "video_loss"),
+        ("alarm-panel-false-alarms", "alarm-panel-false-alarms-tamper.log", "tamper_fix"),
+        ("alarm-panel-false-alarms", "alarm-panel-false-alarms-acloss.log", "ac_power"),
+    ];
+
+    #[test]
+    fn sample_logs_pick_the_intended_branch() {
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("guides/samples");
+        for (guide_id, sample, expected) in EXPECTED {
+            let (file, json) = guide::SHIPPED.iter().find(|(f, _)| *f == format!("{guide_id}.json")).expect("guide shipped");
+            let g = guide::parse(file, json).unwrap();
+            let node = g
+                .nodes
+                .iter()
+                .find(|n| matches!(&n.kind, NodeKind::Check { check: Check::LogAnalysis { .. }, .. }))
+                .expect("a log-analysis check");
+            let NodeKind::Check { check: Check::LogAnalysis { patterns }, branches, .. } = &node.kind else { unreachable!() };
+            let text = std::fs::read_to_string(samples.join(sample)).unwrap();
+            // Odd-sized chunks, as the browser reads slices.
+            let mut scanner = LogScanner::new(patterns);
+            let mut rest = text.as_str();
+            while !rest.is_empty() {
+                let mut cut = rest.len().min(97);
+                while !rest.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                scanner.feed(&rest[..cut]);
+                rest = &rest[cut..];
+            }
+            let choice = choose(branches, &Finding::Patterns(scanner.finish()));
+            let exits = node.kind.exits();
+            let next = exits.iter().find(|(c, _)| *c == choice).map(|(_, n)| *n);
+            assert_eq!(next, Some(*expected), "{sample} (choice {choice})");
+        }
+    }
+}

@@ -59,6 +59,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let submission_id = StoredValue::new(None::<String>);
 
     let org_key_for_walk = org_key.clone();
+    let draft_key = format!("fixline.draft.{org_key}");
     let submit = Action::new(move |result: &GuideResult| {
         let id = submission_id.get_value().unwrap_or_else(random_id);
         submission_id.set_value(Some(id.clone()));
@@ -96,6 +97,40 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                     error.set(Some(e));
                 }
             }
+        }
+    });
+
+    // Nothing typed is lost: the report and the walk are kept in this
+    // browser until the case is submitted, and restored after a reload.
+    // (Effects run only in the browser, after hydration.)
+    Effect::new(move |restored: Option<()>| {
+        if restored.is_none() {
+            if let Some(d) = drafts::load(&draft_key) {
+                name.set(d.name);
+                phone.set(d.phone);
+                asset.set(d.asset_id);
+                symptom.set(d.symptom);
+                steps.set(d.steps);
+                guide.set(d.guide);
+                submission_id.set_value(d.submission_id);
+                if d.in_guide {
+                    stage.set(Stage::Guide);
+                }
+            }
+        }
+        let draft = drafts::Draft {
+            name: name.get(),
+            phone: phone.get(),
+            asset_id: asset.get(),
+            symptom: symptom.get(),
+            guide: guide.get(),
+            steps: steps.get(),
+            submission_id: submission_id.get_value(),
+            in_guide: matches!(stage.get(), Stage::Guide),
+        };
+        match stage.get() {
+            Stage::Escalated(_) | Stage::SelfResolved => drafts::clear(&draft_key),
+            _ => drafts::save(&draft_key, &draft),
         }
     });
 
@@ -282,11 +317,15 @@ fn GuideWalk(
         async move {
             match load_guides(org_key, asset_id).await {
                 Ok(o) => {
-                    let loaded_at = browser_now_ms();
-                    if o.guides.len() == 1 {
-                        guide.set(o.guides.first().cloned());
+                    LOADED_AT.with(|c| c.set(browser_now_ms()));
+                    // Keep the guide being walked (e.g. restored after a reload)
+                    // if it is still offered; else the only one, else let the customer pick.
+                    let current = guide.with_untracked(|g| g.as_ref().map(|g| (g.id.clone(), g.version)));
+                    let kept = current.as_ref().and_then(|(id, v)| o.guides.iter().find(|g| &g.id == id && g.version == *v).cloned());
+                    if kept.is_none() {
+                        steps.set(Vec::new());
                     }
-                    LOADED_AT.with(|c| c.set(loaded_at));
+                    guide.set(kept.or_else(|| (o.guides.len() == 1).then(|| o.guides[0].clone())));
                     offer.set(Some(o));
                 }
                 Err(e) => error.set(Some(e)),
@@ -300,8 +339,6 @@ fn GuideWalk(
             if let Some(a) = a {
                 if offer.read_untracked().as_ref().map(|o| o.asset_id) != Some(a) {
                     offer.set(None);
-                    guide.set(None);
-                    steps.set(Vec::new());
                     load.dispatch(a);
                 }
             }
@@ -606,6 +643,57 @@ fn file_from_event(ev: &leptos::ev::Event) -> Option<FileHandle> {
     }
 }
 
+
+mod drafts {
+    use serde::{Deserialize, Serialize};
+
+    use crate::domain::guide::{Guide, WalkStep};
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Draft {
+        pub name: String,
+        pub phone: String,
+        pub asset_id: Option<i64>,
+        pub symptom: String,
+        pub guide: Option<Guide>,
+        pub steps: Vec<WalkStep>,
+        pub submission_id: Option<String>,
+        pub in_guide: bool,
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    pub fn load(key: &str) -> Option<Draft> {
+        #[cfg(feature = "hydrate")]
+        return serde_json::from_str(&storage()?.get_item(key).ok()??).ok();
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = key;
+            None
+        }
+    }
+
+    pub fn save(key: &str, draft: &Draft) {
+        #[cfg(feature = "hydrate")]
+        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(draft)) {
+            let _ = s.set_item(key, &json);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (key, draft);
+    }
+
+    pub fn clear(key: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(s) = storage() {
+            let _ = s.remove_item(key);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = key;
+    }
+}
 
 fn browser_now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
