@@ -58,6 +58,7 @@ async fn insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
                     "ring1",
                     vec![
                         ("alarm_panel", "无线报警主机", "HA-8800", "HA88-20240315-0017"),
+                        ("remote", "无线遥控器（值班室）", "RC-4", "RC4-2403-0562"),
                         ("pir_detector", "双元红外探测器（药房）", "PIR-D12", "PIR-2403-1188"),
                         ("nvr", "硬盘录像机", "NVR-3216", "NVR32-2023-0542"),
                     ],
@@ -86,6 +87,8 @@ async fn insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
                     ("repeater", "无线信号中继器", "RP-20", "RP20-2209-0045"),
                     ("access_reader", "门禁读卡器（仓库）", "AC-R5", "ACR5-2301-3321"),
                     ("led_display", "LED 显示屏（大门）", "P10-OUT", "LED-2105-0007"),
+                    ("solar_water_heater", "太阳能热水器（宿舍楼顶）", "SWH-300L", "SWH-2007-0118"),
+                    ("door_lock", "磁力锁（仓库门）", "ML-280", "ML280-2301-0412"),
                 ],
             )],
         ),
