@@ -5,6 +5,8 @@ use std::fmt::Write;
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("guides");
     println!("cargo:rerun-if-changed={}", dir.display());
+    // sqlx::migrate! embeds the migrations; rebuild when they change.
+    println!("cargo:rerun-if-changed=../migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("app/guides exists")
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -6,6 +6,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use crate::components::NotFound;
 use crate::i18n::{Locale, Texts};
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
+use crate::routes::guides::{GuidePreviewPage, GuidesPage};
 use crate::routes::home::HomePage;
 use crate::routes::widget::WidgetPage;
 
@@ -54,6 +55,12 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("widget"), ParamSegment("org_key")) view=WidgetPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("login")) view=LoginPage/>
                 <Route path=StaticSegment("console") view=QueuePage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("guides")) view=GuidesPage ssr=SsrMode::Async/>
+                <Route
+                    path=(StaticSegment("console"), StaticSegment("guides"), ParamSegment("id"), ParamSegment("version"))
+                    view=GuidePreviewPage
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=(StaticSegment("console"), StaticSegment("cases"), ParamSegment("number"))
                     view=CasePage

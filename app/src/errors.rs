@@ -16,6 +16,9 @@ pub enum AppError {
     /// The request itself was malformed (bad encoding, missing argument).
     #[error("bad request")]
     BadRequest,
+    /// An uploaded guide file failed validation; each problem names the node.
+    #[error("invalid guide")]
+    InvalidGuide { problems: Vec<String> },
     #[error("not signed in")]
     Unauthenticated,
     #[error("wrong username or password")]
@@ -71,7 +74,7 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid { .. } | AppError::InvalidGuide { .. } => 422,
             AppError::BadRequest => 400,
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
             AppError::RateLimited => 429,

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, DEMO_PASSWORD } from "./helpers";
+import { hydrated, fillIntake, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
 import path from "node:path";
 
 // Playwright runs from end2end/.
@@ -12,10 +12,9 @@ test("a device log is analysed in the browser and the finding reaches the techni
   page.on("request", (r) => { if (r.method() === "POST") uploads.push(`${new URL(r.url()).pathname} ${r.postData()?.length ?? 0}`); });
   await page.goto("/widget/demo-hospital");
   await hydrated(page);
-  await page.getByLabel("您的姓名").fill("赵敏");
-  await page.getByLabel("联系电话").fill("13700001111");
-  await page.getByLabel("出故障的设备").selectOption({ label: "硬盘录像机 NVR-3216（门诊楼）" });
-  await page.getByLabel("故障现象").fill(`录像机昨晚开始不录像 ${Date.now()}`);
+  await fillIntake(page, ZH_LABELS, {
+    name: "赵敏", phone: "13700001111", asset: "硬盘录像机 NVR-3216（门诊楼）", symptom: `录像机昨晚开始不录像 ${Date.now()}`,
+  });
   await page.getByRole("button", { name: "下一步：自助排查" }).click();
   await page.getByRole("button", { name: "说不清，想请系统帮忙分析日志" }).click();
   await page.getByLabel("选择设备导出的日志文件").setInputFiles(path.join(samples, "nvr-recording-and-disk-hdd.log"));
@@ -37,4 +36,30 @@ test("a device log is analysed in the browser and the finding reaches the techni
   await expect(transcript).toContainText("硬盘错误 ×6 (2026-11-19 02:13:44 – 2026-11-20 03:41:09)");
   await expect(staff.getByText("携带同容量监控级硬盘", { exact: false })).toBeVisible();
   await customer.close();
+});
+
+test("the guide can be walked with the keyboard alone", async ({ page }) => {
+  await page.goto("/widget/demo-factory?lang=en");
+  await hydrated(page);
+  await page.getByLabel("Your name").focus();
+  await page.keyboard.type("Wang Lei");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("13800138000");
+  await page.getByLabel("Faulty equipment").selectOption({ label: "无线报警主机 HA-6600（一号厂区）" });
+  await page.getByLabel("What is wrong?").focus();
+  await page.keyboard.type("Keys do nothing");
+  await page.getByRole("button", { name: "Next: troubleshoot" }).focus();
+  await page.keyboard.press("Enter");
+  const pick = page.getByRole("button", { name: "Alarm panel self-check" });
+  await expect(pick).toBeVisible();
+  await pick.focus();
+  await page.keyboard.press("Enter");
+  // Focus lands on the new prompt; Tab reaches the first answer.
+  await expect(page.locator("#guide-prompt")).toBeFocused();
+  await expect(page.getByText("Step 1")).toBeVisible();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "All off" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("Step 2")).toBeVisible();
+  await expect(page.locator("#guide-prompt")).toBeFocused();
 });

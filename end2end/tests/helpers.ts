@@ -14,3 +14,18 @@ export async function hydrated(page: Page) {
 }
 
 export const DEMO_PASSWORD = "fixline-demo";
+
+/** Fills the intake form; labels are matched in the page's language. */
+export async function fillIntake(
+  page: Page,
+  labels: { name: string; phone: string; asset: string; symptom: string },
+  values: { name: string; phone: string; asset: string; symptom: string },
+) {
+  await page.getByLabel(labels.name).fill(values.name);
+  await page.getByLabel(labels.phone).fill(values.phone);
+  await page.getByLabel(labels.asset).selectOption({ label: values.asset });
+  await page.getByLabel(labels.symptom).fill(values.symptom);
+}
+
+export const EN_LABELS = { name: "Your name", phone: "Phone number", asset: "Faulty equipment", symptom: "What is wrong?" };
+export const ZH_LABELS = { name: "您的姓名", phone: "联系电话", asset: "出故障的设备", symptom: "故障现象" };

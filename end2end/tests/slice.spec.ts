@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, pickGuide, DEMO_PASSWORD } from "./helpers";
+import { hydrated, pickGuide, fillIntake, EN_LABELS, DEMO_PASSWORD } from "./helpers";
 
 test("a customer reports, troubleshoots, escalates; staff open the case", async ({ browser }) => {
   const customer = await browser.newContext({ locale: "zh-CN" });
@@ -79,10 +79,9 @@ test("a customer reports, troubleshoots, escalates; staff open the case", async 
 test("a customer who fixes it is recorded as self-resolved", async ({ page }) => {
   await page.goto("/widget/demo-factory?lang=en");
   await hydrated(page);
-  await page.getByLabel("Your name").fill("Li Lei");
-  await page.getByLabel("Phone number").fill("021-12345678");
-  await page.getByLabel("Faulty equipment").selectOption({ label: "无线报警主机 HA-6600（一号厂区）" });
-  await page.getByLabel("What is wrong?").fill("Keypad does not respond");
+  await fillIntake(page, EN_LABELS, {
+    name: "Li Lei", phone: "021-12345678", asset: "无线报警主机 HA-6600（一号厂区）", symptom: "Keypad does not respond",
+  });
   await page.getByRole("button", { name: "Next: troubleshoot" }).click();
   await pickGuide(page, "Alarm panel self-check");
   await page.getByRole("button", { name: "Lit, but the keys do nothing" }).click();
@@ -118,10 +117,9 @@ test("the widget fits a 360 px phone and switches language", async ({ browser })
 test("a reload keeps the report and the walk", async ({ page }) => {
   await page.goto("/widget/demo-factory?lang=en");
   await hydrated(page);
-  await page.getByLabel("Your name").fill("Zhang Wei");
-  await page.getByLabel("Phone number").fill("13912345678");
-  await page.getByLabel("Faulty equipment").selectOption({ label: "无线报警主机 HA-6600（一号厂区）" });
-  await page.getByLabel("What is wrong?").fill("Panel beeps and shows a fault light");
+  await fillIntake(page, EN_LABELS, {
+    name: "Zhang Wei", phone: "13912345678", asset: "无线报警主机 HA-6600（一号厂区）", symptom: "Panel beeps and shows a fault light",
+  });
   await page.getByRole("button", { name: "Next: troubleshoot" }).click();
   await pickGuide(page, "Alarm panel self-check");
   await page.getByRole("button", { name: "Fault light on or blinking" }).click();

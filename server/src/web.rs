@@ -22,8 +22,8 @@ use crate::ServeArgs;
 const BODY_LIMIT: usize = 256 * 1024;
 
 pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
-    let guide_count = app::backend::guides::check()?;
     let (pool, backend) = db::connect(database_url).await?;
+    let guide_count = app::backend::guides::sync_shipped(&pool).await?;
     tracing::info!(?backend, database = %db::redact(database_url), guides = guide_count, "database ready");
     let demo_loaded = if args.demo { demo::seed(&pool).await? } else { false };
 
@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/diagnostics/payload", get(diagnostics_payload))
+        .route("/console/guides/{id}/{version}/export", get(export_guide))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -93,6 +94,32 @@ async fn diagnostics_payload() -> Response {
         body,
     )
         .into_response()
+}
+
+/// A guide version as a JSON file, for staff to edit and import again.
+async fn export_guide(
+    State(state): State<AppState>,
+    axum::extract::Path((id, version)): axum::extract::Path<(String, u32)>,
+    headers: http::HeaderMap,
+) -> Response {
+    match app::backend::auth::session_user(&state.pool, &headers).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return error_response(AppError::Unauthenticated),
+        Err(e) => return error_response(e),
+    }
+    match app::backend::guides::find(&state.pool, &id, version).await {
+        Ok(Some(g)) => {
+            let body = serde_json::to_string_pretty(&*g).unwrap_or_default();
+            let disposition = format!("attachment; filename=\"{}-v{}.json\"", g.id, g.version);
+            (
+                [(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+                body,
+            )
+                .into_response()
+        }
+        Ok(None) => error_response(AppError::NotFound),
+        Err(e) => error_response(e),
+    }
 }
 
 fn error_response(error: AppError) -> Response {

@@ -24,6 +24,8 @@ macro_rules! on_both_databases {
 on_both_databases!(
     escalation_creates_exactly_one_case,
     guides_are_offered_per_equipment_and_walks_checked_against_them,
+    guide_sessions_feed_per_guide_analytics,
+    guides_are_imported_as_new_versions_by_supervisors_only,
     self_fix_is_recorded_but_not_queued,
     invalid_input_is_refused_and_writes_nothing,
     staff_endpoints_refuse_unauthenticated_calls,
@@ -356,5 +358,94 @@ async fn unknown_pages_and_org_keys_are_404(db: Db) {
     assert_eq!(res.header("x-frame-options"), Some("DENY"));
     assert!(res.status == 302 || res.status == 303 || res.status == 307, "console redirects: {}", res.status);
     assert_eq!(res.header("location"), Some("/console/login"));
+    server.stop().await;
+}
+
+async fn guide_sessions_feed_per_guide_analytics(db: Db) {
+    let owned = TestServer::start(db).await;
+    let server = &owned;
+    let panel = alarm_panel(server, "demo-hospital").await;
+    let start = |session: &'static str| {
+        let body = format!("org_key=demo-hospital&session_id={session}&guide_id=alarm-panel-first-aid&guide_version=1");
+        async move { server.call_form("start_guide", &body, None).await.status }
+    };
+    // Three walks: one self-fix, one escalation, one left at the second step.
+    assert_eq!(start("aaaaaaaaaaaaaaaa0000000000000001").await, 200);
+    assert_eq!(start("aaaaaaaaaaaaaaaa0000000000000002").await, 200);
+    assert_eq!(start("aaaaaaaaaaaaaaaa0000000000000003").await, 200);
+    assert_eq!(start("aaaaaaaaaaaaaaaa0000000000000003").await, 200, "a repeat is ignored");
+    assert_eq!(start("bad id").await, 400);
+
+    let mut fixed = escalation(panel, "6666666666666666aaaaaaaaaaaaaaaa");
+    fixed["submission"]["steps"][1]["choice"] = json!("yes");
+    fixed["submission"]["result"] = json!("self_resolved");
+    fixed["submission"]["session_id"] = json!("aaaaaaaaaaaaaaaa0000000000000001");
+    assert_eq!(server.call_json("submit_case", &fixed, None).await.status, 200);
+    let mut escalated = escalation(panel, "7777777777777777aaaaaaaaaaaaaaaa");
+    escalated["submission"]["session_id"] = json!("aaaaaaaaaaaaaaaa0000000000000002");
+    assert_eq!(server.call_json("submit_case", &escalated, None).await.status, 200);
+    let progress = json!({ "org_key": "demo-hospital", "session_id": "aaaaaaaaaaaaaaaa0000000000000003", "last_node": "power", "steps": 1 });
+    // As the widget's beacon sends it: text/plain.
+    assert_eq!(server.call("guide_progress", "text/plain;charset=UTF-8", &progress.to_string(), None).await.status, 200);
+
+    assert_eq!(server.call_form("guide_stats", "", None).await.status, 401);
+    let cookie = server.login("supervisor", "fixline-demo").await;
+    let stats = server.call_form("guide_stats", "", Some(&cookie)).await;
+    assert_eq!(stats.status, 200, "{}", stats.text());
+    let stats = stats.json();
+    let first_aid = stats.as_array().unwrap().iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap().clone();
+    assert_eq!(
+        (first_aid["started"].as_i64(), first_aid["self_resolved"].as_i64(), first_aid["escalated"].as_i64(), first_aid["abandoned"].as_i64()),
+        (Some(3), Some(1), Some(1), Some(1))
+    );
+    assert_eq!(first_aid["deflection_percent"], 50);
+    assert!(first_aid["resolved_at"][0][0].as_str().unwrap().starts_with("fixed"));
+    assert!(first_aid["escalated_from"][0][0].as_str().unwrap().starts_with("no_power"));
+    assert!(first_aid["abandoned_at"][0][0].as_str().unwrap().starts_with("power"));
+    // Every shipped guide is listed, stored once as version 1.
+    assert!(stats.as_array().unwrap().len() >= 11);
+    owned.stop().await;
+}
+
+async fn guides_are_imported_as_new_versions_by_supervisors_only(db: Db) {
+    let server = TestServer::start(db).await;
+    let shipped = server.count("guides").await;
+    assert!(shipped >= 11, "shipped guides stored: {shipped}");
+    let supervisor = server.login("supervisor", "fixline-demo").await;
+    let tech = server.login("tech", "fixline-demo").await;
+
+    // Export v1 (staff only), then import it again: it becomes v2.
+    let export = server.request("GET", "/console/guides/alarm-panel-first-aid/1/export", &[], b"").await;
+    assert_eq!(export.status, 401);
+    let export = server.request("GET", "/console/guides/alarm-panel-first-aid/1/export", &[("Cookie", &supervisor)], b"").await;
+    assert_eq!(export.status, 200);
+    assert!(export.header("content-disposition").unwrap().contains("alarm-panel-first-aid-v1.json"));
+    let mut guide = export.json();
+    guide["title"]["en"] = json!("Alarm panel self-check (revised)");
+    let body = json!({ "json": guide.to_string() });
+
+    let res = server.call_json("import_guide", &body, Some(&tech)).await;
+    assert_eq!(res.status, 403, "technicians cannot import");
+    let res = server.call_json("import_guide", &body, Some(&supervisor)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json(), json!(["alarm-panel-first-aid", 2]));
+    assert_eq!(server.count("guides").await, shipped + 1);
+
+    // The widget now offers v2; cases walked on v1 keep v1.
+    let panel = alarm_panel(&server, "demo-hospital").await;
+    let offer = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={panel}"), None).await.json();
+    let offered = offer["guides"].as_array().unwrap().iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap().clone();
+    assert_eq!(offered["version"], 2);
+    assert_eq!(server.call_json("submit_case", &escalation(panel, "8888888888888888aaaaaaaaaaaaaaaa"), None).await.status, 200);
+
+    // A broken guide is refused with the node and the problem named; nothing stored.
+    guide["nodes"][1]["helped"] = json!("ghost");
+    let res = server.call_json("import_guide", &json!({ "json": guide.to_string() }), Some(&supervisor)).await;
+    assert_eq!(res.status, 422);
+    let problems = res.json()["problems"].to_string();
+    assert!(problems.contains("node 'power': 'yes' leads to missing node 'ghost'"), "{problems}");
+    let res = server.call_json("import_guide", &json!({ "json": "not json" }), Some(&supervisor)).await;
+    assert_eq!(res.status, 422);
+    assert_eq!(server.count("guides").await, shipped + 1);
     server.stop().await;
 }

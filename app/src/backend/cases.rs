@@ -66,10 +66,28 @@ async fn asset_kind(pool: &AnyPool, org_id: i64, asset_id: i64) -> Result<Option
         .await?)
 }
 
+/// Starts a guide session (analytics) for a walk the widget begins.
+pub async fn start_guide_session(pool: &AnyPool, org_key: &str, session_id: &str, guide_id: &str, version: u32) -> Result<(), AppError> {
+    let org = org_by_key(pool, org_key).await?;
+    if !guides::valid_session_id(session_id) {
+        return Err(AppError::BadRequest);
+    }
+    let g = guides::find(pool, guide_id, version).await?.ok_or(AppError::NotFound)?;
+    guides::start_session(pool, org.id, session_id, &g).await
+}
+
+pub async fn guide_progress(pool: &AnyPool, org_key: &str, session_id: &str, last_node: &str, steps: u32) -> Result<(), AppError> {
+    let org = org_by_key(pool, org_key).await?;
+    if !guides::valid_session_id(session_id) || last_node.is_empty() || last_node.len() > 64 || steps > 64 {
+        return Err(AppError::BadRequest);
+    }
+    guides::record_progress(pool, org.id, session_id, last_node, steps).await
+}
+
 pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result<GuideOffer, AppError> {
     let org = org_by_key(pool, org_key).await?;
     let kind = asset_kind(pool, org.id, asset_id).await?.ok_or(AppError::NotFound)?;
-    let guides = guides::all().iter().filter(|g| g.equipment.contains(&kind)).cloned().collect();
+    let guides = guides::for_equipment(pool, &kind).await?;
     Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms() })
 }
 
@@ -96,18 +114,25 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     // The walk must follow a guide offered for this asset. A customer may
     // escalate at any point (an unfinished walk), or with no guide at all;
     // a self-fix must have reached a "resolved" outcome.
+    let mut final_node = None;
     let walk_fits = if s.guide_id.is_empty() {
         s.steps.is_empty() && s.result == GuideResult::Escalate
     } else {
-        match guides::find(&s.guide_id, s.guide_version) {
-            Some(g) if kind.as_ref().is_none_or(|k| g.equipment.contains(k)) => matches!(
-                (g.replay(&s.steps), s.result),
-                (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved)
-                    | (Ok(Outcome::Escalate { .. }) | Err(WalkError::NotFinished), GuideResult::Escalate)
-            ),
+        match guides::find(pool, &s.guide_id, s.guide_version).await? {
+            Some(g) if kind.as_ref().is_none_or(|k| g.equipment.contains(k)) => {
+                final_node = g.current(&s.steps).map(|n| n.id.clone());
+                matches!(
+                    (g.replay(&s.steps), s.result),
+                    (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved)
+                        | (Ok(Outcome::Escalate { .. }) | Err(WalkError::NotFinished), GuideResult::Escalate)
+                )
+            }
             _ => false,
         }
     };
+    if s.session_id.as_deref().is_some_and(|id| !guides::valid_session_id(id)) {
+        return Err(AppError::BadRequest);
+    }
     if !walk_fits {
         errors.push(FieldError { field: Field::Steps, problem: Problem::InvalidSteps });
     }
@@ -153,6 +178,9 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
                 .bind(serde_json::json!({ "reporter": s.reporter_name.trim() }).to_string())
                 .execute(&mut *tx)
                 .await?;
+            if let (Some(session), Some(node)) = (&s.session_id, &final_node) {
+                guides::finish_session(&mut *tx, org.id, session, node, s.steps.len() as u32, status.as_str(), id).await?;
+            }
             id
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -259,8 +287,8 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
         row.ok_or(AppError::NotFound)?;
     let steps: Vec<WalkStep> = serde_json::from_str(&steps).map_err(AppError::internal)?;
     let guide_version = u32::try_from(guide_version).unwrap_or_default();
-    let guide = guides::find(&guide_id, guide_version);
-    let (transcript, guide_outcome) = guide.map(|g| transcript(g, &steps, locale)).unwrap_or_default();
+    let guide = guides::find(pool, &guide_id, guide_version).await?;
+    let (transcript, guide_outcome) = guide.as_ref().map(|g| transcript(g, &steps, locale)).unwrap_or_default();
     Ok(CaseDetail {
         number: case_number::format(id),
         status: parse_status(&status)?,
@@ -272,7 +300,7 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
         phone,
         symptom,
         reported_at: format_local(created_at, &tz),
-        guide_title: guide.map(|g| g.title.get(locale).to_string()).unwrap_or_default(),
+        guide_title: guide.as_ref().map(|g| g.title.get(locale).to_string()).unwrap_or_default(),
         guide_id,
         guide_version,
         steps,

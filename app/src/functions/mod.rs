@@ -2,4 +2,5 @@
 
 pub mod auth;
 pub mod cases;
+pub mod guides;
 pub mod widget;

@@ -21,6 +21,20 @@ pub async fn load_guides(org_key: String, asset_id: i64) -> Result<GuideOffer, A
     crate::backend::cases::guide_offer(&pool, &org_key, asset_id).await
 }
 
+/// The customer began walking a guide (counted for the guide's analytics).
+#[server(endpoint = "start_guide")]
+pub async fn start_guide(org_key: String, session_id: String, guide_id: String, guide_version: u32) -> Result<(), AppError> {
+    let pool = crate::backend::state::pool()?;
+    crate::backend::cases::start_guide_session(&pool, &org_key, &session_id, &guide_id, guide_version).await
+}
+
+/// Where an unfinished walk stands; sent as a beacon when the page is hidden.
+#[server(input = Json, endpoint = "guide_progress")]
+pub async fn guide_progress(org_key: String, session_id: String, last_node: String, steps: u32) -> Result<(), AppError> {
+    let pool = crate::backend::state::pool()?;
+    crate::backend::cases::guide_progress(&pool, &org_key, &session_id, &last_node, steps).await
+}
+
 /// Creates a case from the widget: escalated to a technician, or recorded as
 /// fixed by the customer.
 #[server(input = Json, endpoint = "submit_case")]

@@ -50,6 +50,9 @@ pub struct CaseSubmission {
     pub guide_version: u32,
     pub steps: Vec<WalkStep>,
     pub result: GuideResult,
+    /// The guide session this walk belongs to, for per-guide analytics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,4 +170,24 @@ pub struct OutcomeView {
     pub severity: Option<Severity>,
     pub tier: Option<Tier>,
     pub technician_hint: Option<String>,
+}
+
+/// How a guide performs: where walks end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuideStats {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub equipment: Vec<String>,
+    pub nodes: usize,
+    pub started: i64,
+    pub self_resolved: i64,
+    pub escalated: i64,
+    pub abandoned: i64,
+    /// Self-fixes among finished walks, in percent.
+    pub deflection_percent: Option<u32>,
+    /// (node, sessions), most first.
+    pub resolved_at: Vec<(String, i64)>,
+    pub escalated_from: Vec<(String, i64)>,
+    pub abandoned_at: Vec<(String, i64)>,
 }

@@ -43,7 +43,7 @@ pub fn LoginPage() -> impl IntoView {
 /// Renders `children` for a signed-in staff member; otherwise sends the
 /// browser to the sign-in page.
 #[component]
-fn StaffOnly(children: ChildrenFn) -> impl IntoView {
+pub(crate) fn StaffOnly(children: ChildrenFn) -> impl IntoView {
     let t = use_texts();
     let user = Resource::new(|| (), |_| current_staff());
     let children = StoredValue::new(children);
@@ -73,6 +73,10 @@ fn ConsoleHeader(user: StaffUser) -> impl IntoView {
     view! {
         <header class="console-head">
             <a class="brand" href="/console">{t.console_title}</a>
+            <nav class="console-nav" aria-label=t.console_title>
+                <a href="/console">{t.queue_title}</a>
+                <a href="/console/guides">{t.guides_link}</a>
+            </nav>
             <span class="who">
                 {t.signed_in_as} ": " <strong data-testid="staff-name">{user.display_name}</strong> " (" {role_name(t, user.role)} ")"
             </span>

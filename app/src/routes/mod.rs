@@ -1,4 +1,5 @@
 pub mod checks;
 pub mod console;
+pub mod guides;
 pub mod home;
 pub mod widget;

@@ -12,7 +12,7 @@ use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind,
 use crate::domain::intake;
 use crate::domain::logscan::{choose, Finding};
 use crate::errors::{AppError, Field};
-use crate::functions::widget::{load_guides, load_widget, submit_case};
+use crate::functions::widget::{load_guides, load_widget, start_guide, submit_case};
 use crate::i18n::fill;
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
 
@@ -56,6 +56,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let offer = RwSignal::new(None::<GuideOffer>);
     let guide = RwSignal::new(None::<Guide>);
+    // (guide id, session id) of the walk under way, for the guide's analytics.
+    let session = RwSignal::new(None::<(String, String)>);
     let submission_id = StoredValue::new(None::<String>);
 
     let org_key_for_walk = org_key.clone();
@@ -75,6 +77,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             // Without a guide there is no walk to send.
             steps: if guide.with_untracked(Option::is_some) { steps.get_untracked() } else { Vec::new() },
             result: *result,
+            session_id: session.get_untracked().map(|(_, id)| id),
         };
         let result = *result;
         async move {
@@ -112,6 +115,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                 symptom.set(d.symptom);
                 steps.set(d.steps);
                 guide.set(d.guide);
+                session.set(d.session);
                 submission_id.set_value(d.submission_id);
                 if d.in_guide {
                     stage.set(Stage::Guide);
@@ -125,6 +129,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             symptom: symptom.get(),
             guide: guide.get(),
             steps: steps.get(),
+            session: session.get(),
             submission_id: submission_id.get_value(),
             in_guide: matches!(stage.get(), Stage::Guide),
         };
@@ -132,6 +137,19 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             Stage::Escalated(_) | Stage::SelfResolved => drafts::clear(&draft_key),
             _ => drafts::save(&draft_key, &draft),
         }
+    });
+
+    // A walk left unfinished is reported once, as the page goes away, so
+    // the guide's analytics can show where customers give up.
+    let beacon_org = org_key_for_walk.clone();
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| {
+        let (Some((_, session_id)), Some(g)) = (session.get_untracked(), guide.get_untracked()) else { return };
+        if !matches!(stage.get_untracked(), Stage::Guide | Stage::Intake) {
+            return;
+        }
+        let taken = steps.get_untracked();
+        let Some(node) = g.current(&taken) else { return };
+        send_progress_beacon(&beacon_org, &session_id, &node.id, taken.len());
     });
 
     let start_over = move || {
@@ -142,6 +160,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         steps.set(Vec::new());
         offer.set(None);
         guide.set(None);
+        session.set(None);
         error.set(None);
         submission_id.set_value(None);
         stage.set(Stage::Intake);
@@ -164,7 +183,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                     view! { <IntakeForm info=info.clone() name phone asset symptom error stage/> }.into_any()
                 }
                 Stage::Guide => {
-                    view! { <GuideWalk org_key=org_key_for_walk.clone() asset offer guide steps error stage submit/> }.into_any()
+                    view! { <GuideWalk org_key=org_key_for_walk.clone() asset offer guide session steps error stage submit/> }.into_any()
                 }
                 Stage::Escalated(receipt) => {
                     view! {
@@ -304,6 +323,7 @@ fn GuideWalk(
     asset: RwSignal<Option<i64>>,
     offer: RwSignal<Option<GuideOffer>>,
     guide: RwSignal<Option<Guide>>,
+    session: RwSignal<Option<(String, String)>>,
     steps: RwSignal<Vec<WalkStep>>,
     error: RwSignal<Option<AppError>>,
     stage: RwSignal<Stage>,
@@ -312,6 +332,21 @@ fn GuideWalk(
     let t = use_texts();
     let locale = use_locale();
     let pending = submit.pending();
+    // Each guide the customer starts is one session; counting it is not on
+    // the walk's path, so a failure here is ignored.
+    let session_org = org_key.clone();
+    Effect::new(move |_| {
+        let Some(g) = guide.get() else { return };
+        if session.with_untracked(|s| s.as_ref().is_some_and(|(id, _)| *id == g.id)) {
+            return;
+        }
+        let id = random_id();
+        session.set(Some((g.id.clone(), id.clone())));
+        let org_key = session_org.clone();
+        leptos::task::spawn_local(async move {
+            let _ = start_guide(org_key, id, g.id, g.version).await;
+        });
+    });
     let load = Action::new(move |asset_id: &i64| {
         let (org_key, asset_id) = (org_key.clone(), *asset_id);
         async move {
@@ -369,6 +404,16 @@ fn GuideWalk(
         steps.update(|s| s.push(WalkStep { node, choice, value, at_ms: browser_now_ms() }));
     };
     let error_signal: Signal<Option<AppError>> = error.into();
+    // Keyboard and screen-reader users land on each new step's prompt
+    // (the button they pressed is gone from the page).
+    Effect::new(move |first: Option<()>| {
+        steps.track();
+        guide.track();
+        offer.track();
+        if first.is_some() {
+            focus_prompt();
+        }
+    });
 
     let body = move || {
         let Some(offer_now) = offer.get() else {
@@ -377,7 +422,7 @@ fn GuideWalk(
         let Some(g) = guide.get() else {
             if offer_now.guides.is_empty() {
                 return view! {
-                    <h2 id="guide-prompt">{t.escalate_title}</h2>
+                    <h2 id="guide-prompt" tabindex="-1">{t.escalate_title}</h2>
                     <p>{t.no_guide}</p>
                     <button type="button" class="primary" on:click=escalate disabled=move || pending.get()>
                         {move || if pending.get() { t.submitting } else { t.escalate_button }}
@@ -386,7 +431,7 @@ fn GuideWalk(
                 .into_any();
             }
             return view! {
-                <h2 id="guide-prompt">{t.pick_guide}</h2>
+                <h2 id="guide-prompt" tabindex="-1">{t.pick_guide}</h2>
                 <div class="choices">
                     {offer_now
                         .guides
@@ -461,7 +506,7 @@ fn GuideWalk(
                 view! {
                     {step_no}
                     <form class="collect" novalidate on:submit=next>
-                        <label for="collect" id="guide-prompt">{prompt.get(locale).to_string()}</label>
+                        <label for="collect" id="guide-prompt" tabindex="-1">{prompt.get(locale).to_string()}</label>
                         {input_view}
                         <p class="field-error" id="collect-error" aria-live="polite">{move || missing.get().then_some(t.err_required)}</p>
                         <button type="submit" class="primary">{t.next}</button>
@@ -657,6 +702,8 @@ mod drafts {
         pub symptom: String,
         pub guide: Option<Guide>,
         pub steps: Vec<WalkStep>,
+        #[serde(default)]
+        pub session: Option<(String, String)>,
         pub submission_id: Option<String>,
         pub in_guide: bool,
     }
@@ -693,6 +740,28 @@ mod drafts {
         #[cfg(not(feature = "hydrate"))]
         let _ = key;
     }
+}
+
+fn focus_prompt() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document().get_element_by_id("guide-prompt").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
+}
+
+fn send_progress_beacon(org_key: &str, session_id: &str, last_node: &str, steps: usize) {
+    #[cfg(feature = "hydrate")]
+    {
+        let body = serde_json::json!({ "org_key": org_key, "session_id": session_id, "last_node": last_node, "steps": steps });
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().send_beacon_with_opt_str("/api/guide_progress", Some(&body.to_string()));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (org_key, session_id, last_node, steps);
 }
 
 fn browser_now_ms() -> i64 {
