@@ -20,7 +20,7 @@ test("a device log is analysed in the browser and the finding reaches the techni
   await page.getByLabel("选择设备导出的日志文件").setInputFiles(path.join(samples, "nvr-recording-and-disk-hdd.log"));
   await expect(page.getByRole("heading", { name: "需要技术员处理" })).toBeVisible();
   // The log never left the browser: only the guide load was posted so far.
-  expect(uploads.map((u) => u.split(" ")[0])).toEqual(["/api/load_guides"]);
+  expect(uploads.map((u) => u.split(" ")[0]).sort()).toEqual(["/api/load_guides", "/api/start_guide"]);
   await page.getByRole("button", { name: "提交报修" }).click();
   const caseNumber = (await page.getByTestId("case-number").textContent())!.trim();
 
@@ -62,4 +62,38 @@ test("the guide can be walked with the keyboard alone", async ({ page }) => {
   await page.keyboard.press("Enter");
   await expect(page.getByText("Step 2")).toBeVisible();
   await expect(page.locator("#guide-prompt")).toBeFocused();
+});
+
+test("staff see per-guide statistics, preview a guide and import a new version", async ({ page }) => {
+  await page.goto("/console/login?lang=en");
+  await hydrated(page);
+  await page.getByLabel("Username").fill("supervisor");
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  await page.getByRole("link", { name: "Guides and statistics" }).click();
+  const row = page.locator("tr[data-guide='alarm-panel-first-aid']");
+  await expect(row).toBeVisible();
+  // Earlier tests in this run walked this guide.
+  expect(Number(await row.locator("[data-col=started]").textContent())).toBeGreaterThan(0);
+
+  await row.getByRole("link", { name: "Preview" }).click();
+  await hydrated(page);
+  await expect(page.getByTestId("preview-prompt")).toContainText("indicator lights");
+  await page.getByRole("button", { name: "All off" }).click();
+  await page.getByRole("button", { name: "Yes, it works now" }).click();
+  await expect(page.getByTestId("preview-prompt")).toContainText("Fixed");
+
+  // Import: a broken file names its problem; a good one becomes a new version.
+  await page.goto("/console/guides?lang=en");
+  await hydrated(page);
+  const exported = await (await page.request.get("/console/guides/pir-detector-false-or-missed/1/export")).json();
+  exported.nodes[0].choices[0].next = "nowhere";
+  await page.getByLabel("JSON").fill(JSON.stringify(exported));
+  await page.getByRole("button", { name: "Validate and import" }).click();
+  await expect(page.getByRole("alert")).toContainText("leads to missing node 'nowhere'");
+  const original = await (await page.request.get("/console/guides/pir-detector-false-or-missed/1/export")).text();
+  await page.getByLabel("JSON").fill(original);
+  await page.getByRole("button", { name: "Validate and import" }).click();
+  await expect(page.getByRole("status")).toContainText(/pir-detector-false-or-missed v\d+/);
 });
