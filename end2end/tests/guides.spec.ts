@@ -97,3 +97,50 @@ test("staff see per-guide statistics, preview a guide and import a new version",
   await page.getByRole("button", { name: "Validate and import" }).click();
   await expect(page.getByRole("status")).toContainText(/pir-detector-false-or-missed v\d+/);
 });
+
+test("reachability, clock and connection checks run in the browser", async ({ browser, baseURL }) => {
+  const customer = await browser.newContext({ locale: "en" });
+  const page = await customer.newPage();
+  await page.goto("/widget/demo-hospital?lang=en");
+  await hydrated(page);
+  await fillIntake(page, EN_LABELS, {
+    name: "Chen Jing", phone: "13600001111", asset: "医院信息系统客户端 HIS 5.2（住院部）", symptom: `Cannot log in to HIS ${Date.now()}`,
+  });
+  await page.getByRole("button", { name: "Next: troubleshoot" }).click();
+  await page.getByRole("button", { name: /^Cannot log in/ }).click();
+  await page.getByRole("button", { name: /^Cannot connect to server/ }).click();
+  // The "HIS server" here is Fixline itself, reachable from the browser.
+  await page.locator("#collect").fill(new URL(baseURL!).host);
+  await page.getByRole("button", { name: "Next", exact: true }).click();
+  await page.getByRole("button", { name: "Run the check" }).click();
+  // Reachable → the clock check; browser and server share a clock → restart the client.
+  await page.getByRole("button", { name: "Run the check" }).click();
+  await expect(page.locator("#guide-prompt")).toContainText("Exit the HIS client completely");
+  await page.getByRole("button", { name: "No, still faulty" }).click();
+  await page.getByRole("button", { name: /^Yes; only this PC/ }).click();
+  await page.getByRole("button", { name: "Send to a technician" }).click();
+  const caseNumber = (await page.getByTestId("case-number").textContent())!.trim();
+
+  const staff = await (await browser.newContext({ locale: "en" })).newPage();
+  await staff.goto("/console/login");
+  await hydrated(staff);
+  await staff.getByLabel("Username").fill("dispatcher");
+  await staff.getByLabel("Password").fill(DEMO_PASSWORD);
+  await staff.getByRole("button", { name: "Sign in" }).click();
+  await expect(staff).toHaveURL(/\/console$/);
+  await staff.goto(`/console/cases/${caseNumber}`);
+  const transcript = staff.getByTestId("transcript");
+  await expect(transcript).toContainText(/answered in \d+ ms/);
+  await expect(transcript).toContainText(/clock skew -?\d+ s/);
+
+  // Connection quality: loopback is fast, so the guide blames the PC, not the network.
+  await page.getByRole("button", { name: "Report another fault" }).click();
+  await fillIntake(page, EN_LABELS, {
+    name: "Chen Jing", phone: "13600001111", asset: "医院信息系统客户端 HIS 5.2（住院部）", symptom: "HIS is very slow",
+  });
+  await page.getByRole("button", { name: "Next: troubleshoot" }).click();
+  await page.getByRole("button", { name: /^Very slow/ }).click();
+  await page.getByRole("button", { name: "Run the check" }).click();
+  await expect(page.locator("#guide-prompt")).toContainText("The network looks fine");
+  await customer.close();
+});

@@ -238,7 +238,9 @@ fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptL
     let t = locale.texts();
     let lines = steps
         .iter()
-        .filter_map(|s| {
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let seconds = i.checked_sub(1).map(|p| (s.at_ms - steps[p].at_ms).max(0) / 1000);
             let node = g.node(&s.node)?;
             let (prompt, answer) = match &node.kind {
                 NodeKind::Question { prompt, choices } => {
@@ -253,7 +255,7 @@ fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptL
                 NodeKind::Check { .. } => s.value.clone(),
                 _ => None,
             };
-            Some(TranscriptLine { prompt: prompt.get(locale).to_string(), answer, value })
+            Some(TranscriptLine { prompt: prompt.get(locale).to_string(), answer, value, seconds })
         })
         .collect();
     let outcome = g.current(steps).and_then(|n| match &n.kind {

@@ -570,6 +570,43 @@ mod tests {
     }
 
     #[test]
+    fn validation_rule_question_needs_two_choices() {
+        let p = broken(|g| {
+            if let NodeKind::Question { choices, .. } = step_mut(g, "fault_kind") {
+                choices.truncate(1);
+            }
+        });
+        assert!(p.contains("node 'fault_kind': a question needs at least two choices"), "{p}");
+    }
+
+    #[test]
+    fn validation_rule_codes_and_results_fit_their_check() {
+        let p = broken(|g| {
+            g.nodes.push(Node {
+                id: "ask_code".into(),
+                kind: NodeKind::Collect { prompt: first_aid_text(), key: "code".into(), input: InputKind::Text, optional: false, next: "codes".into() },
+            });
+            g.nodes.push(Node {
+                id: "codes".into(),
+                kind: NodeKind::Check {
+                    prompt: first_aid_text(),
+                    check: Check::ErrorCode { code_key: "code".into(), codes: vec![] },
+                    branches: vec![
+                        Branch { when: Condition::Code { code: "E9".into() }, next: "fixed".into() },
+                        Branch { when: Condition::Result { result: CheckResult::Ok }, next: "fixed".into() },
+                    ],
+                    otherwise: "fixed".into(),
+                },
+            });
+            if let NodeKind::Question { choices, .. } = step_mut(g, "fault_kind") {
+                choices[2].next = "ask_code".into();
+            }
+        });
+        assert!(p.contains("node 'codes': branch tests unknown code 'E9'"), "{p}");
+        assert!(p.contains("node 'codes': this check has no ok/failed result"), "{p}");
+    }
+
+    #[test]
     fn malformed_json_names_the_file() {
         let e = parse("bad.json", "{ \"id\": 3 }").unwrap_err();
         assert!(e[0].starts_with("bad.json: not a valid guide"), "{e:?}");

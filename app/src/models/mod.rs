@@ -162,6 +162,8 @@ pub struct TranscriptLine {
     pub prompt: String,
     pub answer: String,
     pub value: Option<String>,
+    /// Time the customer spent on this step (from the previous answer).
+    pub seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -215,6 +215,7 @@ fn CaseDetailView(case: CaseDetail) -> impl IntoView {
                                 view! {
                                     <li>
                                         <span class="q">{l.prompt}</span> " → " <strong>{l.answer}</strong>
+                                        {l.seconds.map(|s| view! { <span class="hint">{format!(" ({s} s)")}</span> })}
                                         {l.value.map(|v| view! { <br/><span class="finding">{v}</span> })}
                                     </li>
                                 }

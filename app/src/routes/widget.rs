@@ -469,11 +469,14 @@ fn GuideWalk(
                 <StillNotFixed escalate pending/>
             }
             .into_any(),
-            NodeKind::Instruction { text, .. } => {
+            NodeKind::Instruction { text, image, .. } => {
                 let (yes_node, no_node) = (node_id.clone(), node_id.clone());
+                // Pictures are served by Fixline itself (public/), never a third party.
+                let image = image.filter(|src| src.starts_with('/') && !src.starts_with("//"));
                 view! {
                     {step_no}
                     <h2 id="guide-prompt" tabindex="-1">{text.get(locale).to_string()}</h2>
+                    {image.map(|src| view! { <img class="step-image" src=src alt="" loading="lazy"/> })}
                     <div class="choices">
                         <button type="button" class="choice" on:click=move |_| advance(yes_node.clone(), "yes".into(), None)>{t.helped_yes}</button>
                         <button type="button" class="choice" on:click=move |_| advance(no_node.clone(), "no".into(), None)>{t.helped_no}</button>
