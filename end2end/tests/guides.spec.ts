@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, fillIntake, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
+import { hydrated, fillIntake, EN_LABELS, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
 import path from "node:path";
 
 // Playwright runs from end2end/.
