@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, fillIntake, EN_LABELS, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
+import { hydrated, fillIntake, staffPage, EN_LABELS, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
 import path from "node:path";
 
 // Playwright runs from end2end/.
@@ -24,13 +24,7 @@ test("a device log is analysed in the browser and the finding reaches the techni
   await page.getByRole("button", { name: "提交报修" }).click();
   const caseNumber = (await page.getByTestId("case-number").textContent())!.trim();
 
-  const staff = await (await browser.newContext({ locale: "zh-CN" })).newPage();
-  await staff.goto("/console/login");
-  await hydrated(staff);
-  await staff.getByLabel("用户名").fill("tech");
-  await staff.getByLabel("密码").fill(DEMO_PASSWORD);
-  await staff.getByRole("button", { name: "登录" }).click();
-  await expect(staff).toHaveURL(/\/console$/);
+  const staff = await staffPage(browser, "tech", "zh-CN");
   await staff.goto(`/console/cases/${caseNumber}`);
   const transcript = staff.getByTestId("transcript");
   await expect(transcript).toContainText("硬盘错误 ×6 (2026-11-19 02:13:44 – 2026-11-20 03:41:09)");
@@ -121,13 +115,7 @@ test("reachability, clock and connection checks run in the browser", async ({ br
   await page.getByRole("button", { name: "Send to a technician" }).click();
   const caseNumber = (await page.getByTestId("case-number").textContent())!.trim();
 
-  const staff = await (await browser.newContext({ locale: "en" })).newPage();
-  await staff.goto("/console/login");
-  await hydrated(staff);
-  await staff.getByLabel("Username").fill("dispatcher");
-  await staff.getByLabel("Password").fill(DEMO_PASSWORD);
-  await staff.getByRole("button", { name: "Sign in" }).click();
-  await expect(staff).toHaveURL(/\/console$/);
+  const staff = await staffPage(browser, "dispatcher", "en");
   await staff.goto(`/console/cases/${caseNumber}`);
   const transcript = staff.getByTestId("transcript");
   await expect(transcript).toContainText(/answered in \d+ ms/);

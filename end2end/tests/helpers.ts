@@ -1,4 +1,17 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Browser, Page } from "@playwright/test";
+
+/** A fresh browser context signed in to the console as `username`. */
+export async function staffPage(browser: Browser, username: string, lang: "zh-CN" | "en") {
+  const page = await (await browser.newContext({ locale: lang })).newPage();
+  const zh = lang === "zh-CN";
+  await page.goto("/console/login");
+  await hydrated(page);
+  await page.getByLabel(zh ? "用户名" : "Username").fill(username);
+  await page.getByLabel(zh ? "密码" : "Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: zh ? "登录" : "Sign in" }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  return page;
+}
 
 /** When several guides fit the equipment the widget asks which; pick one. */
 export async function pickGuide(page: Page, title: string) {
