@@ -88,7 +88,7 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
     let org = org_by_key(pool, org_key).await?;
     let kind = asset_kind(pool, org.id, asset_id).await?.ok_or(AppError::NotFound)?;
     let guides = guides::for_equipment(pool, &kind).await?;
-    Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms() })
+    Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms(), received_at_ms: 0 })
 }
 
 fn valid_submission_id(s: &str) -> bool {

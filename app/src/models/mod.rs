@@ -26,6 +26,9 @@ pub struct GuideOffer {
     pub asset_id: i64,
     pub guides: Vec<Guide>,
     pub server_now_ms: i64,
+    /// Browser time when the offer arrived (set in the browser, never sent).
+    #[serde(skip)]
+    pub received_at_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -351,8 +351,8 @@ fn GuideWalk(
         let (org_key, asset_id) = (org_key.clone(), *asset_id);
         async move {
             match load_guides(org_key, asset_id).await {
-                Ok(o) => {
-                    LOADED_AT.with(|c| c.set(browser_now_ms()));
+                Ok(mut o) => {
+                    o.received_at_ms = browser_now_ms();
                     // Keep the guide being walked (e.g. restored after a reload)
                     // if it is still offered; else the only one, else let the customer pick.
                     let current = guide.with_untracked(|g| g.as_ref().map(|g| (g.id.clone(), g.version)));
@@ -530,7 +530,15 @@ fn GuideWalk(
                 view! {
                     {step_no}
                     <h2 id="guide-prompt" tabindex="-1">{prompt.get(locale).to_string()}</h2>
-                    <CheckRunner node=node_id check branches server_now_ms=offer_now.server_now_ms values advance/>
+                    <CheckRunner
+                        node=node_id
+                        check
+                        branches
+                        server_now_ms=offer_now.server_now_ms
+                        received_at_ms=offer_now.received_at_ms
+                        values
+                        advance
+                    />
                     <StillNotFixed escalate pending/>
                 }
                 .into_any()
@@ -571,11 +579,6 @@ fn GuideWalk(
     }
 }
 
-thread_local! {
-    /// Browser time when the guide offer (with the server's clock) arrived.
-    static LOADED_AT: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
-}
-
 #[component]
 fn StillNotFixed(escalate: impl Fn(leptos::ev::MouseEvent) + Copy + 'static, pending: Memo<bool>) -> impl IntoView {
     let t = use_texts();
@@ -591,6 +594,7 @@ fn CheckRunner(
     check: Check,
     branches: Vec<guide::Branch>,
     server_now_ms: i64,
+    received_at_ms: i64,
     values: Vec<(String, String)>,
     advance: impl Fn(String, String, Option<String>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -613,7 +617,7 @@ fn CheckRunner(
             let value_of = |key: &str| values.with_value(|v| v.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
             match check {
                 Check::Clock { max_skew_seconds } => {
-                    let skew = clock_skew_seconds(server_now_ms, LOADED_AT.with(|c| c.get()));
+                    let skew = clock_skew_seconds(server_now_ms, received_at_ms);
                     finish(Finding::Result(clock_result(skew, max_skew_seconds)), format!("clock skew {skew} s"));
                 }
                 Check::ErrorCode { code_key, codes } => {
