@@ -7,6 +7,37 @@ use crate::app::{use_locale, use_texts};
 use crate::errors::{AppError, Field};
 use crate::i18n::Locale;
 
+/// A resource's value once it has loaded. "Not found" becomes the 404 page
+/// (with `not_found` as its text), any other error a sentence saying what
+/// to do next.
+#[component]
+pub fn Loaded<T, F, V>(
+    resource: Resource<Result<T, AppError>>,
+    render: F,
+    #[prop(optional)] not_found: Option<&'static str>,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let t = use_texts();
+    view! {
+        <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(AppError::NotFound) => view! { <NotFound body=not_found.unwrap_or(t.not_found_body)/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 /// A 404 page; also sets the response status when rendered on the server.
 #[component]
 pub fn NotFound(#[prop(optional)] body: Option<&'static str>) -> impl IntoView {

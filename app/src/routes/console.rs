@@ -5,7 +5,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::use_texts;
-use crate::components::{ErrorText, LanguageSwitcher, NotFound};
+use crate::components::{ErrorText, LanguageSwitcher, Loaded};
 use crate::domain::guide::{Severity, Tier};
 use crate::errors::AppError;
 use crate::functions::auth::{current_staff, Login, Logout};
@@ -165,21 +165,10 @@ pub fn CasePage() -> impl IntoView {
 
 #[component]
 fn CaseView() -> impl IntoView {
-    let t = use_texts();
     let params = use_params_map();
     let number = move || params.read().get("number").unwrap_or_default();
     let case = Resource::new(number, get_case);
-    view! {
-        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
-            {move || Suspend::new(async move {
-                match case.await {
-                    Ok(case) => view! { <CaseDetailView case/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                    Err(e) => view! { <main class="console"><p class="error" role="alert">{t.error(&e)}</p></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <Loaded resource=case render=|case| view! { <CaseDetailView case/> }/> }
 }
 
 #[component]

@@ -6,9 +6,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::console::StaffOnly;
 use crate::app::{use_locale, use_texts};
-use crate::components::NotFound;
+use crate::components::Loaded;
 use crate::domain::guide::{Guide, NodeKind, Outcome, WalkStep};
-use crate::errors::AppError;
 use crate::functions::guides::{get_guide, list_guide_stats, ImportGuide};
 use crate::models::GuideStats;
 
@@ -30,14 +29,7 @@ fn GuideLibrary() -> impl IntoView {
     view! {
         <main class="console">
             <h1>{t.guides_title}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
-                {move || Suspend::new(async move {
-                    match stats.await {
-                        Ok(rows) => view! { <StatsTable rows/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Loaded resource=stats render=|rows| view! { <StatsTable rows/> }/>
             <ImportForm import/>
         </main>
     }
@@ -166,24 +158,13 @@ pub fn GuidePreviewPage() -> impl IntoView {
 
 #[component]
 fn GuidePreviewLoader() -> impl IntoView {
-    let t = use_texts();
     let params = use_params_map();
     let key = move || {
         let p = params.read();
         (p.get("id").unwrap_or_default(), p.get("version").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0))
     };
     let guide = Resource::new(key, |(id, version)| get_guide(id, version));
-    view! {
-        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
-            {move || Suspend::new(async move {
-                match guide.await {
-                    Ok(g) => view! { <GuidePreview guide=g/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <Loaded resource=guide render=|g| view! { <GuidePreview guide=g/> }/> }
 }
 
 /// Walks a guide as the customer would; every exit is a button, so staff can

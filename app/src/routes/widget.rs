@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::{use_locale, use_texts};
-use crate::components::{ErrorText, FieldMsg, LanguageSwitcher, NotFound};
+use crate::components::{ErrorText, FieldMsg, LanguageSwitcher, Loaded};
 use super::checks::{clock_result, clock_skew_seconds};
 use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind, Outcome, WalkStep};
 use crate::domain::intake;
@@ -23,15 +23,11 @@ pub fn WidgetPage() -> impl IntoView {
     let org_key = move || params.read().get("org_key").unwrap_or_default();
     let info = Resource::new(org_key, load_widget);
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Ok(info) => view! { <Widget org_key=org_key() info/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound body=t.org_not_found_body/> }.into_any(),
-                    Err(e) => view! { <main class="widget"><p class="error" role="alert">{t.error(&e)}</p></main> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded
+            resource=info
+            render=move |info| view! { <Widget org_key=org_key() info/> }
+            not_found=t.org_not_found_body
+        />
     }
 }
 
