@@ -427,19 +427,16 @@ impl Guide {
 #[cfg(feature = "ssr")]
 pub const SHIPPED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/shipped_guides.rs"));
 
-pub const FIRST_AID_ID: &str = "alarm-panel-first-aid";
-
-/// The built-in first-aid guide for an alarm panel.
-#[cfg(feature = "ssr")]
-pub fn first_aid() -> Guide {
-    let (file, json) = SHIPPED.iter().find(|(f, _)| *f == "alarm-panel-first-aid.json").expect("first-aid guide shipped");
-    parse(file, json).expect("the shipped first-aid guide is valid")
-}
-
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The shipped first-aid guide for an alarm panel: the tests' fixture.
+    fn first_aid() -> Guide {
+        let (file, json) = SHIPPED.iter().find(|(f, _)| *f == "alarm-panel-first-aid.json").expect("first-aid guide shipped");
+        parse(file, json).expect("the shipped first-aid guide is valid")
+    }
 
     fn walk(g: &Guide, choices: &[&str]) -> Vec<WalkStep> {
         let mut steps = Vec::new();

@@ -2,7 +2,7 @@
 //! a `Finding` (which picks the guide's branch) and a one-line summary for
 //! the technician. Nothing here runs on the server.
 
-use crate::domain::guide::{CheckResult, LogPattern, Text};
+use crate::domain::guide::{CheckResult, LogPattern};
 use crate::domain::logscan::PatternCount;
 use crate::i18n::Locale;
 
@@ -21,7 +21,7 @@ pub fn pattern_summary(patterns: &[LogPattern], counts: &[PatternCount], locale:
     counts
         .iter()
         .map(|c| {
-            let label = patterns.iter().find(|p| p.id == c.id).map_or(c.id.as_str(), |p| label(&p.label, locale));
+            let label = patterns.iter().find(|p| p.id == c.id).map_or(c.id.as_str(), |p| p.label.get(locale));
             match (&c.first, &c.last) {
                 (Some(first), Some(last)) if c.count > 1 => format!("{label} ×{} ({first} – {last})", c.count),
                 (Some(first), _) => format!("{label} ×{} ({first})", c.count),
@@ -30,10 +30,6 @@ pub fn pattern_summary(patterns: &[LogPattern], counts: &[PatternCount], locale:
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn label(t: &Text, locale: Locale) -> &str {
-    t.get(locale)
 }
 
 /// Is this host on a private network (or this machine)?

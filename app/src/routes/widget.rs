@@ -363,18 +363,14 @@ fn GuideWalk(
             }
         }
     });
-    // Load once per asset; a reload of the same asset keeps the walk.
-    Effect::new(move |prev: Option<Option<i64>>| {
-        let a = asset.get();
-        if prev.flatten() != a || offer.read_untracked().is_none() {
-            if let Some(a) = a {
-                if offer.read_untracked().as_ref().map(|o| o.asset_id) != Some(a) {
-                    offer.set(None);
-                    load.dispatch(a);
-                }
+    // Load once per asset; coming back to the same asset keeps the walk.
+    Effect::new(move |_| {
+        if let Some(a) = asset.get() {
+            if offer.read_untracked().as_ref().map(|o| o.asset_id) != Some(a) {
+                offer.set(None);
+                load.dispatch(a);
             }
         }
-        a
     });
 
     let back = move |_| {
@@ -647,6 +643,8 @@ fn CheckRunner(
                     },
                     None => finish(Finding::Result(CheckResult::Unknown), "no log file".into()),
                 },
+                // Only the browser build runs the network and file checks; the
+                // server renders this component but never runs a check.
                 #[allow(unreachable_patterns)]
                 _ => {
                     let _ = file;
