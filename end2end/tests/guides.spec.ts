@@ -46,6 +46,8 @@ test("the guide can be walked with the keyboard alone", async ({ page }) => {
   await page.keyboard.press("Enter");
   const pick = page.getByRole("button", { name: "Alarm panel self-check" });
   await expect(pick).toBeVisible();
+  // Focus first lands on the question; then move to the answer.
+  await expect(page.locator("#guide-prompt")).toBeFocused();
   await pick.focus();
   await page.keyboard.press("Enter");
   // Focus lands on the new prompt; Tab reaches the first answer.
