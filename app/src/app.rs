@@ -8,6 +8,7 @@ use crate::i18n::{Locale, Texts};
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
 use crate::routes::guides::{GuidePreviewPage, GuidesPage};
 use crate::routes::home::HomePage;
+use crate::routes::settings::SettingsPage;
 use crate::routes::widget::WidgetPage;
 
 pub const LANG_COOKIE: &str = "fixline_lang";
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("console"), StaticSegment("login")) view=LoginPage/>
                 <Route path=StaticSegment("console") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("guides")) view=GuidesPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
                 <Route
                     path=(StaticSegment("console"), StaticSegment("guides"), ParamSegment("id"), ParamSegment("version"))
                     view=GuidePreviewPage

@@ -19,6 +19,9 @@ pub enum AppError {
     /// An uploaded guide file failed validation; each problem names the node.
     #[error("invalid guide")]
     InvalidGuide { problems: Vec<String> },
+    /// Service settings (calendar, holiday list, policy) failed validation.
+    #[error("invalid settings")]
+    InvalidSettings { problems: Vec<SettingsProblem> },
     #[error("not signed in")]
     Unauthenticated,
     #[error("wrong username or password")]
@@ -29,6 +32,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The case moved on meanwhile (claimed by someone else, already closed).
+    #[error("conflict")]
+    Conflict,
     /// The browser could not reach the server.
     #[error("server unreachable")]
     Unreachable,
@@ -59,6 +65,19 @@ pub enum Problem {
     InvalidSteps,
 }
 
+/// What is wrong with submitted service settings; each names its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum SettingsProblem {
+    /// Working hours of a weekday (0 = Monday) are not `08:30-12:00 13:30-17:30`.
+    BadHours { weekday: u8 },
+    OverlappingHours { weekday: u8 },
+    /// A line of the holiday list.
+    HolidayLine { line: u32, issue: crate::domain::holidays::LineProblem },
+    /// A time target out of range (1 minute to 60 days).
+    BadTarget,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: Field,
@@ -74,12 +93,13 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::Invalid { .. } | AppError::InvalidGuide { .. } => 422,
+            AppError::Invalid { .. } | AppError::InvalidGuide { .. } | AppError::InvalidSettings { .. } => 422,
             AppError::BadRequest => 400,
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
             AppError::RateLimited => 429,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
+            AppError::Conflict => 409,
             AppError::Unreachable => 503,
             AppError::Internal => 500,
         }

@@ -1,6 +1,9 @@
 //! Fixline: the shared Leptos application (widget and console), its server
 //! functions and the domain rules used on both sides.
 
+// Deep view types (the console pages) need more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod domain;

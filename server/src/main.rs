@@ -78,6 +78,10 @@ struct ServeArgs {
     #[arg(long, env = "FIXLINE_SECURE_COOKIES")]
     secure_cookies: bool,
 
+    /// Seconds between rounds of the breach job (raises overdue cases)
+    #[arg(long, env = "FIXLINE_BREACH_EVERY", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    breach_every: u64,
+
     /// Folder with the built site (pkg/ and public files)
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: String,

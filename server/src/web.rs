@@ -1,7 +1,8 @@
 //! The HTTP side: router, request guards and startup.
 
 
-use app::backend::{db, demo, state::AppState};
+use app::backend::live::Live;
+use app::backend::{breach, db, demo, state::AppState};
 use app::errors::AppError;
 use app::{shell, App};
 use axum::body::Body;
@@ -31,7 +32,9 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     leptos_options.site_addr = args.addr;
     leptos_options.site_root = args.site_root.clone().into();
 
-    let state = AppState { leptos_options, pool, secure_cookies: args.secure_cookies };
+    let live = Live::start(backend, database_url);
+    breach::spawn(pool.clone(), backend, live.clone(), std::time::Duration::from_secs(args.breach_every));
+    let state = AppState { leptos_options, pool, secure_cookies: args.secure_cookies, live };
     let router = router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| match e.kind() {
@@ -58,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/diagnostics/payload", get(diagnostics_payload))
         .route("/console/guides/{id}/{version}/export", get(export_guide))
+        .route("/console/live", get(live_updates))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -120,6 +124,31 @@ async fn export_guide(
         Ok(None) => error_response(AppError::NotFound),
         Err(e) => error_response(e),
     }
+}
+
+/// Server-sent events for the console: one `case` event (the case number)
+/// per change, on whichever instance it was made.
+async fn live_updates(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    match app::backend::auth::session_user(&state.pool, &headers).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return error_response(AppError::Unauthenticated),
+        Err(e) => return error_response(e),
+    }
+    let rx = state.live.subscribe();
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(number) => return Some((Ok::<_, std::convert::Infallible>(Event::default().event("case").data(number)), rx)),
+                // Fell behind: tell the page to reload everything.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    return Some((Ok(Event::default().event("case").data("*")), rx));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
 fn error_response(error: AppError) -> Response {

@@ -88,9 +88,7 @@ async fn escalation_creates_exactly_one_case(db: Db) {
 
     // Staff see it in the queue and can open it with what the customer tried.
     let cookie = server.login("dispatcher", "fixline-demo").await;
-    let queue = server.call_form("list_queue", "", Some(&cookie)).await;
-    assert_eq!(queue.status, 200, "{}", queue.text());
-    let rows = queue.json();
+    let rows = Value::Array(server.queue(&cookie, json!({})).await);
     assert_eq!(rows.as_array().unwrap().len(), 1);
     assert_eq!(rows[0]["number"], number.as_str());
 
@@ -182,8 +180,7 @@ async fn self_fix_is_recorded_but_not_queued(db: Db) {
     assert_eq!(server.count("cases").await, 1);
 
     let cookie = server.login("tech", "fixline-demo").await;
-    let queue = server.call_form("list_queue", "", Some(&cookie)).await;
-    assert_eq!(queue.json().as_array().unwrap().len(), 0, "self-fixed cases are not in the queue");
+    assert_eq!(server.queue(&cookie, json!({})).await.len(), 0, "self-fixed cases are not in the queue");
     let number = res.json()["number"].as_str().unwrap().to_string();
     let case = server.call_form("get_case", &format!("number={number}"), Some(&cookie)).await;
     assert_eq!(case.json()["status"], "self_resolved");
@@ -258,12 +255,18 @@ async fn invalid_input_is_refused_and_writes_nothing(db: Db) {
 
 async fn staff_endpoints_refuse_unauthenticated_calls(db: Db) {
     let server = TestServer::start(db).await;
-    for (endpoint, body) in [("list_queue", ""), ("get_case", "number=FX-000001")] {
-        let res = server.call_form(endpoint, body, None).await;
+    for (endpoint, body) in [("list_queue", ""), ("get_case", "number=FX-000001"), ("case_action", "")] {
+        let json_body = match endpoint {
+            "list_queue" => json!({ "filter": {} }).to_string(),
+            "case_action" => json!({ "number": "FX-000001", "action": { "action": "claim" } }).to_string(),
+            _ => String::new(),
+        };
+        let (content_type, body) = if json_body.is_empty() { ("application/x-www-form-urlencoded", body.to_string()) } else { ("application/json", json_body) };
+        let res = server.call(endpoint, content_type, &body, None).await;
         assert_eq!(res.status, 401, "{endpoint} without a session: {}", res.text());
         assert_eq!(res.json()["kind"], "unauthenticated");
         let forged = format!("fixline_session={}", "a".repeat(64));
-        let res = server.call_form(endpoint, body, Some(&forged)).await;
+        let res = server.call(endpoint, content_type, &body, Some(&forged)).await;
         assert_eq!(res.status, 401, "{endpoint} with a forged session");
     }
     let res = server.call_form("current_staff", "", None).await;
@@ -284,12 +287,12 @@ async fn staff_endpoints_refuse_unauthenticated_calls(db: Db) {
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     let me = server.call_form("current_staff", "", Some(&cookie)).await;
     assert_eq!(me.json()["role"], "admin");
-    assert_eq!(server.call_form("list_queue", "", Some(&cookie)).await.status, 200);
+    assert_eq!(server.call_json("list_queue", &json!({ "filter": {} }), Some(&cookie)).await.status, 200);
     assert_eq!(server.call_form("get_case", "number=FX-999999", Some(&cookie)).await.status, 404);
 
     // After logout the same cookie is worthless.
     server.call_form("logout", "", Some(&cookie)).await;
-    assert_eq!(server.call_form("list_queue", "", Some(&cookie)).await.status, 401);
+    assert_eq!(server.call_json("list_queue", &json!({ "filter": {} }), Some(&cookie)).await.status, 401);
     server.stop().await;
 }
 

@@ -6,14 +6,19 @@ use sqlx::AnyPool;
 use super::auth::{new_token, token_digest};
 use super::db::{format_local, now_ms};
 use super::guides;
-use crate::domain::guide::{Guide, NodeKind, Outcome, WalkError, WalkStep};
+use super::lifecycle::{self as staff_actions, severity_str};
+use super::service;
+use crate::domain::guide::{Guide, NodeKind, Outcome, Severity, WalkError, WalkStep};
 use crate::domain::{case_number, intake};
 use crate::errors::{AppError, Field, FieldError, Problem};
 use crate::i18n::Locale;
+use crate::domain::lifecycle::CaseState;
+use crate::domain::promise::ServiceTerms;
 use crate::models::{
-    AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideOffer, GuideResult, OutcomeView, QueueRow,
-    TranscriptLine, WidgetInfo,
+    AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideOffer, GuideResult, OutcomeView, Queue, QueueFilter,
+    QueueRow, StaffUser, TranscriptLine, WidgetInfo,
 };
+use std::collections::HashMap;
 
 struct Org {
     id: i64,
@@ -88,7 +93,21 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
     let org = org_by_key(pool, org_key).await?;
     let kind = asset_kind(pool, org.id, asset_id).await?.ok_or(AppError::NotFound)?;
     let guides = guides::for_equipment(pool, &kind).await?;
-    Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms(), received_at_ms: 0 })
+    let (commissioned_on, warranty_months, zone): (String, i64, String) = sqlx::query_as(
+        "SELECT a.commissioned_on, a.warranty_months, s.zone FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1",
+    )
+    .bind(asset_id)
+    .fetch_one(pool)
+    .await?;
+    let t = service::terms(pool, org.id).await?;
+    let warranty = crate::domain::calendar::Date::parse(&commissioned_on).map(|start| crate::domain::warranty::Warranty {
+        start,
+        months: u32::try_from(warranty_months).unwrap_or(0),
+        manufacturer_months: None,
+        components: vec![],
+    });
+    let terms = ServiceTerms { policy: t.policy, working: t.working, always: t.always, zone: service::parse_zone(&zone), warranty };
+    Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms(), terms: Some(terms), received_at_ms: 0 })
 }
 
 fn valid_submission_id(s: &str) -> bool {
@@ -115,12 +134,16 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     // escalate at any point (an unfinished walk), or with no guide at all;
     // a self-fix must have reached a "resolved" outcome.
     let mut final_node = None;
+    let mut severity = Severity::General;
     let walk_fits = if s.guide_id.is_empty() {
         s.steps.is_empty() && s.result == GuideResult::Escalate
     } else {
         match guides::find(pool, &s.guide_id, s.guide_version).await? {
             Some(g) if kind.as_ref().is_none_or(|k| g.equipment.contains(k)) => {
                 final_node = g.current(&s.steps).map(|n| n.id.clone());
+                if let Ok(Outcome::Escalate { severity: suggested, .. }) = g.replay(&s.steps) {
+                    severity = *suggested;
+                }
                 matches!(
                     (g.replay(&s.steps), s.result),
                     (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved)
@@ -152,8 +175,8 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     let mut tx = pool.begin().await?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO cases (org_id, asset_id, submission_id, reporter_name, phone, symptom, status, \
-         guide_id, guide_version, steps, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         guide_id, guide_version, steps, created_at, severity) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(org.id)
     .bind(s.asset_id)
@@ -166,6 +189,7 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     .bind(s.guide_version as i64)
     .bind(&steps_json)
     .bind(now)
+    .bind(severity_str(severity))
     .fetch_one(&mut *tx)
     .await;
     let case_id = match inserted {
@@ -175,7 +199,7 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
                 .bind(now)
                 .bind(status.as_str())
                 .bind("customer")
-                .bind(serde_json::json!({ "reporter": s.reporter_name.trim() }).to_string())
+                .bind(serde_json::json!({ "reporter": s.reporter_name.trim(), "severity": severity }).to_string())
                 .execute(&mut *tx)
                 .await?;
             if let (Some(session), Some(node)) = (&s.session_id, &final_node) {
@@ -206,27 +230,95 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     Ok(CaseReceipt { number: case_number::format(case_id), access_token: token })
 }
 
-pub async fn queue(pool: &AnyPool) -> Result<Vec<QueueRow>, AppError> {
-    let rows: Vec<(i64, String, String, String, String, i64, String, String)> = sqlx::query_as(
-        "SELECT c.id, o.name, a.name, a.model, c.symptom, c.created_at, c.status, o.timezone FROM cases c \
-         JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
-         WHERE c.status = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT 500",
-    )
-    .bind(CaseStatus::Escalated.as_str())
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|(id, org_name, asset, model, symptom, created_at, status, tz)| {
-            Ok(QueueRow {
-                number: case_number::format(id),
-                org_name,
-                asset_label: format!("{asset} {model}"),
-                symptom,
-                reported_at: format_local(created_at, &tz),
-                status: parse_status(&status)?,
-            })
-        })
-        .collect()
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Escalated work for staff, the nearest deadline first. Without a status
+/// or a search only open cases are listed; a search finds closed ones too.
+pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Result<Queue, AppError> {
+    let mut sql = String::from(
+        "SELECT c.id, o.id, o.name, a.name, a.model, c.symptom, c.created_at, c.status, o.timezone, s.zone, c.owner_id \
+         FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
+         JOIN sites s ON s.id = a.site_id WHERE c.status <> 'self_resolved'",
+    );
+    let mut binds = Vec::new();
+    let mut cond = |sql: &mut String, clause: &str, b: Bind| {
+        binds.push(b);
+        sql.push_str(&clause.replace("$?", &format!("${}", binds.len())));
+    };
+    let search = filter.search.trim();
+    if let Some(status) = filter.status {
+        cond(&mut sql, " AND c.status = $?", Bind::Text(status.as_str().into()));
+    } else if search.is_empty() {
+        sql.push_str(" AND c.status IN ('escalated', 'acknowledged', 'dispatched', 'on_site')");
+    }
+    if let Some(sev) = filter.severity {
+        cond(&mut sql, " AND c.severity = $?", Bind::Text(severity_str(sev).into()));
+    }
+    if let Some(org) = filter.org {
+        cond(&mut sql, " AND c.org_id = $?", Bind::Int(org));
+    }
+    if filter.mine {
+        cond(&mut sql, " AND (c.owner_id = $?", Bind::Int(user.id));
+        cond(&mut sql, " OR c.technician_id = $?)", Bind::Int(user.id));
+    }
+    if !search.is_empty() {
+        let search: String = search.chars().take(64).collect();
+        let like = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")).to_uppercase();
+        let id = case_number::parse(&search).or_else(|| search.parse::<i64>().ok()).unwrap_or(-1);
+        cond(&mut sql, " AND (c.id = $?", Bind::Int(id));
+        cond(&mut sql, " OR c.phone LIKE $? ESCAPE '\\'", Bind::Text(like.clone()));
+        cond(&mut sql, " OR UPPER(a.serial) LIKE $? ESCAPE '\\')", Bind::Text(like));
+    }
+    sql.push_str(" ORDER BY c.created_at DESC, c.id DESC LIMIT 500");
+    type Row = (i64, i64, String, String, String, String, i64, String, String, String, Option<i64>);
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for b in binds {
+        q = match b {
+            Bind::Int(i) => q.bind(i),
+            Bind::Text(t) => q.bind(t),
+        };
+    }
+    let rows = q.fetch_all(pool).await?;
+    let logs = staff_actions::load_logs(pool, &rows.iter().map(|r| r.0).collect::<Vec<_>>()).await?;
+    let dir = staff_actions::staff_directory(pool).await?;
+    let now = now_ms();
+    let mut terms_by_org = HashMap::new();
+    let mut out = Vec::new();
+    for (id, org_id, org_name, asset, model, symptom, created_at, status, tz, zone, owner) in rows {
+        if !terms_by_org.contains_key(&org_id) {
+            terms_by_org.insert(org_id, service::terms(pool, org_id).await?);
+        }
+        let terms = &terms_by_org[&org_id];
+        let log = logs.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let state = CaseState::from_log(log);
+        let clocks = staff_actions::clock_states(log, terms, service::parse_zone(&zone), now);
+        let running: Vec<_> = clocks.iter().filter(|c| c.stopped_at.is_none()).collect();
+        let overdue = running.iter().any(|c| c.breached);
+        if filter.overdue && !overdue {
+            continue;
+        }
+        let next = running.iter().filter(|c| c.deadline.is_some()).min_by_key(|c| c.deadline).or(running.first());
+        out.push(QueueRow {
+            number: case_number::format(id),
+            org_name,
+            asset_label: format!("{asset} {model}"),
+            symptom,
+            reported_at: format_local(created_at, &tz),
+            status: parse_status(&status)?,
+            severity: state.severity,
+            owner: owner.and_then(|o| dir.get(&o).map(|(n, _)| n.clone())),
+            paused: state.paused,
+            next_clock: next.map(|c| staff_actions::clock_view(c, &tz)),
+            overdue,
+        });
+    }
+    // Nearest deadline first; paused and stopped cases after.
+    out.sort_by_key(|r| r.next_clock.as_ref().and_then(|c| c.deadline_ms).unwrap_or(i64::MAX));
+    let organisations = sqlx::query_as("SELECT id, name FROM organisations ORDER BY name, id").fetch_all(pool).await?;
+    Ok(Queue { rows: out, organisations, server_now_ms: now })
 }
 
 fn parse_status(s: &str) -> Result<CaseStatus, AppError> {
@@ -275,18 +367,28 @@ fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptL
 
 pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<CaseDetail, AppError> {
     let id = case_number::parse(number).ok_or(AppError::NotFound)?;
-    type Row = (String, String, String, String, String, String, String, String, String, i64, String, i64, String, String);
+    type Row = (String, String, String, String, String, String, String, String, String, i64, String, i64, String, String, i64, String);
     let row: Option<Row> = sqlx::query_as(
         "SELECT c.status, o.name, s.name, a.name, a.model, a.serial, c.reporter_name, c.phone, c.symptom, \
-         c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone FROM cases c \
+         c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone, o.id, s.zone FROM cases c \
          JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
          JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz) =
+    let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz, org_id, zone) =
         row.ok_or(AppError::NotFound)?;
+    let mut conn = pool.acquire().await?;
+    let log = staff_actions::load_log(&mut conn, id).await?;
+    drop(conn);
+    let state = CaseState::from_log(&log);
+    let terms = service::terms(pool, org_id).await?;
+    let now = now_ms();
+    let clocks = staff_actions::clock_states(&log, &terms, service::parse_zone(&zone), now);
+    let dir = staff_actions::staff_directory(pool).await?;
+    let t = locale.texts();
+    let name = |id: Option<i64>| id.map(|i| staff_actions::actor_name(crate::domain::lifecycle::Actor::Staff { id: i }, &dir, "", ""));
     let steps: Vec<WalkStep> = serde_json::from_str(&steps).map_err(AppError::internal)?;
     let guide_version = u32::try_from(guide_version).unwrap_or_default();
     let guide = guides::find(pool, &guide_id, guide_version).await?;
@@ -308,5 +410,18 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
         steps,
         transcript,
         guide_outcome,
+        severity: state.severity,
+        owner_id: state.owner,
+        owner: name(state.owner),
+        technician_id: state.technician,
+        technician: name(state.technician),
+        appointment: state.appointment_ms.map(|ms| format_local(ms, &tz)),
+        paused: state.paused,
+        clocks: clocks.iter().map(|c| staff_actions::clock_view(c, &tz)).collect(),
+        timeline: staff_actions::timeline(&log, &dir, &tz, t.actor_customer, t.actor_system),
+        responders: staff_actions::staff_options(&dir, false),
+        technicians: staff_actions::staff_options(&dir, true),
+        timezone_offset_minutes: terms.working.offsets.at_utc(now.div_euclid(60_000)),
+        server_now_ms: now,
     })
 }

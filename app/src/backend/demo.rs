@@ -124,7 +124,8 @@ async fn insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
                 .bind(asset_name)
                 .bind(model)
                 .bind(serial)
-                .bind("2025-03-15")
+                // Older kit (by its serial's year) is out of warranty, so the demo shows both cases.
+                .bind(if ["2020", "2021", "2022", "-22"].iter().any(|y| serial.contains(y)) { "2022-09-01" } else { "2025-03-15" })
                 .bind(24i64)
                 .execute(&mut *tx)
                 .await?;

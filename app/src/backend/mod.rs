@@ -1,8 +1,12 @@
 //! Server-only code: database, sessions, demo data. Compiled with `ssr` only.
 
 pub mod auth;
+pub mod breach;
 pub mod cases;
 pub mod db;
 pub mod guides;
+pub mod lifecycle;
+pub mod live;
+pub mod service;
 pub mod demo;
 pub mod state;

@@ -11,6 +11,7 @@ pub struct AppState {
     pub pool: AnyPool,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    pub live: super::live::Live,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -118,6 +118,24 @@ impl Interval {
     }
 }
 
+/// One day's working hours as people write them: `08:30-12:00 13:30-17:30`
+/// (spaces, commas or 、 between intervals). Empty is a day off. `None` if
+/// any interval is malformed.
+pub fn parse_day_hours(s: &str) -> Option<Vec<Interval>> {
+    let mut out = Vec::new();
+    for part in s.split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、' || c == ';').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once(['-', '–', '~', '～'])?;
+        out.push(Interval::parse(a, b)?);
+    }
+    out.sort();
+    Some(out)
+}
+
+pub fn format_day_hours(day: &[Interval]) -> String {
+    let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    day.iter().map(|i| format!("{}-{}", hm(i.start), hm(i.end))).collect::<Vec<_>>().join(" ")
+}
+
 /// UTC offset rules: fixed (China, no DST) or a list of transitions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Offsets {
@@ -469,5 +487,18 @@ mod tests {
             let end = cal.add_working(start, minutes).unwrap();
             prop_assert_eq!(cal.working_between(start, end), minutes);
         }
+    }
+
+    #[test]
+    fn day_hours_as_people_write_them() {
+        let day = parse_day_hours("13:30-17:30, 08:30-12:00").unwrap();
+        assert_eq!(day, vec![Interval::new(510, 720), Interval::new(810, 1050)]);
+        assert_eq!(format_day_hours(&day), "08:30-12:00 13:30-17:30");
+        assert_eq!(parse_day_hours("  "), Some(vec![]));
+        assert_eq!(parse_day_hours("00:00-24:00"), Some(vec![Interval::new(0, 1440)]));
+        assert_eq!(parse_day_hours("08:30~12:00、13:30–17:30").map(|d| d.len()), Some(2));
+        assert_eq!(parse_day_hours("8-12"), None);
+        assert_eq!(parse_day_hours("12:00-08:00"), None);
+        assert_eq!(parse_day_hours("08:30"), None);
     }
 }

@@ -3,4 +3,5 @@
 pub mod auth;
 pub mod cases;
 pub mod guides;
+pub mod settings;
 pub mod widget;

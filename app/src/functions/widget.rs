@@ -39,6 +39,8 @@ pub async fn guide_progress(org_key: String, session_id: String, last_node: Stri
 /// fixed by the customer.
 #[server(input = Json, endpoint = "submit_case")]
 pub async fn submit_case(submission: CaseSubmission) -> Result<CaseReceipt, AppError> {
-    let pool = crate::backend::state::pool()?;
-    crate::backend::cases::submit(&pool, submission).await
+    let state = crate::backend::state::app_state()?;
+    let receipt = crate::backend::cases::submit(&state.pool, submission).await?;
+    state.live.publish(&state.pool, &receipt.number).await;
+    Ok(receipt)
 }

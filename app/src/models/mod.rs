@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::clock::{ClockKind, PauseReason};
 use crate::domain::guide::{Guide, Severity, Tier, WalkStep};
+use crate::domain::lifecycle::CaseEvent;
 
 /// What the widget needs to show an organisation's intake form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +28,8 @@ pub struct GuideOffer {
     pub asset_id: i64,
     pub guides: Vec<Guide>,
     pub server_now_ms: i64,
+    /// What the customer is promised if they escalate (computed in the browser).
+    pub terms: Option<crate::domain::promise::ServiceTerms>,
     /// Browser time when the offer arrived (set in the browser, never sent).
     #[serde(skip)]
     pub received_at_ms: i64,
@@ -65,27 +69,50 @@ pub struct CaseReceipt {
     pub access_token: String,
 }
 
+/// Where a case is; derived from its event log and cached on the row for the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
+    /// Escalated by the customer, nobody has claimed it yet.
     Escalated,
+    Acknowledged,
+    Dispatched,
+    OnSite,
+    Resolved,
+    Closed,
     SelfResolved,
 }
 
 impl CaseStatus {
+    pub const ALL: [CaseStatus; 7] = [
+        CaseStatus::Escalated,
+        CaseStatus::Acknowledged,
+        CaseStatus::Dispatched,
+        CaseStatus::OnSite,
+        CaseStatus::Resolved,
+        CaseStatus::Closed,
+        CaseStatus::SelfResolved,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CaseStatus::Escalated => "escalated",
+            CaseStatus::Acknowledged => "acknowledged",
+            CaseStatus::Dispatched => "dispatched",
+            CaseStatus::OnSite => "on_site",
+            CaseStatus::Resolved => "resolved",
+            CaseStatus::Closed => "closed",
             CaseStatus::SelfResolved => "self_resolved",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "escalated" => Some(CaseStatus::Escalated),
-            "self_resolved" => Some(CaseStatus::SelfResolved),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Still needs staff: in the live queue.
+    pub fn is_open(self) -> bool {
+        matches!(self, CaseStatus::Escalated | CaseStatus::Acknowledged | CaseStatus::Dispatched | CaseStatus::OnSite)
     }
 }
 
@@ -137,6 +164,63 @@ pub struct QueueRow {
     /// hydration print the same text.
     pub reported_at: String,
     pub status: CaseStatus,
+    pub severity: Severity,
+    pub owner: Option<String>,
+    pub paused: Option<PauseReason>,
+    /// The running clock that runs out first.
+    pub next_clock: Option<ClockView>,
+    pub overdue: bool,
+}
+
+/// Queue filters; empty fields filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueFilter {
+    pub status: Option<CaseStatus>,
+    pub severity: Option<Severity>,
+    pub org: Option<i64>,
+    pub overdue: bool,
+    pub mine: bool,
+    /// Case number, phone or asset serial (part of it).
+    pub search: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queue {
+    pub rows: Vec<QueueRow>,
+    pub organisations: Vec<(i64, String)>,
+    pub server_now_ms: i64,
+}
+
+/// One service-level clock of a case, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    pub kind: ClockKind,
+    pub target_minutes: i64,
+    /// Counts working time only (otherwise around the clock).
+    pub working_time: bool,
+    /// When it runs out; `None` while paused or once stopped.
+    pub deadline_ms: Option<i64>,
+    pub deadline_label: Option<String>,
+    pub stopped_at_ms: Option<i64>,
+    pub paused: Option<PauseReason>,
+    pub breached: bool,
+    pub used_minutes: i64,
+}
+
+/// One line of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub actor: String,
+    pub event: CaseEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffOption {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +242,20 @@ pub struct CaseDetail {
     pub guide_title: String,
     pub transcript: Vec<TranscriptLine>,
     pub guide_outcome: Option<OutcomeView>,
+    pub severity: Severity,
+    pub owner_id: Option<i64>,
+    pub owner: Option<String>,
+    pub technician_id: Option<i64>,
+    pub technician: Option<String>,
+    pub appointment: Option<String>,
+    pub paused: Option<PauseReason>,
+    pub clocks: Vec<ClockView>,
+    pub timeline: Vec<TimelineEntry>,
+    /// Who may own a case, and who can be dispatched (for the action forms).
+    pub responders: Vec<StaffOption>,
+    pub technicians: Vec<StaffOption>,
+    pub timezone_offset_minutes: i64,
+    pub server_now_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,4 +293,39 @@ pub struct GuideStats {
     pub resolved_at: Vec<(String, i64)>,
     pub escalated_from: Vec<(String, i64)>,
     pub abandoned_at: Vec<(String, i64)>,
+}
+
+/// The service company's working calendar as an admin edits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarForm {
+    /// Around the clock: no working hours, holidays or make-up days apply.
+    pub always: bool,
+    /// Monday first, e.g. `08:30-12:00 13:30-17:30`; empty = day off.
+    pub weekly: Vec<String>,
+    /// The holiday list (CSV or iCalendar) as imported.
+    pub holidays: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteZone {
+    pub id: i64,
+    pub name: String,
+    pub zone: crate::domain::clock::Zone,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgTerms {
+    pub id: i64,
+    pub name: String,
+    pub timezone: String,
+    pub policy: crate::domain::clock::Policy,
+    pub sites: Vec<SiteZone>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSettings {
+    pub calendar: CalendarForm,
+    pub orgs: Vec<OrgTerms>,
+    /// Only admins may change settings; supervisors read them.
+    pub can_edit: bool,
 }

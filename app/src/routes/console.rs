@@ -5,13 +5,16 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::use_texts;
-use crate::components::{ErrorText, LanguageSwitcher, Loaded};
+use super::case_actions::CaseActions;
+use crate::components::live::{clock_name, duration_text, pause_name, use_live_updates, use_ticking_now, ClockBadge};
+use crate::components::{ErrorText, LanguageSwitcher, NotFound};
 use crate::domain::guide::{Severity, Tier};
+use crate::domain::lifecycle::{BreachLevel, CaseEvent, ContactChannel, ContactOutcome, EscalationTarget};
 use crate::errors::AppError;
 use crate::functions::auth::{current_staff, Login, Logout};
 use crate::functions::cases::{get_case, list_queue};
-use crate::i18n::Texts;
-use crate::models::{CaseDetail, CaseStatus, Role, StaffUser};
+use crate::i18n::{fill, Texts};
+use crate::models::{CaseDetail, CaseStatus, Queue, QueueFilter, Role, StaffUser};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -52,6 +55,7 @@ pub(crate) fn StaffOnly(children: ChildrenFn) -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => {
+                        provide_context(user.clone());
                         view! {
                             <ConsoleHeader user/>
                             {children.read_value()()}
@@ -76,6 +80,7 @@ fn ConsoleHeader(user: StaffUser) -> impl IntoView {
             <nav class="console-nav" aria-label=t.console_title>
                 <a href="/console">{t.queue_title}</a>
                 <a href="/console/guides">{t.guides_link}</a>
+                {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/settings">{t.settings_link}</a> })}
             </nav>
             <span class="who">
                 {t.signed_in_as} ": " <strong data-testid="staff-name">{user.display_name}</strong> " (" {role_name(t, user.role)} ")"
@@ -100,58 +105,126 @@ pub fn QueuePage() -> impl IntoView {
 #[component]
 fn Queue() -> impl IntoView {
     let t = use_texts();
-    let rows = Resource::new(|| (), |_| list_queue());
+    let filter = RwSignal::new(QueueFilter::default());
+    let bump = RwSignal::new(0u32);
+    let rows = Resource::new(move || (filter.get(), bump.get()), |(f, _)| list_queue(f));
+    // Any change anywhere may move a row in or out of the view: refetch.
+    let live = use_live_updates(move |_| bump.update(|b| *b += 1));
+    let set = move |f: fn(&mut QueueFilter, String), v: String| filter.update(|q| f(q, v));
     view! {
         <main class="console">
-            <h1>{t.queue_title}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
+            <div class="queue-head">
+                <h1>{t.queue_title}</h1>
+                <span class=move || if live.get() { "live on" } else { "live off" } role="status" data-testid="live-status">
+                    {move || if live.get() { t.queue_live } else { "" }}
+                </span>
+            </div>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <label>
+                    {t.filter_search}
+                    <input type="search" data-testid="queue-search" placeholder=t.search_placeholder maxlength="64"
+                        on:input=move |ev| set(|q, v| q.search = v, event_target_value(&ev))/>
+                </label>
+                <label>
+                    {t.filter_status}
+                    <select data-testid="filter-status" on:change=move |ev| set(|q, v| q.status = CaseStatus::parse(&v), event_target_value(&ev))>
+                        <option value="">{t.filter_open}</option>
+                        {CaseStatus::ALL.into_iter().filter(|s| *s != CaseStatus::SelfResolved).map(|s| view! {
+                            <option value=s.as_str()>{status_name(t, s)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    {t.col_severity}
+                    <select data-testid="filter-severity" on:change=move |ev| set(|q, v| q.severity = parse_severity(&v), event_target_value(&ev))>
+                        <option value="">{t.filter_any}</option>
+                        {[Severity::Emergency, Severity::Major, Severity::General].into_iter().map(|s| view! {
+                            <option value=severity_key(s)>{severity_name(t, s)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    {t.filter_org}
+                    <select data-testid="filter-org" on:change=move |ev| set(|q, v| q.org = v.parse().ok(), event_target_value(&ev))>
+                        <option value="">{t.filter_any}</option>
+                        <Transition>
+                            {move || Suspend::new(async move {
+                                rows.await.map(|q| q.organisations.into_iter().map(|(id, name)| view! {
+                                    <option value=id.to_string() selected=move || filter.read().org == Some(id)>{name}</option>
+                                }).collect_view()).unwrap_or_default()
+                            })}
+                        </Transition>
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="filter-overdue" on:change=move |ev| filter.update(|q| q.overdue = event_target_checked(&ev))/>
+                    {t.filter_overdue}
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="filter-mine" on:change=move |ev| filter.update(|q| q.mine = event_target_checked(&ev))/>
+                    {t.filter_mine}
+                </label>
+            </form>
+            <Transition fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
                 {move || Suspend::new(async move {
                     match rows.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="empty">{t.queue_empty}</p> }.into_any(),
-                        Ok(rows) => {
-                            view! {
-                                <div class="table-wrap">
-                                    <table class="queue">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">{t.col_number}</th>
-                                                <th scope="col">{t.col_org}</th>
-                                                <th scope="col">{t.col_asset}</th>
-                                                <th scope="col">{t.col_symptom}</th>
-                                                <th scope="col">{t.col_reported_at}</th>
-                                                <th scope="col">{t.col_status}</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {rows
-                                                .into_iter()
-                                                .map(|r| {
-                                                    view! {
-                                                        <tr>
-                                                            <td>
-                                                                <a href=format!("/console/cases/{}", r.number)>{r.number.clone()}</a>
-                                                            </td>
-                                                            <td>{r.org_name}</td>
-                                                            <td>{r.asset_label}</td>
-                                                            <td class="symptom">{r.symptom}</td>
-                                                            <td>{r.reported_at}</td>
-                                                            <td>{status_name(t, r.status)}</td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }
-                                .into_any()
-                        }
+                        Ok(q) if q.rows.is_empty() => view! { <p class="empty">{t.queue_empty}</p> }.into_any(),
+                        Ok(q) => view! { <QueueTable queue=q/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
+}
+
+#[component]
+fn QueueTable(queue: Queue) -> impl IntoView {
+    let t = use_texts();
+    let now = use_ticking_now(queue.server_now_ms);
+    view! {
+        <div class="table-wrap">
+            <table class="queue" data-testid="queue">
+                <thead>
+                    <tr>
+                        <th scope="col">{t.col_number}</th>
+                        <th scope="col">{t.col_deadline}</th>
+                        <th scope="col">{t.col_severity}</th>
+                        <th scope="col">{t.col_status}</th>
+                        <th scope="col">{t.col_org}</th>
+                        <th scope="col">{t.col_asset}</th>
+                        <th scope="col">{t.col_symptom}</th>
+                        <th scope="col">{t.col_owner}</th>
+                        <th scope="col">{t.col_reported_at}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {queue
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr class:overdue=r.overdue data-testid="queue-row" data-case=r.number.clone()>
+                                    <td>
+                                        <a href=format!("/console/cases/{}", r.number)>{r.number.clone()}</a>
+                                    </td>
+                                    <td>{r.next_clock.map(|c| view! { <ClockBadge clock=c now with_name=true/> })}</td>
+                                    <td><span class=format!("severity {}", severity_key(r.severity))>{severity_name(t, r.severity)}</span></td>
+                                    <td>{status_name(t, r.status)}</td>
+                                    <td>{r.org_name}</td>
+                                    <td>{r.asset_label}</td>
+                                    <td class="symptom">{r.symptom}</td>
+                                    <td>{r.owner.unwrap_or_else(|| t.nobody.to_string())}</td>
+                                    <td>{r.reported_at}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]
@@ -165,20 +238,91 @@ pub fn CasePage() -> impl IntoView {
 
 #[component]
 fn CaseView() -> impl IntoView {
+    let t = use_texts();
     let params = use_params_map();
     let number = move || params.read().get("number").unwrap_or_default();
-    let case = Resource::new(number, get_case);
-    view! { <Loaded resource=case render=|case| view! { <CaseDetailView case/> }/> }
+    let bump = RwSignal::new(0u32);
+    let case = Resource::new(move || (number(), bump.get()), |(n, _)| get_case(n));
+    // Someone else changed this case: reload it, unless this person is in
+    // the middle of filling a form (then offer the reload).
+    let editing = RwSignal::new(false);
+    let stale = RwSignal::new(false);
+    let _live = use_live_updates(move |changed| {
+        if changed == "*" || changed == number() {
+            if editing.get_untracked() {
+                stale.set(true);
+            } else {
+                bump.update(|b| *b += 1);
+            }
+        }
+    });
+    let refresh = Callback::new(move |_: ()| {
+        stale.set(false);
+        editing.set(false);
+        bump.update(|b| *b += 1);
+    });
+    view! {
+        <Show when=move || stale.get()>
+            <p class="notice" role="status">
+                {t.err_conflict} " "
+                <button type="button" class="secondary" on:click=move |_| refresh.run(())>{t.submit_action}</button>
+            </p>
+        </Show>
+        <Transition fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                match case.await {
+                    Ok(case) => view! { <CaseDetailView case refresh editing/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
 }
 
 #[component]
-fn CaseDetailView(case: CaseDetail) -> impl IntoView {
+fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
     let t = use_texts();
+    let now = use_ticking_now(case.server_now_ms);
+    let me = use_context::<StaffUser>();
+    let names: Vec<(i64, String)> = case.responders.iter().chain(case.technicians.iter()).map(|s| (s.id, s.name.clone())).collect();
+    let timeline = case.timeline.clone();
     view! {
         <main class="console case">
             <p><a href="/console">"← " {t.back_to_queue}</a></p>
             <h1>{t.case_title} " " <span data-testid="case-number">{case.number.clone()}</span></h1>
-            <p class="status">{status_name(t, case.status)}</p>
+            <p class="case-status">
+                <span class="status" data-testid="case-status">{status_name(t, case.status)}</span>
+                " "
+                <span class=format!("severity {}", severity_key(case.severity)) data-testid="case-severity">{severity_name(t, case.severity)}</span>
+            </p>
+            <dl class="facts">
+                <dt>{t.owner_label}</dt><dd data-testid="case-owner">{case.owner.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
+                <dt>{t.technician_label}</dt><dd data-testid="case-technician">{case.technician.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
+                {case.appointment.clone().map(|a| view! { <dt>{t.appointment_label}</dt><dd>{a}</dd> })}
+            </dl>
+            <section aria-labelledby="clocks-h">
+                <h2 id="clocks-h">{t.clocks_title}</h2>
+                <ul class="clocks">
+                    {case.clocks.iter().cloned().map(|c| {
+                        let deadline = c.deadline_label.clone();
+                        let target = c.target_minutes;
+                        let working = c.working_time;
+                        view! {
+                            <li>
+                                <strong>{clock_name(t, c.kind)}</strong>
+                                <ClockBadge clock=c now/>
+                                <span class="hint">
+                                    {format!(" {}{}{}", t.clock_target, t.colon, duration_text(target * 60_000))}
+                                    {working.then(|| format!(" · {}", t.clock_working_time))}
+                                    {deadline.map(|d| format!(" · {} {}", t.clock_deadline, d))}
+                                </span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+            {me.map(|me| view! { <CaseActions case=case.clone() me refresh editing/> })}
             <dl class="facts">
                 <dt>{t.case_org}</dt><dd>{case.org_name.clone()}</dd>
                 <dt>{t.case_site}</dt><dd>{case.site_name.clone()}</dd>
@@ -225,11 +369,98 @@ fn CaseDetailView(case: CaseDetail) -> impl IntoView {
                     </dl>
                 })}
             })}
+            <section aria-labelledby="timeline-h">
+                <h2 id="timeline-h">{t.timeline_title}</h2>
+                <ol class="timeline" data-testid="timeline">
+                    {timeline.into_iter().map(|e| {
+                        let (text, notes) = event_text(t, &e.event, &names);
+                        view! {
+                            <li data-kind=e.event.kind()>
+                                <time>{e.at}</time> " " <strong>{e.actor}</strong> " · " {text}
+                                {notes.map(|n| view! { <br/><span class="notes">{n}</span> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
         </main>
+    }
+    .into_any()
+}
+
+/// A timeline line in words, and its free-text notes if any.
+fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String, Option<String>) {
+    let name = |id: i64| names.iter().find(|(i, _)| *i == id).map_or_else(|| format!("#{id}"), |(_, n)| n.clone());
+    let notes = |n: &str| (!n.is_empty()).then(|| n.to_string());
+    match e {
+        CaseEvent::Escalated { severity } => (format!("{} · {}", t.ev_escalated, severity_name(t, *severity)), None),
+        CaseEvent::SelfResolved => (t.ev_self_resolved.into(), None),
+        CaseEvent::Claimed => (t.ev_claimed.into(), None),
+        CaseEvent::Transferred { to } => (fill(t.ev_transferred, name(*to)), None),
+        CaseEvent::Contacted { channel, outcome, notes: n } => {
+            (format!("{} · {}", channel_name(t, *channel), outcome_name(t, *outcome)), notes(n))
+        }
+        CaseEvent::Paused { reason } => (fill(t.ev_paused, pause_name(t, *reason)), None),
+        CaseEvent::Resumed => (t.ev_resumed.into(), None),
+        CaseEvent::SeverityChanged { to, .. } => (fill(t.ev_severity, severity_name(t, *to)), None),
+        CaseEvent::Dispatched { technician, notes: n, late, .. } => {
+            let mut s = fill(t.ev_dispatched, name(*technician));
+            if *late {
+                s.push_str(&format!(" ({})", t.ev_late));
+            }
+            (s, notes(n))
+        }
+        CaseEvent::CheckedIn => (t.ev_checked_in.into(), None),
+        CaseEvent::EscalatedTo { target, notes: n, .. } => (fill(t.ev_escalated_to, target_name(t, *target)), notes(n)),
+        CaseEvent::Resolved { summary } => (t.ev_resolved.into(), notes(summary)),
+        CaseEvent::Closed => (t.ev_closed.into(), None),
+        CaseEvent::BreachRaised { clock, level } => {
+            let template = match level {
+                BreachLevel::Supervisor => t.ev_breach_supervisor,
+                BreachLevel::Management => t.ev_breach_management,
+            };
+            (fill(template, clock_name(t, *clock)), None)
+        }
+        CaseEvent::Noted { notes: n } => (t.ev_noted.into(), notes(n)),
     }
 }
 
-fn tier_name(t: &Texts, tier: Tier) -> &'static str {
+pub(crate) fn channel_name(t: &Texts, c: ContactChannel) -> &'static str {
+    match c {
+        ContactChannel::Phone => t.channel_phone,
+        ContactChannel::Remote => t.channel_remote,
+    }
+}
+
+pub(crate) fn outcome_name(t: &Texts, o: ContactOutcome) -> &'static str {
+    match o {
+        ContactOutcome::Resolved => t.outcome_resolved,
+        ContactOutcome::NeedsVisit => t.outcome_needs_visit,
+        ContactOutcome::FollowUp => t.outcome_follow_up,
+    }
+}
+
+pub(crate) fn target_name(t: &Texts, x: EscalationTarget) -> &'static str {
+    match x {
+        EscalationTarget::Supervisor => t.target_supervisor,
+        EscalationTarget::TechnicalSupport => t.target_technical_support,
+        EscalationTarget::Manufacturer => t.target_manufacturer,
+    }
+}
+
+pub(crate) fn severity_key(s: Severity) -> &'static str {
+    match s {
+        Severity::Emergency => "emergency",
+        Severity::Major => "major",
+        Severity::General => "general",
+    }
+}
+
+pub(crate) fn parse_severity(s: &str) -> Option<Severity> {
+    [Severity::Emergency, Severity::Major, Severity::General].into_iter().find(|v| severity_key(*v) == s)
+}
+
+pub(crate) fn tier_name(t: &Texts, tier: Tier) -> &'static str {
     match tier {
         Tier::Phone => t.tier_phone,
         Tier::Remote => t.tier_remote,
@@ -238,14 +469,19 @@ fn tier_name(t: &Texts, tier: Tier) -> &'static str {
     }
 }
 
-fn status_name(t: &Texts, s: CaseStatus) -> &'static str {
+pub(crate) fn status_name(t: &Texts, s: CaseStatus) -> &'static str {
     match s {
         CaseStatus::Escalated => t.status_escalated,
+        CaseStatus::Acknowledged => t.status_acknowledged,
+        CaseStatus::Dispatched => t.status_dispatched,
+        CaseStatus::OnSite => t.status_on_site,
+        CaseStatus::Resolved => t.status_resolved,
+        CaseStatus::Closed => t.status_closed,
         CaseStatus::SelfResolved => t.status_self_resolved,
     }
 }
 
-fn severity_name(t: &Texts, s: Severity) -> &'static str {
+pub(crate) fn severity_name(t: &Texts, s: Severity) -> &'static str {
     match s {
         Severity::Emergency => t.severity_emergency,
         Severity::Major => t.severity_major,

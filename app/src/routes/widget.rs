@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::app::{use_locale, use_texts};
 use crate::components::{ErrorText, FieldMsg, LanguageSwitcher, Loaded};
 use super::checks::{clock_result, clock_skew_seconds};
-use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind, Outcome, WalkStep};
+use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind, Outcome, Severity, WalkStep};
 use crate::domain::intake;
 use crate::domain::logscan::{choose, Finding};
 use crate::errors::{AppError, Field};
@@ -416,6 +416,7 @@ fn GuideWalk(
                 return view! {
                     <h2 id="guide-prompt" tabindex="-1">{t.escalate_title}</h2>
                     <p>{t.no_guide}</p>
+                    <PromiseNote offer=offer_now.clone() severity=Severity::General/>
                     <button type="button" class="primary" on:click=escalate disabled=move || pending.get()>
                         {move || if pending.get() { t.submitting } else { t.escalate_button }}
                     </button>
@@ -543,10 +544,11 @@ fn GuideWalk(
                 </button>
             }
             .into_any(),
-            NodeKind::Outcome(Outcome::Escalate { message, .. }) => view! {
+            NodeKind::Outcome(Outcome::Escalate { message, severity, .. }) => view! {
                 <h2 id="guide-prompt" tabindex="-1">{t.escalate_title}</h2>
                 <p>{message.get(locale).to_string()}</p>
                 <p class="hint">{t.escalate_body}</p>
+                {offer.get_untracked().map(|o| view! { <PromiseNote offer=o severity=severity/> })}
                 <button type="button" class="primary" on:click=escalate disabled=move || pending.get()>
                     {move || if pending.get() { t.submitting } else { t.escalate_button }}
                 </button>
@@ -568,6 +570,47 @@ fn GuideWalk(
                 <button type="button" class="secondary" on:click=move |_| stage.set(Stage::Intake)>{t.edit_report}</button>
             </div>
         </section>
+    }
+}
+
+/// Warranty and the service-level promise in plain words, computed here
+/// in the browser with the server's clock rules and the org's calendar.
+#[component]
+fn PromiseNote(offer: GuideOffer, severity: Severity) -> impl IntoView {
+    let t = use_texts();
+    offer.terms.clone().map(|terms| promise_view(t, &offer, &terms, severity))
+}
+
+fn promise_view(t: &'static crate::i18n::Texts, offer: &GuideOffer, terms: &crate::domain::promise::ServiceTerms, severity: Severity) -> impl IntoView {
+    use crate::domain::promise::{local_time, promise, Day, WarrantyStatus};
+    // The server's "now", carried forward by the browser's clock since the offer arrived.
+    let now_ms = if offer.received_at_ms > 0 { offer.server_now_ms + browser_now_ms() - offer.received_at_ms } else { offer.server_now_ms };
+    let now = now_ms.div_euclid(60_000);
+    let p = promise(terms, severity, now);
+    let when = |utc: i64| {
+        let (day, hm) = local_time(&terms.working, utc, now);
+        match day {
+            Day::Today => t.day_today.replace("{t}", &hm),
+            Day::Tomorrow => t.day_tomorrow.replace("{t}", &hm),
+            Day::On(d) => t.day_on.replace("{d}", &d.to_string()).replace("{t}", &hm),
+        }
+    };
+    let line = |template: &str, at: Option<i64>| at.map(|m| template.replace("{t}", &when(m)));
+    let warranty = match p.warranty {
+        WarrantyStatus::Covered { until } => Some(("ok", t.warranty_covered.replace("{d}", &until.to_string()))),
+        WarrantyStatus::Expired { ended } => Some(("warning", t.warranty_expired.replace("{d}", &ended.to_string()))),
+        WarrantyStatus::Unknown => None,
+    };
+    view! {
+        <div class="promise" data-testid="promise">
+            <h3>{t.promise_title}</h3>
+            <ul>
+                {line(t.promise_response, p.response_by).map(|l| view! { <li>{l}</li> })}
+                {line(t.promise_arrival, p.arrival_by).map(|l| view! { <li data-testid="promise-arrival">{l}</li> })}
+                {line(t.promise_resolution, p.resolution_by).map(|l| view! { <li>{l}</li> })}
+            </ul>
+            {warranty.map(|(class, text)| view! { <p class=class data-testid="promise-warranty">{text}</p> })}
+        </div>
     }
 }
 

@@ -28,6 +28,8 @@ pub struct TestServer {
 }
 
 enum Cleanup {
+    /// A second instance on another server's database: nothing of its own.
+    Nothing,
     Dir(PathBuf),
     PgDatabase { admin_url: String, name: String },
 }
@@ -57,6 +59,15 @@ fn replace_db_name(url: &str, name: &str) -> String {
 
 impl TestServer {
     pub async fn start(db: Db) -> TestServer {
+        Self::start_with(db, &[]).await
+    }
+
+    /// Another instance on this server's database (as behind a load balancer).
+    pub async fn another_instance(&self, extra_args: &[&str]) -> TestServer {
+        Self::spawn(self.database_url.clone(), Cleanup::Nothing, extra_args).await
+    }
+
+    pub async fn start_with(db: Db, extra_args: &[&str]) -> TestServer {
         let name = unique_name();
         let (database_url, cleanup) = match db {
             Db::Sqlite => {
@@ -77,8 +88,13 @@ impl TestServer {
                 (replace_db_name(&admin_url, &name), Cleanup::PgDatabase { admin_url, name })
             }
         };
+        Self::spawn(database_url, cleanup, extra_args).await
+    }
+
+    async fn spawn(database_url: String, cleanup: Cleanup, extra_args: &[&str]) -> TestServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fixline"))
             .args(["--addr", "127.0.0.1:0", "--demo", "--database-url", &database_url])
+            .args(extra_args)
             .env("FIXLINE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -148,6 +164,38 @@ impl TestServer {
         set_cookie.split(';').next().unwrap().to_string()
     }
 
+    /// The staff queue's rows for a filter (`{}` for every open case).
+    pub async fn queue(&self, cookie: &str, filter: serde_json::Value) -> Vec<serde_json::Value> {
+        let res = self.call_json("list_queue", &serde_json::json!({ "filter": filter }), Some(cookie)).await;
+        assert_eq!(res.status, 200, "list_queue: {}", res.text());
+        res.json()["rows"].as_array().unwrap().clone()
+    }
+
+    /// A staff action on a case; returns the response.
+    pub async fn act(&self, cookie: &str, number: &str, action: serde_json::Value) -> Response {
+        self.call_json("case_action", &serde_json::json!({ "number": number, "action": action }), Some(cookie)).await
+    }
+
+    /// Runs SQL straight on the server's database (tests move time by
+    /// back-dating events; the server itself only ever uses real time).
+    pub async fn execute(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+        conn.close().await.ok();
+    }
+
+    /// Opens the console's live stream (server-sent events) as `cookie`.
+    pub async fn live_stream(&self, cookie: &str) -> LiveStream {
+        let mut stream = TcpStream::connect(&self.addr).await.expect("connect");
+        let head = format!(
+            "GET /console/live HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n",
+            self.addr
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        LiveStream { stream, seen: String::new() }
+    }
+
     /// Counts rows straight from the database the server uses.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::any::install_default_drivers();
@@ -161,6 +209,7 @@ impl TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         match &self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -230,4 +279,31 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[(start + size + 2).min(data.len())..];
     }
     out
+}
+
+pub struct LiveStream {
+    stream: TcpStream,
+    seen: String,
+}
+
+impl LiveStream {
+    /// Waits until a `case` event naming `number` arrives; false on timeout.
+    pub async fn wait_for(&mut self, number: &str, within: Duration) -> bool {
+        let needle = format!("event: case\ndata: {number}\n");
+        let deadline = tokio::time::Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        loop {
+            if self.seen.contains(&needle) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, self.stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => return false,
+            }
+        }
+    }
+
+    pub fn status_line(&self) -> &str {
+        self.seen.lines().next().unwrap_or_default()
+    }
 }

@@ -1,0 +1,554 @@
+//! The case lifecycle: what staff may do to a case, and when.
+//!
+//! A case's state is folded from its event log (never edited in place), so
+//! the same log gives the status, the owner and the clocks. `decide` checks
+//! one staff action against the state and the actor's role and returns the
+//! event to append, or why not.
+
+use serde::{Deserialize, Serialize};
+
+use super::clock::{ClockEvent, PauseReason};
+use super::guide::Severity;
+use crate::models::{CaseStatus, Role};
+
+/// Who did something to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    Customer,
+    Staff { id: i64 },
+    /// The breach job.
+    System,
+}
+
+impl Actor {
+    /// As stored in `case_events.actor`.
+    pub fn encode(self) -> String {
+        match self {
+            Actor::Customer => "customer".into(),
+            Actor::System => "system".into(),
+            Actor::Staff { id } => format!("staff:{id}"),
+        }
+    }
+
+    pub fn decode(s: &str) -> Actor {
+        match s.strip_prefix("staff:").and_then(|id| id.parse().ok()) {
+            Some(id) => Actor::Staff { id },
+            None if s == "system" => Actor::System,
+            None => Actor::Customer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactChannel {
+    Phone,
+    Remote,
+}
+
+/// How a phone or remote session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    /// Fixed over the phone or remotely.
+    Resolved,
+    /// A technician must go on site.
+    NeedsVisit,
+    /// More contact needed.
+    FollowUp,
+}
+
+/// Where a case is escalated beyond first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTarget {
+    Supervisor,
+    TechnicalSupport,
+    Manufacturer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreachLevel {
+    /// Not acknowledged in time, or not dispatched within 2 h: supervisor.
+    Supervisor,
+    /// Still not dispatched at 4 h: management.
+    Management,
+}
+
+/// One entry of a case's history. Stored as JSON in `case_events.data`
+/// with the tag in `case_events.kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseEvent {
+    /// The customer escalated from the widget; clocks start.
+    Escalated {
+        #[serde(default = "general")]
+        severity: Severity,
+    },
+    /// The customer fixed it with a guide.
+    SelfResolved,
+    /// First-responder ownership; stops the response clock.
+    Claimed,
+    Transferred { to: i64 },
+    Contacted { channel: ContactChannel, outcome: ContactOutcome, notes: String },
+    Paused { reason: PauseReason },
+    Resumed,
+    SeverityChanged { from: Severity, to: Severity },
+    /// `late`: the appointment is after the arrival deadline (staff were warned).
+    Dispatched { technician: i64, appointment_ms: i64, notes: String, late: bool },
+    CheckedIn,
+    EscalatedTo { target: EscalationTarget, due_ms: i64, notes: String },
+    Resolved { summary: String },
+    Closed,
+    /// The breach job raised a missed clock.
+    BreachRaised { clock: super::clock::ClockKind, level: BreachLevel },
+    /// Staff added a note (no state change).
+    Noted { notes: String },
+}
+
+fn general() -> Severity {
+    Severity::General
+}
+
+impl CaseEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CaseEvent::Escalated { .. } => "escalated",
+            CaseEvent::SelfResolved => "self_resolved",
+            CaseEvent::Claimed => "claimed",
+            CaseEvent::Transferred { .. } => "transferred",
+            CaseEvent::Contacted { .. } => "contacted",
+            CaseEvent::Paused { .. } => "paused",
+            CaseEvent::Resumed => "resumed",
+            CaseEvent::SeverityChanged { .. } => "severity_changed",
+            CaseEvent::Dispatched { .. } => "dispatched",
+            CaseEvent::CheckedIn => "checked_in",
+            CaseEvent::EscalatedTo { .. } => "escalated_to",
+            CaseEvent::Resolved { .. } => "resolved",
+            CaseEvent::Closed => "closed",
+            CaseEvent::BreachRaised { .. } => "breach_raised",
+            CaseEvent::Noted { .. } => "noted",
+        }
+    }
+
+    /// Reads a stored event; `kind` wins over any tag inside `data`.
+    pub fn from_stored(kind: &str, data: &str) -> Option<CaseEvent> {
+        let mut value: serde_json::Value = serde_json::from_str(data).ok()?;
+        let obj = value.as_object_mut()?;
+        obj.insert("kind".into(), serde_json::Value::String(kind.into()));
+        serde_json::from_value(value).ok()
+    }
+
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// A stored event with its time (ms) and actor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedEvent {
+    pub at_ms: i64,
+    pub actor: Actor,
+    pub event: CaseEvent,
+}
+
+/// What the log says about a case now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseState {
+    pub status: CaseStatus,
+    pub severity: Severity,
+    pub owner: Option<i64>,
+    pub technician: Option<i64>,
+    pub appointment_ms: Option<i64>,
+    pub paused: Option<PauseReason>,
+    pub resolved_at_ms: Option<i64>,
+}
+
+impl CaseState {
+    pub fn from_log(log: &[LoggedEvent]) -> CaseState {
+        let mut s = CaseState {
+            status: CaseStatus::Escalated,
+            severity: Severity::General,
+            owner: None,
+            technician: None,
+            appointment_ms: None,
+            paused: None,
+            resolved_at_ms: None,
+        };
+        for e in log {
+            match (&e.event, e.actor) {
+                (CaseEvent::Escalated { severity }, _) => {
+                    s.status = CaseStatus::Escalated;
+                    s.severity = *severity;
+                }
+                (CaseEvent::SelfResolved, _) => s.status = CaseStatus::SelfResolved,
+                (CaseEvent::Claimed, Actor::Staff { id }) => {
+                    s.owner = Some(id);
+                    s.status = CaseStatus::Acknowledged;
+                }
+                (CaseEvent::Transferred { to }, _) => s.owner = Some(*to),
+                (CaseEvent::Contacted { outcome: ContactOutcome::Resolved, .. }, _) | (CaseEvent::Resolved { .. }, _) => {
+                    s.status = CaseStatus::Resolved;
+                    s.paused = None;
+                    s.resolved_at_ms = Some(e.at_ms);
+                }
+                (CaseEvent::Paused { reason }, _) => s.paused = Some(*reason),
+                (CaseEvent::Resumed, _) => s.paused = None,
+                (CaseEvent::SeverityChanged { to, .. }, _) => s.severity = *to,
+                (CaseEvent::Dispatched { technician, appointment_ms, .. }, _) => {
+                    s.technician = Some(*technician);
+                    s.appointment_ms = Some(*appointment_ms);
+                    s.status = CaseStatus::Dispatched;
+                }
+                (CaseEvent::CheckedIn, _) => s.status = CaseStatus::OnSite,
+                (CaseEvent::Closed, _) => s.status = CaseStatus::Closed,
+                _ => {}
+            }
+        }
+        s
+    }
+
+    fn open(&self) -> bool {
+        matches!(self.status, CaseStatus::Escalated | CaseStatus::Acknowledged | CaseStatus::Dispatched | CaseStatus::OnSite)
+    }
+}
+
+/// The clock-moving events of a log, in minutes.
+pub fn clock_events(log: &[LoggedEvent]) -> Vec<ClockEvent> {
+    log.iter()
+        .filter_map(|e| {
+            let at = e.at_ms.div_euclid(60_000);
+            Some(match &e.event {
+                CaseEvent::Escalated { severity } => ClockEvent::Escalated { at, severity: *severity },
+                CaseEvent::Claimed => ClockEvent::Acknowledged { at },
+                CaseEvent::Dispatched { .. } => ClockEvent::Dispatched { at },
+                CaseEvent::CheckedIn => ClockEvent::CheckedIn { at },
+                CaseEvent::Resolved { .. } | CaseEvent::Contacted { outcome: ContactOutcome::Resolved, .. } => {
+                    ClockEvent::Resolved { at }
+                }
+                CaseEvent::Paused { reason } => ClockEvent::Paused { at, reason: *reason },
+                CaseEvent::Resumed => ClockEvent::Resumed { at },
+                CaseEvent::SeverityChanged { to, .. } => ClockEvent::SeverityChanged { at, severity: *to },
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// What a staff member asks to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CaseAction {
+    Claim,
+    Transfer { to: i64 },
+    LogContact { channel: ContactChannel, outcome: ContactOutcome, notes: String },
+    Pause { reason: PauseReason },
+    Resume,
+    ChangeSeverity { severity: Severity },
+    Dispatch { technician: i64, appointment_ms: i64, notes: String },
+    CheckIn,
+    EscalateTo { target: EscalationTarget, due_ms: i64, notes: String },
+    Resolve { summary: String },
+    Close,
+    Note { notes: String },
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// The role may never do this.
+    Role,
+    /// Only the owner (or a supervisor) may do this.
+    NotOwner,
+    /// Not in this state (e.g. closing an open case, claiming a claimed one).
+    State,
+    /// A field is empty, too long or out of range.
+    Input,
+}
+
+pub const MAX_NOTES: usize = 2000;
+
+/// Facts `decide` needs beyond the log.
+pub struct Context<'a> {
+    pub actor_id: i64,
+    pub role: Role,
+    pub now_ms: i64,
+    /// Staff who may own a case (not technicians), and technicians.
+    pub is_responder: &'a dyn Fn(i64) -> bool,
+    pub is_technician: &'a dyn Fn(i64) -> bool,
+    /// The arrival deadline, if the arrival clock runs.
+    pub arrival_deadline_ms: Option<i64>,
+}
+
+fn notes_ok(notes: &str, required: bool) -> bool {
+    let n = notes.trim().chars().count();
+    n <= MAX_NOTES && (!required || n > 0)
+}
+
+/// Checks an action and returns the event that records it.
+pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<CaseEvent, Refusal> {
+    use Role::*;
+    let lead = matches!(cx.role, Supervisor | Admin);
+    let owner = state.owner == Some(cx.actor_id);
+    // Owner-or-lead actions on an open case.
+    let manage = |open_needed: bool| -> Result<(), Refusal> {
+        if cx.role == Technician {
+            return Err(Refusal::Role);
+        }
+        if open_needed && !state.open() {
+            return Err(Refusal::State);
+        }
+        if !(owner || lead) {
+            return Err(Refusal::NotOwner);
+        }
+        Ok(())
+    };
+    match action {
+        CaseAction::Claim => {
+            if cx.role == Technician {
+                return Err(Refusal::Role);
+            }
+            if state.status != CaseStatus::Escalated || state.owner.is_some() {
+                return Err(Refusal::State);
+            }
+            Ok(CaseEvent::Claimed)
+        }
+        CaseAction::Transfer { to } => {
+            manage(true)?;
+            if state.owner.is_none() || state.owner == Some(*to) {
+                return Err(Refusal::State);
+            }
+            if !(cx.is_responder)(*to) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Transferred { to: *to })
+        }
+        CaseAction::LogContact { channel, outcome, notes } => {
+            manage(true)?;
+            if state.owner.is_none() {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(notes, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Contacted { channel: *channel, outcome: *outcome, notes: notes.trim().into() })
+        }
+        CaseAction::Pause { reason } => {
+            manage(true)?;
+            if state.paused.is_some() {
+                return Err(Refusal::State);
+            }
+            Ok(CaseEvent::Paused { reason: *reason })
+        }
+        CaseAction::Resume => {
+            manage(true)?;
+            if state.paused.is_none() {
+                return Err(Refusal::State);
+            }
+            Ok(CaseEvent::Resumed)
+        }
+        CaseAction::ChangeSeverity { severity } => {
+            manage(true)?;
+            if state.severity == *severity {
+                return Err(Refusal::State);
+            }
+            Ok(CaseEvent::SeverityChanged { from: state.severity, to: *severity })
+        }
+        CaseAction::Dispatch { technician, appointment_ms, notes } => {
+            manage(true)?;
+            if state.owner.is_none() || state.status == CaseStatus::OnSite || state.paused.is_some() {
+                return Err(Refusal::State);
+            }
+            // An appointment in the past (a minute's grace) or over a year out is a typo.
+            let year = 366 * 24 * 3_600_000;
+            if !(cx.is_technician)(*technician)
+                || *appointment_ms < cx.now_ms - 60_000
+                || *appointment_ms > cx.now_ms + year
+                || !notes_ok(notes, false)
+            {
+                return Err(Refusal::Input);
+            }
+            let late = cx.arrival_deadline_ms.is_some_and(|d| *appointment_ms > d);
+            Ok(CaseEvent::Dispatched { technician: *technician, appointment_ms: *appointment_ms, notes: notes.trim().into(), late })
+        }
+        CaseAction::CheckIn => {
+            if !(state.technician == Some(cx.actor_id) || lead) {
+                return Err(if cx.role == Technician { Refusal::NotOwner } else { Refusal::Role });
+            }
+            if state.status != CaseStatus::Dispatched {
+                return Err(Refusal::State);
+            }
+            Ok(CaseEvent::CheckedIn)
+        }
+        CaseAction::EscalateTo { target, due_ms, notes } => {
+            manage(true)?;
+            if *due_ms < cx.now_ms || !notes_ok(notes, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::EscalatedTo { target: *target, due_ms: *due_ms, notes: notes.trim().into() })
+        }
+        CaseAction::Resolve { summary } => {
+            let assigned = state.technician == Some(cx.actor_id) && state.status == CaseStatus::OnSite;
+            if !assigned {
+                manage(true)?;
+            }
+            if state.status == CaseStatus::Escalated || !state.open() {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(summary, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Resolved { summary: summary.trim().into() })
+        }
+        CaseAction::Close => {
+            manage(false)?;
+            if state.status != CaseStatus::Resolved {
+                return Err(Refusal::State);
+            }
+            Ok(CaseEvent::Closed)
+        }
+        CaseAction::Note { notes } => {
+            let involved = owner || lead || state.technician == Some(cx.actor_id) || cx.role == Dispatcher;
+            if !involved {
+                return Err(Refusal::NotOwner);
+            }
+            if !notes_ok(notes, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Noted { notes: notes.trim().into() })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DISPATCHER: i64 = 3;
+    const OTHER_DISPATCHER: i64 = 5;
+    const TECH: i64 = 4;
+    const SUPERVISOR: i64 = 2;
+
+    fn cx(actor_id: i64, role: Role) -> Context<'static> {
+        Context {
+            actor_id,
+            role,
+            now_ms: 1_000_000,
+            is_responder: &|id| id == DISPATCHER || id == OTHER_DISPATCHER || id == SUPERVISOR,
+            is_technician: &|id| id == TECH,
+            arrival_deadline_ms: Some(2_000_000),
+        }
+    }
+
+    fn log(events: Vec<(Actor, CaseEvent)>) -> Vec<LoggedEvent> {
+        events.into_iter().enumerate().map(|(i, (actor, event))| LoggedEvent { at_ms: i as i64 * 60_000, actor, event }).collect()
+    }
+
+    fn escalated() -> Vec<LoggedEvent> {
+        log(vec![(Actor::Customer, CaseEvent::Escalated { severity: Severity::Major })])
+    }
+
+    fn apply(mut l: Vec<LoggedEvent>, actor_id: i64, role: Role, action: CaseAction) -> Result<Vec<LoggedEvent>, Refusal> {
+        let state = CaseState::from_log(&l);
+        let event = decide(&state, &action, &cx(actor_id, role))?;
+        l.push(LoggedEvent { at_ms: l.len() as i64 * 60_000, actor: Actor::Staff { id: actor_id }, event });
+        Ok(l)
+    }
+
+    #[test]
+    fn a_case_walks_from_claim_to_close() {
+        let l = escalated();
+        let l = apply(l, DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap();
+        assert_eq!(CaseState::from_log(&l).owner, Some(DISPATCHER));
+        let dispatch = CaseAction::Dispatch { technician: TECH, appointment_ms: 1_500_000, notes: "bring battery".into() };
+        let l = apply(l, DISPATCHER, Role::Dispatcher, dispatch).unwrap();
+        assert!(matches!(l.last().unwrap().event, CaseEvent::Dispatched { late: false, .. }));
+        let l = apply(l, TECH, Role::Technician, CaseAction::CheckIn).unwrap();
+        assert_eq!(CaseState::from_log(&l).status, CaseStatus::OnSite);
+        let l = apply(l, TECH, Role::Technician, CaseAction::Resolve { summary: "replaced battery".into() }).unwrap();
+        let l = apply(l, DISPATCHER, Role::Dispatcher, CaseAction::Close).unwrap();
+        let s = CaseState::from_log(&l);
+        assert_eq!(s.status, CaseStatus::Closed);
+        // Every clock stopped: response, dispatch, arrival and resolution.
+        assert_eq!(clock_events(&l).len(), 5);
+    }
+
+    #[test]
+    fn roles_and_ownership_are_enforced() {
+        let l = escalated();
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, CaseAction::Claim).unwrap_err(), Refusal::Role);
+        let l = apply(l, DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap();
+        // Claimed once only.
+        assert_eq!(apply(l.clone(), OTHER_DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap_err(), Refusal::State);
+        // A technician can never reassign; another dispatcher is not the owner; a supervisor may.
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, CaseAction::Transfer { to: OTHER_DISPATCHER }).unwrap_err(), Refusal::Role);
+        assert_eq!(
+            apply(l.clone(), OTHER_DISPATCHER, Role::Dispatcher, CaseAction::Transfer { to: OTHER_DISPATCHER }).unwrap_err(),
+            Refusal::NotOwner
+        );
+        let moved = apply(l.clone(), SUPERVISOR, Role::Supervisor, CaseAction::Transfer { to: OTHER_DISPATCHER }).unwrap();
+        assert_eq!(CaseState::from_log(&moved).owner, Some(OTHER_DISPATCHER));
+        // Ownership cannot go to a technician or an unknown user.
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, CaseAction::Transfer { to: TECH }).unwrap_err(), Refusal::Input);
+        // Only the assigned technician checks in.
+        let l = apply(l, DISPATCHER, Role::Dispatcher, CaseAction::Dispatch { technician: TECH, appointment_ms: 1_500_000, notes: String::new() })
+            .unwrap();
+        assert_eq!(apply(l.clone(), 99, Role::Technician, CaseAction::CheckIn).unwrap_err(), Refusal::NotOwner);
+        assert_eq!(apply(l, DISPATCHER, Role::Dispatcher, CaseAction::CheckIn).unwrap_err(), Refusal::Role);
+    }
+
+    #[test]
+    fn states_guard_actions() {
+        let l = escalated();
+        assert_eq!(apply(l.clone(), SUPERVISOR, Role::Supervisor, CaseAction::Close).unwrap_err(), Refusal::State);
+        assert_eq!(apply(l.clone(), SUPERVISOR, Role::Supervisor, CaseAction::Resume).unwrap_err(), Refusal::State);
+        let paused = apply(l.clone(), SUPERVISOR, Role::Supervisor, CaseAction::Pause { reason: PauseReason::WaitingForCustomer }).unwrap();
+        assert_eq!(
+            apply(paused.clone(), SUPERVISOR, Role::Supervisor, CaseAction::Pause { reason: PauseReason::CustomerPostponed }).unwrap_err(),
+            Refusal::State
+        );
+        let resumed = apply(paused, SUPERVISOR, Role::Supervisor, CaseAction::Resume).unwrap();
+        assert_eq!(CaseState::from_log(&resumed).paused, None);
+        assert_eq!(
+            apply(l.clone(), SUPERVISOR, Role::Supervisor, CaseAction::ChangeSeverity { severity: Severity::Major }).unwrap_err(),
+            Refusal::State
+        );
+        // Dispatch needs an owner first.
+        let d = CaseAction::Dispatch { technician: TECH, appointment_ms: 1_500_000, notes: String::new() };
+        assert_eq!(apply(l.clone(), SUPERVISOR, Role::Supervisor, d).unwrap_err(), Refusal::State);
+    }
+
+    #[test]
+    fn inputs_are_checked_and_late_appointments_flagged() {
+        let l = apply(escalated(), DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap();
+        let past = CaseAction::Dispatch { technician: TECH, appointment_ms: 0, notes: String::new() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, past).unwrap_err(), Refusal::Input);
+        let not_tech = CaseAction::Dispatch { technician: OTHER_DISPATCHER, appointment_ms: 1_500_000, notes: String::new() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, not_tech).unwrap_err(), Refusal::Input);
+        let empty = CaseAction::LogContact { channel: ContactChannel::Phone, outcome: ContactOutcome::FollowUp, notes: "  ".into() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, empty).unwrap_err(), Refusal::Input);
+        let long = CaseAction::Note { notes: "长".repeat(MAX_NOTES + 1) };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, long).unwrap_err(), Refusal::Input);
+        let late = CaseAction::Dispatch { technician: TECH, appointment_ms: 3_000_000, notes: String::new() };
+        let l = apply(l, DISPATCHER, Role::Dispatcher, late).unwrap();
+        assert!(matches!(l.last().unwrap().event, CaseEvent::Dispatched { late: true, .. }));
+    }
+
+    #[test]
+    fn phone_fix_resolves_and_stored_events_round_trip() {
+        let l = apply(escalated(), DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap();
+        let fix = CaseAction::LogContact { channel: ContactChannel::Phone, outcome: ContactOutcome::Resolved, notes: "re-paired remote".into() };
+        let l = apply(l, DISPATCHER, Role::Dispatcher, fix).unwrap();
+        assert_eq!(CaseState::from_log(&l).status, CaseStatus::Resolved);
+        for e in &l {
+            assert_eq!(CaseEvent::from_stored(e.event.kind(), &e.event.to_stored()), Some(e.event.clone()));
+        }
+        // Events written before severities were stored default to general.
+        assert_eq!(CaseEvent::from_stored("escalated", r#"{"reporter":"王"}"#), Some(CaseEvent::Escalated { severity: Severity::General }));
+        assert_eq!(Actor::decode(&Actor::Staff { id: 7 }.encode()), Actor::Staff { id: 7 });
+        assert_eq!(Actor::decode("customer"), Actor::Customer);
+    }
+}

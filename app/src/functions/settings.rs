@@ -1,0 +1,42 @@
+use leptos::prelude::*;
+#[allow(unused_imports)]
+use leptos::server_fn::codec::Json;
+
+use crate::domain::clock::{Policy, Zone};
+use crate::errors::AppError;
+use crate::models::{CalendarForm, ServiceSettings};
+#[cfg(feature = "ssr")]
+use crate::models::Role;
+
+/// Calendar, policies and site zones. Admins edit; supervisors read.
+#[server(endpoint = "load_settings")]
+pub async fn load_settings() -> Result<ServiceSettings, AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::service::settings(&pool, user.role == Role::Admin).await
+}
+
+#[server(input = Json, endpoint = "save_calendar")]
+pub async fn save_calendar(form: CalendarForm) -> Result<(), AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::service::save_calendar(&pool, &form).await?;
+    tracing::info!(user = %user.username, "service calendar saved");
+    Ok(())
+}
+
+#[server(input = Json, endpoint = "save_policy")]
+pub async fn save_policy(org_id: i64, policy: Policy) -> Result<(), AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::service::save_policy(&pool, org_id, &policy).await?;
+    tracing::info!(user = %user.username, org_id, "service policy saved");
+    Ok(())
+}
+
+#[server(input = Json, endpoint = "save_site_zone")]
+pub async fn save_site_zone(site_id: i64, zone: Zone) -> Result<(), AppError> {
+    crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::service::save_zone(&pool, site_id, zone).await
+}

@@ -1,0 +1,314 @@
+//! The actions panel of a case page. It offers what the signed-in person
+//! may do in the case's state (the same rules the server enforces in
+//! `domain::lifecycle::decide`); the server has the last word.
+
+use leptos::prelude::*;
+
+use super::console::{channel_name, outcome_name, parse_severity, severity_key, severity_name, target_name};
+use crate::app::use_texts;
+use crate::components::live::pause_name;
+use crate::components::ErrorText;
+use crate::domain::calendar::Date;
+use crate::domain::clock::{ClockKind, PauseReason};
+use crate::domain::guide::Severity;
+use crate::domain::lifecycle::{CaseAction, ContactChannel, ContactOutcome, EscalationTarget};
+use crate::functions::cases::ActOnCase;
+use crate::models::{CaseDetail, CaseStatus, Role, StaffUser};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Transfer,
+    Contact,
+    Pause,
+    Severity,
+    Dispatch,
+    Escalate,
+    Resolve,
+    Note,
+}
+
+/// `2026-11-22T15:40` in the organisation's local time → epoch ms.
+fn local_input_to_ms(s: &str, offset_minutes: i64) -> Option<i64> {
+    let (date, time) = s.split_once('T')?;
+    let date = Date::parse(date)?;
+    let (h, m) = time.get(..5)?.split_once(':')?;
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    Some((date.to_days() * 1440 + h * 60 + m - offset_minutes) * 60_000)
+}
+
+fn ms_to_local_input(ms: i64, offset_minutes: i64) -> String {
+    let local = ms.div_euclid(60_000) + offset_minutes;
+    let date = Date::from_days(local.div_euclid(1440));
+    let minute = local.rem_euclid(1440);
+    format!("{date}T{:02}:{:02}", minute / 60, minute % 60)
+}
+
+#[component]
+pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
+    let t = use_texts();
+    let act = ServerAction::<ActOnCase>::new();
+    let pending = act.pending();
+    let error = Signal::derive(move || act.value().get().and_then(Result::err));
+    let open = RwSignal::new(None::<Form>);
+    Effect::new(move |_| editing.set(open.get().is_some()));
+    // A successful action reloads the case (and closes the form).
+    Effect::new(move |_| {
+        if let Some(Ok(())) = act.value().get() {
+            open.set(None);
+            refresh.run(());
+        }
+    });
+
+    let lead = matches!(me.role, Role::Supervisor | Role::Admin);
+    let is_open = case.status.is_open();
+    let owner = case.owner_id == Some(me.id);
+    let assigned = case.technician_id == Some(me.id);
+    let manage = me.role != Role::Technician && is_open && (owner || lead);
+    let can_claim = me.role != Role::Technician && case.status == CaseStatus::Escalated && case.owner_id.is_none();
+    let can_check_in = case.status == CaseStatus::Dispatched && (assigned || lead);
+    let can_resolve = is_open && case.status != CaseStatus::Escalated && (manage || (assigned && case.status == CaseStatus::OnSite));
+    let can_close = case.status == CaseStatus::Resolved && me.role != Role::Technician && (owner || lead);
+    let has_owner = case.owner_id.is_some();
+
+    let number = StoredValue::new(case.number.clone());
+    let send = move |action: CaseAction| {
+        act.dispatch(ActOnCase { number: number.get_value(), action });
+    };
+    let toggle = move |f: Form| open.update(|o| *o = if *o == Some(f) { None } else { Some(f) });
+    let button = move |label: &'static str, testid: &'static str, f: Form| {
+        view! {
+            <button type="button" class="secondary" data-testid=testid
+                aria-expanded=move || (open.get() == Some(f)).to_string()
+                on:click=move |_| toggle(f)>{label}</button>
+        }
+    };
+    let direct = move |label: &'static str, testid: &'static str, action: CaseAction| {
+        let action = StoredValue::new(action);
+        view! {
+            <button type="button" class="primary" data-testid=testid disabled=move || pending.get()
+                on:click=move |_| send(action.get_value())>{label}</button>
+        }
+    };
+    let paused = case.paused.is_some();
+    let anything = can_claim || manage || can_check_in || can_resolve || can_close;
+
+    view! {
+        <section class="actions" aria-labelledby="actions-h" data-testid="case-actions">
+            <h2 id="actions-h">{t.actions_title}</h2>
+            <div class="action-buttons">
+                {can_claim.then(|| direct(t.act_claim, "act-claim", CaseAction::Claim))}
+                {can_check_in.then(|| direct(t.act_check_in, "act-check-in", CaseAction::CheckIn))}
+                {(manage && has_owner && !paused && case.status != CaseStatus::OnSite).then(|| button(t.act_dispatch, "act-dispatch", Form::Dispatch))}
+                {(manage && has_owner).then(|| button(t.act_contact, "act-contact", Form::Contact))}
+                {can_resolve.then(|| button(t.act_resolve, "act-resolve", Form::Resolve))}
+                {(manage && has_owner).then(|| button(t.act_transfer, "act-transfer", Form::Transfer))}
+                {(manage && !paused).then(|| button(t.act_pause, "act-pause", Form::Pause))}
+                {(manage && paused).then(|| direct(t.act_resume, "act-resume", CaseAction::Resume))}
+                {manage.then(|| button(t.act_severity, "act-severity", Form::Severity))}
+                {manage.then(|| button(t.act_escalate, "act-escalate", Form::Escalate))}
+                {can_close.then(|| direct(t.act_close, "act-close", CaseAction::Close))}
+                {(anything || me.role == Role::Dispatcher).then(|| button(t.act_note, "act-note", Form::Note))}
+            </div>
+            {move || open.get().map(|f| view! { <ActionFormFor form=f case=case.clone() me=me.clone() send=Callback::new(send) pending/> })}
+            <ErrorText error/>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<CaseAction>, pending: Memo<bool>) -> impl IntoView {
+    let t = use_texts();
+    let notes = RwSignal::new(String::new());
+    let choice = RwSignal::new(String::new());
+    let when = RwSignal::new(String::new());
+    let offset = case.timezone_offset_minutes;
+    let arrival = case.clocks.iter().find(|c| c.kind == ClockKind::Arrival && c.stopped_at_ms.is_none()).cloned();
+    let hint = case.guide_outcome.as_ref().and_then(|o| o.technician_hint.clone());
+
+    let fields = match form {
+        Form::Transfer => {
+            let options = case.responders.iter().filter(|s| Some(s.id) != case.owner_id).cloned().collect::<Vec<_>>();
+            view! {
+                <label for="f-to">{t.f_to}</label>
+                <select id="f-to" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {options.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Form::Contact => view! {
+            <label for="f-channel">{t.f_channel}</label>
+            <select id="f-channel" on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="phone">{channel_name(t, ContactChannel::Phone)}</option>
+                <option value="remote">{channel_name(t, ContactChannel::Remote)}</option>
+            </select>
+            <label for="f-outcome">{t.f_outcome}</label>
+            <select id="f-outcome" on:change=move |ev| when.set(event_target_value(&ev))>
+                <option value="follow_up">{outcome_name(t, ContactOutcome::FollowUp)}</option>
+                <option value="needs_visit">{outcome_name(t, ContactOutcome::NeedsVisit)}</option>
+                <option value="resolved">{outcome_name(t, ContactOutcome::Resolved)}</option>
+            </select>
+        }
+        .into_any(),
+        Form::Pause => view! {
+            <label for="f-reason">{t.f_reason}</label>
+            <select id="f-reason" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[PauseReason::WaitingForCustomer, PauseReason::CustomerPostponed, PauseReason::AwaitingQuoteApproval]
+                    .into_iter()
+                    .map(|r| view! { <option value=pause_key(r)>{pause_name(t, r)}</option> })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        Form::Severity => view! {
+            <label for="f-severity">{t.case_severity}</label>
+            <select id="f-severity" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[Severity::Emergency, Severity::Major, Severity::General]
+                    .into_iter()
+                    .filter(|s| *s != case.severity)
+                    .map(|s| view! { <option value=severity_key(s)>{severity_name(t, s)}</option> })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        Form::Dispatch => {
+            if let Some(h) = &hint {
+                notes.set(h.clone());
+            }
+            let techs = case.technicians.clone();
+            let deadline = arrival.as_ref().and_then(|c| c.deadline_ms);
+            let deadline_label = arrival.as_ref().and_then(|c| c.deadline_label.clone()).unwrap_or_default();
+            let late = move || {
+                let at = local_input_to_ms(&when.get(), offset)?;
+                deadline.filter(|d| at > *d).map(|_| t.dispatch_late_warning.replace("{t}", &deadline_label))
+            };
+            view! {
+                <label for="f-tech">{t.technician_label}</label>
+                <select id="f-tech" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {techs.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
+                </select>
+                <label for="f-when">{t.f_appointment}</label>
+                <input id="f-when" type="datetime-local" required
+                    min=ms_to_local_input(case.server_now_ms, offset)
+                    on:input=move |ev| when.set(event_target_value(&ev))/>
+                <p class="warning" role="status" data-testid="dispatch-late">{late}</p>
+                {hint.clone().map(|h| view! { <p class="hint">{t.dispatch_hint} {h}</p> })}
+            }
+            .into_any()
+        }
+        Form::Escalate => view! {
+            <label for="f-target">{t.f_target}</label>
+            <select id="f-target" on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="supervisor">{target_name(t, EscalationTarget::Supervisor)}</option>
+                <option value="technical_support">{target_name(t, EscalationTarget::TechnicalSupport)}</option>
+                <option value="manufacturer">{target_name(t, EscalationTarget::Manufacturer)}</option>
+            </select>
+            <label for="f-due">{t.f_due}</label>
+            <input id="f-due" type="datetime-local" required min=ms_to_local_input(case.server_now_ms, offset)
+                on:input=move |ev| when.set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Form::Resolve | Form::Note => ().into_any(),
+    };
+    let notes_label = match form {
+        Form::Resolve => t.f_summary,
+        _ => t.f_notes,
+    };
+    let notes_required = matches!(form, Form::Contact | Form::Escalate | Form::Resolve | Form::Note);
+    let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity);
+    let _ = me;
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let c = choice.get_untracked();
+        let n = notes.get_untracked();
+        let w = local_input_to_ms(&when.get_untracked(), offset);
+        let action = match form {
+            Form::Transfer => c.parse().ok().map(|to| CaseAction::Transfer { to }),
+            Form::Contact => Some(CaseAction::LogContact {
+                channel: if c == "remote" { ContactChannel::Remote } else { ContactChannel::Phone },
+                outcome: match when.get_untracked().as_str() {
+                    "resolved" => ContactOutcome::Resolved,
+                    "needs_visit" => ContactOutcome::NeedsVisit,
+                    _ => ContactOutcome::FollowUp,
+                },
+                notes: n,
+            }),
+            Form::Pause => parse_pause(&c).map(|reason| CaseAction::Pause { reason }),
+            Form::Severity => parse_severity(&c).map(|severity| CaseAction::ChangeSeverity { severity }),
+            Form::Dispatch => match (c.parse(), w) {
+                (Ok(technician), Some(appointment_ms)) => Some(CaseAction::Dispatch { technician, appointment_ms, notes: n }),
+                _ => None,
+            },
+            Form::Escalate => w.map(|due_ms| CaseAction::EscalateTo {
+                target: match c.as_str() {
+                    "technical_support" => EscalationTarget::TechnicalSupport,
+                    "manufacturer" => EscalationTarget::Manufacturer,
+                    _ => EscalationTarget::Supervisor,
+                },
+                due_ms,
+                notes: n,
+            }),
+            Form::Resolve => Some(CaseAction::Resolve { summary: n }),
+            Form::Note => Some(CaseAction::Note { notes: n }),
+        };
+        // The browser's `required` catches empty fields; anything else the server refuses with a message.
+        if let Some(a) = action {
+            send.run(a);
+        }
+    };
+    view! {
+        <form class="action-form" data-testid="action-form" on:submit=submit>
+            {fields}
+            {show_notes.then(|| view! {
+                <label for="f-notes">{notes_label}</label>
+                <textarea id="f-notes" rows="3" maxlength="2000" required=notes_required
+                    prop:value=move || notes.get()
+                    on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
+            })}
+            <button type="submit" class="primary" data-testid="action-submit" disabled=move || pending.get()>
+                {move || if pending.get() { t.saving } else { t.submit_action }}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+fn pause_key(r: PauseReason) -> &'static str {
+    match r {
+        PauseReason::WaitingForCustomer => "waiting_for_customer",
+        PauseReason::CustomerPostponed => "customer_postponed",
+        PauseReason::AwaitingQuoteApproval => "awaiting_quote_approval",
+    }
+}
+
+fn parse_pause(s: &str) -> Option<PauseReason> {
+    [PauseReason::WaitingForCustomer, PauseReason::CustomerPostponed, PauseReason::AwaitingQuoteApproval]
+        .into_iter()
+        .find(|r| pause_key(*r) == s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS_0740_UTC: i64 = 1_795_333_200_000;
+
+    #[test]
+    fn local_times_round_trip_in_the_org_zone() {
+        // 2026-11-22 15:40 in Shanghai (UTC+8) is 07:40 UTC.
+        let ms = local_input_to_ms("2026-11-22T15:40", 480).unwrap();
+        assert_eq!(ms, MS_0740_UTC);
+        assert_eq!(ms_to_local_input(ms, 480), "2026-11-22T15:40");
+        assert_eq!(local_input_to_ms("2026-11-22T24:00", 480), None);
+        assert_eq!(local_input_to_ms("yesterday", 480), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! Service settings in the console: the company's working calendar with its
+//! holiday list (previewed in the browser with the same parser the server
+//! uses), each contract's time targets, and each site's distance zone.
+
+use leptos::prelude::*;
+
+use super::console::StaffOnly;
+use crate::app::use_texts;
+use crate::components::{ErrorText, Loaded};
+use crate::domain::clock::{Basis, Policy, Target, Zone};
+use crate::domain::holidays::{self, DayKind};
+use crate::functions::settings::{load_settings, SaveCalendar, SavePolicy, SaveSiteZone};
+use crate::i18n::Texts;
+use crate::models::{CalendarForm, OrgTerms, ServiceSettings};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| load_settings());
+    view! {
+        <StaffOnly>
+            <Loaded resource=settings render=|s| view! { <Settings settings=s/> }/>
+        </StaffOnly>
+    }
+}
+
+#[component]
+fn Settings(settings: ServiceSettings) -> impl IntoView {
+    let t = use_texts();
+    let can_edit = settings.can_edit;
+    view! {
+        <main class="console settings">
+            <h1>{t.settings_title}</h1>
+            {(!can_edit).then(|| view! { <p class="hint">{t.settings_read_only}</p> })}
+            <CalendarEditor form=settings.calendar can_edit/>
+            <h2>{t.policies_title}</h2>
+            {settings.orgs.into_iter().map(|org| view! { <PolicyEditor org can_edit/> }).collect_view()}
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn CalendarEditor(form: CalendarForm, can_edit: bool) -> impl IntoView {
+    let t = use_texts();
+    let always = RwSignal::new(form.always);
+    let weekly: Vec<RwSignal<String>> = (0..7).map(|i| RwSignal::new(form.weekly.get(i).cloned().unwrap_or_default())).collect();
+    let holidays_text = RwSignal::new(form.holidays.clone());
+    // Parsed in the browser on every change: the preview costs no round trip.
+    let preview = Memo::new(move |_| holidays::parse(&holidays_text.get()));
+    let save = ServerAction::<SaveCalendar>::new();
+    let pending = save.pending();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let weekly_for_submit = weekly.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = CalendarForm {
+            always: always.get_untracked(),
+            weekly: weekly_for_submit.iter().map(|w| w.get_untracked()).collect(),
+            holidays: holidays_text.get_untracked(),
+        };
+        save.dispatch(SaveCalendar { form });
+    };
+    let on_file = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let file = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0));
+            if let Some(file) = file {
+                leptos::task::spawn_local(async move {
+                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        holidays_text.set(text.as_string().unwrap_or_default());
+                    }
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <section aria-labelledby="calendar-h">
+            <h2 id="calendar-h">{t.calendar_title}</h2>
+            <form class="settings-form" on:submit=submit>
+                <fieldset disabled=!can_edit>
+                    <p class="hint">{t.calendar_intro}</p>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || always.get() on:change=move |ev| always.set(event_target_checked(&ev))/>
+                        {t.calendar_always}
+                    </label>
+                    <div class="weekly">
+                        {weekly.iter().enumerate().map(|(i, w)| {
+                            let w = *w;
+                            let id = format!("hours-{i}");
+                            view! {
+                                <label for=id.clone()>{t.weekday(i)}</label>
+                                <input id=id inputmode="numeric" maxlength="80" placeholder="08:30-12:00 13:30-17:30"
+                                    prop:value=move || w.get() on:input=move |ev| w.set(event_target_value(&ev))/>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <h3>{t.holidays_title}</h3>
+                    <p class="hint">{t.holidays_intro}</p>
+                    <label for="holiday-file">{t.holidays_file}</label>
+                    <input id="holiday-file" type="file" accept=".csv,.ics,.txt,text/csv,text/calendar" on:change=on_file/>
+                    <label for="holiday-text">{t.holidays_title}</label>
+                    <textarea id="holiday-text" rows="8" data-testid="holiday-text"
+                        placeholder="2026-10-01,假,国庆节\n2026-10-10,班,国庆调休"
+                        prop:value=move || holidays_text.get() on:input=move |ev| holidays_text.set(event_target_value(&ev))></textarea>
+                    <HolidayPreview preview/>
+                    <button type="submit" class="primary" disabled=move || pending.get()>{t.save_calendar}</button>
+                    <Show when=saved><span class="ok" role="status">{t.saved}</span></Show>
+                    <ErrorText error/>
+                </fieldset>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn HolidayPreview(preview: Memo<holidays::HolidayImport>) -> impl IntoView {
+    let t = use_texts();
+    let summary = move || {
+        let p = preview.read();
+        let h = p.days.iter().filter(|d| d.kind == DayKind::Holiday).count();
+        let w = p.days.len() - h;
+        t.holidays_preview.replace("{h}", &h.to_string()).replace("{w}", &w.to_string())
+    };
+    view! {
+        <div class="holiday-preview" data-testid="holiday-preview">
+            <p role="status">{summary}</p>
+            <ul class="errors">
+                {move || preview.read().errors.iter().map(|e| {
+                    let text = crate::i18n::fill(t.err_holiday_line, e.line).replace("{p}", t.line_problem(e.problem));
+                    view! { <li class="error">{text} <code>{e.text.clone()}</code></li> }
+                }).collect_view()}
+            </ul>
+            <div class="table-wrap">
+                <table class="queue">
+                    <tbody>
+                        {move || preview.read().days.iter().take(400).map(|d| view! {
+                            <tr>
+                                <td>{d.date.to_string()}</td>
+                                <td>{if d.kind == DayKind::Holiday { t.holiday_kind_holiday } else { t.holiday_kind_workday }}</td>
+                                <td>{d.name.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+fn policy_targets(t: &Texts) -> [(&'static str, fn(&mut Policy) -> &mut Target); 11] {
+    let _ = t;
+    [
+        ("response", |p| &mut p.response),
+        ("dispatch", |p| &mut p.dispatch),
+        ("arrival_ring1", |p| &mut p.arrival_ring1),
+        ("arrival_ring2", |p| &mut p.arrival_ring2),
+        ("arrival_ring3", |p| &mut p.arrival_ring3),
+        ("arrival_nearby_city", |p| &mut p.arrival_nearby_city),
+        ("arrival_far", |p| &mut p.arrival_far),
+        ("arrival_emergency", |p| &mut p.arrival_emergency),
+        ("resolution_emergency", |p| &mut p.resolution_emergency),
+        ("resolution_major", |p| &mut p.resolution_major),
+        ("resolution_general", |p| &mut p.resolution_general),
+    ]
+}
+
+fn target_label(t: &Texts, key: &str) -> &'static str {
+    match key {
+        "response" => t.target_response,
+        "dispatch" => t.target_dispatch,
+        "arrival_ring1" => t.target_arrival_ring1,
+        "arrival_ring2" => t.target_arrival_ring2,
+        "arrival_ring3" => t.target_arrival_ring3,
+        "arrival_nearby_city" => t.target_arrival_nearby_city,
+        "arrival_far" => t.target_arrival_far,
+        "arrival_emergency" => t.target_arrival_emergency,
+        "resolution_emergency" => t.target_resolution_emergency,
+        "resolution_major" => t.target_resolution_major,
+        _ => t.target_resolution_general,
+    }
+}
+
+pub(crate) fn zone_name(t: &Texts, z: Zone) -> &'static str {
+    match z {
+        Zone::Ring1 => t.zone_ring1,
+        Zone::Ring2 => t.zone_ring2,
+        Zone::Ring3 => t.zone_ring3,
+        Zone::NearbyCity => t.zone_nearby_city,
+        Zone::Far => t.zone_far,
+    }
+}
+
+const ZONES: [(Zone, &str); 5] =
+    [(Zone::Ring1, "ring1"), (Zone::Ring2, "ring2"), (Zone::Ring3, "ring3"), (Zone::NearbyCity, "nearby_city"), (Zone::Far, "far")];
+
+#[component]
+fn PolicyEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
+    let t = use_texts();
+    let policy = RwSignal::new(org.policy.clone());
+    let save = ServerAction::<SavePolicy>::new();
+    let pending = save.pending();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let zone_save = ServerAction::<SaveSiteZone>::new();
+    let zone_error = Signal::derive(move || zone_save.value().get().and_then(Result::err));
+    let org_id = org.id;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SavePolicy { org_id, policy: policy.get_untracked() });
+    };
+    view! {
+        <section class="policy" data-testid="policy">
+            <h3>{org.name.clone()} <span class="hint">" · " {org.timezone.clone()}</span></h3>
+            <form class="settings-form" on:submit=submit>
+                <fieldset disabled=!can_edit>
+                    <table class="targets">
+                        <tbody>
+                            {policy_targets(t).into_iter().map(|(key, field)| {
+                                let id = format!("t-{org_id}-{key}");
+                                let hours = move || {
+                                    let mut p = policy.get();
+                                    let m = field(&mut p).minutes;
+                                    if m % 60 == 0 { (m / 60).to_string() } else { format!("{:.2}", m as f64 / 60.0) }
+                                };
+                                let working = move || {
+                                    let mut p = policy.get();
+                                    field(&mut p).basis == Basis::Working
+                                };
+                                view! {
+                                    <tr>
+                                        <td><label for=id.clone()>{target_label(t, key)}</label></td>
+                                        <td>
+                                            <input id=id type="number" min="0.1" max="1440" step="0.5" required class="hours"
+                                                prop:value=hours
+                                                on:change=move |ev| {
+                                                    let h: f64 = event_target_value(&ev).parse().unwrap_or(0.0);
+                                                    policy.update(|p| field(p).minutes = (h * 60.0).round() as i64);
+                                                }/>
+                                            " " {t.policy_hours}
+                                        </td>
+                                        <td>
+                                            <select aria-label=target_label(t, key) on:change=move |ev| {
+                                                let b = if event_target_value(&ev) == "working" { Basis::Working } else { Basis::Always };
+                                                policy.update(|p| field(p).basis = b);
+                                            }>
+                                                <option value="always" selected=move || !working()>{t.policy_basis_always}</option>
+                                                <option value="working" selected=working>{t.policy_basis_working}</option>
+                                            </select>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <button type="submit" class="primary" disabled=move || pending.get()>{t.save_policy}</button>
+                    <Show when=saved><span class="ok" role="status">{t.saved}</span></Show>
+                    <ErrorText error/>
+                    <h4>{t.sites_title}</h4>
+                    <ul class="sites">
+                        {org.sites.into_iter().map(|site| {
+                            let id = format!("zone-{}", site.id);
+                            let site_id = site.id;
+                            view! {
+                                <li>
+                                    <label for=id.clone()>{site.name}</label>
+                                    <select id=id on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        if let Some((zone, _)) = ZONES.iter().find(|(_, k)| *k == v) {
+                                            zone_save.dispatch(SaveSiteZone { site_id, zone: *zone });
+                                        }
+                                    }>
+                                        {ZONES.iter().map(|(z, k)| view! {
+                                            <option value=*k selected=site.zone == *z>{zone_name(t, *z)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <ErrorText error=zone_error/>
+                </fieldset>
+            </form>
+        </section>
+    }
+    .into_any()
+}

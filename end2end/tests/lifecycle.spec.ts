@@ -1,0 +1,144 @@
+import { test, expect, Browser, Page } from "@playwright/test";
+import { hydrated, pickGuide, fillIntake, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
+
+/** A customer escalates an alarm-panel fault from the widget; returns the case number. */
+async function customerEscalates(browser: Browser, symptom: string): Promise<string> {
+  const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await page.goto("/widget/demo-hospital");
+  await hydrated(page);
+  await fillIntake(page, ZH_LABELS, {
+    name: "王芳",
+    phone: "138 0013 8000",
+    asset: "无线报警主机 HA-8800（门诊楼）",
+    symptom,
+  });
+  await page.getByRole("button", { name: "下一步：自助排查" }).click();
+  await pickGuide(page, "报警主机故障自助排查");
+  await page.getByRole("button", { name: "全部不亮" }).click();
+  await page.getByRole("button", { name: "没有解决" }).click();
+  // Before escalating: the promise, computed in the browser from the org's terms.
+  await expect(page.getByTestId("promise-arrival")).toHaveText(/^如需上门，技术员最晚(今天|明天) \d\d:\d\d 到场$/);
+  await expect(page.getByTestId("promise-warranty")).toBeVisible();
+  await page.getByRole("button", { name: "提交报修" }).click();
+  const number = page.getByTestId("case-number");
+  await expect(number).toHaveText(/^FX-\d{6}$/);
+  const n = (await number.textContent())!.trim();
+  await page.context().close();
+  return n;
+}
+
+/** Signs in on a page whose context the caller set up (e.g. with a fake clock). */
+async function signIn(page: Page, username: string) {
+  await page.goto("/console/login");
+  await hydrated(page);
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/console$/);
+  await hydrated(page);
+}
+
+/** `2026-11-22T15:40` in Shanghai time, `hours` from now. */
+function shanghaiInput(hours: number): string {
+  const t = new Date(Date.now() + hours * 3_600_000 + 8 * 3_600_000);
+  return t.toISOString().slice(0, 16);
+}
+
+test("staff see a case arrive live, claim and dispatch it; countdowns turn red when overdue", async ({ browser }) => {
+  // The dispatcher's browser gets a controllable clock; the server keeps real time.
+  const dispatcher = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await dispatcher.clock.install();
+  await signIn(dispatcher, "dispatcher");
+  await expect(dispatcher.getByTestId("live-status")).toHaveText("实时更新中");
+
+  const symptom = `主机面板全部不亮 ${Date.now()}`;
+  const number = await customerEscalates(browser, symptom);
+
+  // The queue shows it without a reload, with the response countdown running.
+  const row = dispatcher.locator(`[data-case="${number}"]`);
+  await expect(row).toBeVisible();
+  await expect(row.getByTestId("clock-response")).toContainText(/响应\s*剩余 0:5\d:\d\d/);
+
+  // A supervisor watches the same case on another screen.
+  const supervisor = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await signIn(supervisor, "supervisor");
+  await supervisor.goto(`/console/cases/${number}`);
+  await hydrated(supervisor);
+  await expect(supervisor.getByTestId("case-owner")).toHaveText("暂无");
+
+  await row.getByRole("link", { name: number }).click();
+  await expect(dispatcher).toHaveURL(new RegExp(`/console/cases/${number}$`));
+  await expect(dispatcher.getByTestId("case-symptom")).toHaveText(symptom);
+  await dispatcher.getByTestId("act-claim").click();
+  await expect(dispatcher.getByTestId("case-status")).toHaveText("已受理");
+  await expect(dispatcher.getByTestId("clock-response")).toHaveText("已按时完成");
+  // The supervisor's screen follows live.
+  await expect(supervisor.getByTestId("case-owner")).toHaveText("调度 李娜");
+  await expect(supervisor.getByTestId("case-status")).toHaveText("已受理");
+
+  // Two hours pass in the dispatcher's browser: dispatch and arrival are overdue, in red.
+  const dispatchClock = dispatcher.getByTestId("clock-dispatch");
+  await expect(dispatchClock).toHaveClass(/running/);
+  await expect(dispatchClock).toContainText("剩余");
+  await dispatcher.clock.fastForward("02:05:00");
+  await expect(dispatchClock).toHaveClass(/overdue/);
+  await expect(dispatchClock).toContainText("已超时 0:0");
+  await expect(dispatchClock).toHaveCSS("color", "rgb(180, 35, 24)");
+  await expect(dispatcher.getByTestId("clock-arrival")).toHaveClass(/overdue/);
+
+  // Dispatch with an appointment after the arrival deadline: warned, then recorded as late.
+  await dispatcher.getByTestId("act-dispatch").click();
+  await dispatcher.getByLabel("技术员").selectOption({ label: "技术员 王强" });
+  await expect(dispatcher.getByLabel("说明")).not.toHaveValue("");
+  await dispatcher.getByLabel("预约到场时间").fill(shanghaiInput(3));
+  await expect(dispatcher.getByTestId("dispatch-late")).toContainText("到场将超时");
+  await dispatcher.getByTestId("action-submit").click();
+  await expect(dispatcher.getByTestId("case-status")).toHaveText("已派工");
+  await expect(dispatcher.getByTestId("case-technician")).toHaveText("技术员 王强");
+  await expect(dispatcher.getByTestId("timeline").locator("li[data-kind='dispatched']")).toContainText("晚于到场时限");
+  await expect(supervisor.getByTestId("case-status")).toHaveText("已派工");
+
+  // The technician checks in and resolves it from a phone-sized screen.
+  const tech = await (await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 740 } })).newPage();
+  await signIn(tech, "tech");
+  await tech.goto(`/console/cases/${number}`);
+  await hydrated(tech);
+  await expect(tech.getByTestId("act-claim")).toHaveCount(0);
+  await tech.getByTestId("act-check-in").click();
+  await expect(tech.getByTestId("case-status")).toHaveText("技术员已到场");
+  await tech.getByTestId("act-resolve").click();
+  await tech.getByLabel("处理结果").fill("更换 12V 电源适配器，主机恢复正常");
+  await tech.getByTestId("action-submit").click();
+  await expect(tech.getByTestId("case-status")).toHaveText("已解决");
+  const width = await tech.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(360);
+
+  await expect(dispatcher.getByTestId("case-status")).toHaveText("已解决");
+  await dispatcher.getByTestId("act-close").click();
+  await expect(dispatcher.getByTestId("case-status")).toHaveText("已关闭");
+});
+
+test("the queue filters by search and shows a refusal in words", async ({ browser }) => {
+  const number = await customerEscalates(browser, `门禁报警 ${Date.now()}`);
+  const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await signIn(page, "tech");
+  await page.getByTestId("queue-search").fill(number);
+  await expect(page.getByTestId("queue-row")).toHaveCount(1);
+  await expect(page.locator(`[data-case="${number}"]`)).toBeVisible();
+  await page.getByTestId("queue-search").fill("no-such-case-anywhere");
+  await expect(page.getByTestId("queue-row")).toHaveCount(0);
+
+  // A technician gets no claim button; the server refuses anyway if asked.
+  await page.goto(`/console/cases/${number}`);
+  await hydrated(page);
+  await expect(page.getByTestId("act-claim")).toHaveCount(0);
+  const status = await page.evaluate(async (n) => {
+    const r = await fetch("/api/case_action", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ number: n, action: { action: "claim" } }),
+    });
+    return r.status;
+  }, number);
+  expect(status).toBe(403);
+});
