@@ -2,8 +2,9 @@ import { test, expect, Browser, Page } from "@playwright/test";
 import { hydrated, pickGuide, fillIntake, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
 
 /** A customer escalates an alarm-panel fault from the widget; returns the case number. */
-async function customerEscalates(browser: Browser, symptom: string): Promise<string> {
+async function customerEscalates(browser: Browser, symptom: string, keepOpen = false): Promise<[string, Page]> {
   const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await page.clock.install();
   await page.goto("/widget/demo-hospital");
   await hydrated(page);
   await fillIntake(page, ZH_LABELS, {
@@ -23,8 +24,8 @@ async function customerEscalates(browser: Browser, symptom: string): Promise<str
   const number = page.getByTestId("case-number");
   await expect(number).toHaveText(/^FX-\d{6}$/);
   const n = (await number.textContent())!.trim();
-  await page.context().close();
-  return n;
+  if (!keepOpen) await page.context().close();
+  return [n, page];
 }
 
 /** Signs in on a page whose context the caller set up (e.g. with a fake clock). */
@@ -52,7 +53,10 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
   await expect(dispatcher.getByTestId("live-status")).toHaveText("实时更新中");
 
   const symptom = `主机面板全部不亮 ${Date.now()}`;
-  const number = await customerEscalates(browser, symptom);
+  const [number, customer] = await customerEscalates(browser, symptom, true);
+  // The customer's widget tracks the case by the token it kept.
+  const track = customer.locator(`.track[data-case="${number}"]`);
+  await expect(track.getByTestId("track-status")).toHaveText("待受理");
 
   // The queue shows it without a reload, with the response countdown running.
   const row = dispatcher.locator(`[data-case="${number}"]`);
@@ -90,6 +94,7 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
   await dispatcher.getByTestId("act-dispatch").click();
   await dispatcher.getByLabel("技术员").selectOption({ label: "技术员 王强" });
   await expect(dispatcher.getByLabel("说明")).not.toHaveValue("");
+  const dispatchNotes = await dispatcher.getByLabel("说明").inputValue();
   await dispatcher.getByLabel("预约到场时间").fill(shanghaiInput(3));
   await expect(dispatcher.getByTestId("dispatch-late")).toContainText("到场将超时");
   await dispatcher.getByTestId("action-submit").click();
@@ -97,6 +102,13 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
   await expect(dispatcher.getByTestId("case-technician")).toHaveText("技术员 王强");
   await expect(dispatcher.getByTestId("timeline").locator("li[data-kind='dispatched']")).toContainText("晚于到场时限");
   await expect(supervisor.getByTestId("case-status")).toHaveText("已派工");
+  // The customer sees who is coming and when (the widget refreshes every 15 s).
+  await customer.clock.fastForward("00:16");
+  await expect(track.getByTestId("track-status")).toHaveText("已派工");
+  await expect(track).toContainText("技术员：技术员 王强");
+  await expect(track).toContainText("预约到场：");
+  // Staff notes stay inside.
+  await expect(track).not.toContainText(dispatchNotes.slice(0, 12), { timeout: 1000 });
 
   // The technician checks in and resolves it from a phone-sized screen.
   const tech = await (await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 740 } })).newPage();
@@ -119,7 +131,7 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
 });
 
 test("the queue filters by search and shows a refusal in words", async ({ browser }) => {
-  const number = await customerEscalates(browser, `门禁报警 ${Date.now()}`);
+  const [number] = await customerEscalates(browser, `门禁报警 ${Date.now()}`);
   const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
   await signIn(page, "tech");
   await page.getByTestId("queue-search").fill(number);

@@ -32,6 +32,8 @@ on_both_databases!(
     changes_reach_the_live_stream_of_every_instance,
     one_breach_raise_per_clock_with_two_instances,
     service_settings_are_validated_and_drive_the_clocks,
+    warranty_and_repeat_faults_show_on_the_case,
+    customers_track_their_case_by_its_token_only,
 );
 
 const MINUTE: i64 = 60_000;
@@ -442,5 +444,100 @@ async fn service_settings_are_validated_and_drive_the_clocks(db: Db) {
     assert_eq!(clock(&c, "response")["target_minutes"], 30);
     assert_eq!(clock(&c, "response")["working_time"], true);
     assert_eq!(clock(&c, "arrival")["target_minutes"], 6 * 60);
+    server.stop().await;
+}
+
+/// Escalates after walking the alarm-panel guide (so repeats of the same fault are recognised).
+async fn escalate_walked(server: &TestServer, org_key: &str, submission_id: &str) -> String {
+    let res = server.call_form("load_widget", &format!("org_key={org_key}"), None).await;
+    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()["id"].clone();
+    let body = json!({ "submission": {
+        "org_key": org_key, "submission_id": submission_id, "reporter_name": "王芳", "phone": "13800138000",
+        "asset_id": asset, "symptom": "报警主机面板全部不亮", "guide_id": "alarm-panel-first-aid", "guide_version": 1,
+        "steps": [
+            { "node": "lights", "choice": "all_off", "at_ms": 1_700_000_000_000i64 },
+            { "node": "power", "choice": "no", "at_ms": 1_700_000_030_000i64 }
+        ],
+        "result": "escalate"
+    }});
+    let res = server.call_json("submit_case", &body, None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["number"].as_str().unwrap().to_string()
+}
+
+async fn warranty_and_repeat_faults_show_on_the_case(db: Db) {
+    let server = TestServer::start(db).await;
+    let supervisor = server.login("supervisor", "fixline-demo").await;
+    let fixed_by_phone = json!({ "action": "log_contact", "channel": "phone", "outcome": "resolved", "notes": "指导客户更换电源后恢复" });
+
+    let first = escalate_walked(&server, "demo-hospital", "repeat-00000000000000001").await;
+    let c = case(&server, &supervisor, &first).await;
+    assert_eq!(c["warranty"], json!({ "status": "covered", "until": { "year": 2027, "month": 3, "day": 14 } }));
+    assert_eq!(c["billing"], "C");
+    assert!(c["repeat"].is_null());
+    assert_eq!(server.act(&supervisor, &first, json!({ "action": "claim" })).await.status, 200);
+    assert_eq!(server.act(&supervisor, &first, fixed_by_phone.clone()).await.status, 200);
+
+    let second = escalate_walked(&server, "demo-hospital", "repeat-00000000000000002").await;
+    let c = case(&server, &supervisor, &second).await;
+    assert_eq!(c["repeat"], json!({ "occurrence": 2, "replace_unit": false, "return_visit_of": first }));
+    assert_eq!(server.act(&supervisor, &second, json!({ "action": "claim" })).await.status, 200);
+    assert_eq!(server.act(&supervisor, &second, fixed_by_phone).await.status, 200);
+
+    let third = escalate_walked(&server, "demo-hospital", "repeat-00000000000000003").await;
+    let c = case(&server, &supervisor, &third).await;
+    assert_eq!(c["repeat"], json!({ "occurrence": 3, "replace_unit": true, "return_visit_of": second }));
+
+    // The factory's 2022 panel is out of warranty: a paid job.
+    let old = escalate_walked(&server, "demo-factory", "repeat-00000000000000004").await;
+    let c = case(&server, &supervisor, &old).await;
+    assert_eq!(c["warranty"]["status"], "expired");
+    assert_eq!(c["billing"], "A");
+    assert!(c["repeat"].is_null(), "another unit's history does not count");
+    server.stop().await;
+}
+
+async fn customers_track_their_case_by_its_token_only(db: Db) {
+    let server = TestServer::start(db).await;
+    let res = server.call_form("load_widget", "org_key=demo-hospital", None).await;
+    let asset = res.json()["assets"][0]["id"].clone();
+    let body = json!({ "submission": {
+        "org_key": "demo-hospital", "submission_id": "track-000000000000000001", "reporter_name": "王芳",
+        "phone": "13800138000", "asset_id": asset, "symptom": "摄像机无图像", "guide_id": "", "guide_version": 0,
+        "steps": [], "result": "escalate"
+    }});
+    let receipt = server.call_json("submit_case", &body, None).await.json();
+    let (number, token) = (receipt["number"].as_str().unwrap().to_string(), receipt["access_token"].as_str().unwrap().to_string());
+    let track = |org: &str, token: &str| format!("org_key={org}&token={token}");
+
+    let res = server.call_form("track_case", &track("demo-hospital", &token), None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["number"], number.as_str());
+    assert_eq!(res.json()["status"], "escalated");
+
+    // Another organisation's widget, a guessed or malformed token: nothing.
+    for (org, tok) in [("demo-factory", token.as_str()), ("demo-hospital", &"0".repeat(64)), ("demo-hospital", "abc"), ("nobody", token.as_str())] {
+        let res = server.call_form("track_case", &track(org, tok), None).await;
+        assert_eq!(res.status, 404, "{org} {tok}: {}", res.text());
+    }
+
+    let supervisor = server.login("supervisor", "fixline-demo").await;
+    let tech = server.login("tech", "fixline-demo").await;
+    let tech_id = staff_id(&server, &tech).await;
+    assert_eq!(server.act(&supervisor, &number, json!({ "action": "claim" })).await.status, 200);
+    let contact = json!({ "action": "log_contact", "channel": "phone", "outcome": "needs_visit", "notes": "客户语气急躁-内部" });
+    assert_eq!(server.act(&supervisor, &number, contact).await.status, 200);
+    let dispatch = json!({ "action": "dispatch", "technician": tech_id, "appointment_ms": now_ms() + 60 * MINUTE, "notes": "带备用硬盘-内部" });
+    assert_eq!(server.act(&supervisor, &number, dispatch).await.status, 200);
+
+    let res = server.call_form("track_case", &track("demo-hospital", &token), None).await;
+    let text = res.text();
+    assert_eq!(res.json()["status"], "dispatched");
+    assert_eq!(res.json()["technician"], "技术员 王强");
+    assert!(res.json()["appointment"].is_string());
+    assert!(!text.contains("内部"), "staff notes never reach the customer: {text}");
+    let tracked = res.json();
+    let kinds: Vec<&str> = tracked["updates"].as_array().unwrap().iter().map(|u| u["event"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["escalated", "claimed", "dispatched"]);
     server.stop().await;
 }

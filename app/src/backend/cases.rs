@@ -13,10 +13,12 @@ use crate::domain::{case_number, intake};
 use crate::errors::{AppError, Field, FieldError, Problem};
 use crate::i18n::Locale;
 use crate::domain::lifecycle::CaseState;
-use crate::domain::promise::ServiceTerms;
+use crate::domain::calendar::Date;
+use crate::domain::promise::{ServiceTerms, WarrantyStatus};
+use crate::domain::warranty::{billing_class, return_visit_of, should_replace_unit, BillingClass, Warranty};
 use crate::models::{
     AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideOffer, GuideResult, OutcomeView, Queue, QueueFilter,
-    QueueRow, StaffUser, TranscriptLine, WidgetInfo,
+    CaseTrack, QueueRow, RepeatFault, StaffUser, TranscriptLine, WidgetInfo,
 };
 use std::collections::HashMap;
 
@@ -379,6 +381,11 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
     .await?;
     let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz, org_id, zone) =
         row.ok_or(AppError::NotFound)?;
+    let (asset_id, commissioned_on, warranty_months): (i64, String, i64) =
+        sqlx::query_as("SELECT a.id, a.commissioned_on, a.warranty_months FROM cases c JOIN assets a ON a.id = c.asset_id WHERE c.id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
     let mut conn = pool.acquire().await?;
     let log = staff_actions::load_log(&mut conn, id).await?;
     drop(conn);
@@ -389,6 +396,9 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
     let dir = staff_actions::staff_directory(pool).await?;
     let t = locale.texts();
     let name = |id: Option<i64>| id.map(|i| staff_actions::actor_name(crate::domain::lifecycle::Actor::Staff { id: i }, &dir, "", ""));
+    let reported_on = terms.working.local_date(created_at.div_euclid(60_000));
+    let (warranty, billing) = warranty_of(&commissioned_on, warranty_months, reported_on);
+    let repeat = repeat_fault(pool, id, asset_id, &guide_id, reported_on, &terms).await?;
     let steps: Vec<WalkStep> = serde_json::from_str(&steps).map_err(AppError::internal)?;
     let guide_version = u32::try_from(guide_version).unwrap_or_default();
     let guide = guides::find(pool, &guide_id, guide_version).await?;
@@ -423,5 +433,110 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
         technicians: staff_actions::staff_options(&dir, true),
         timezone_offset_minutes: terms.working.offsets.at_utc(now.div_euclid(60_000)),
         server_now_ms: now,
+        warranty,
+        billing,
+        repeat,
+    })
+}
+
+/// Warranty on the day of the report, and who pays by default (exclusions
+/// found on site can still make it paid).
+fn warranty_of(commissioned_on: &str, months: i64, on: Date) -> (WarrantyStatus, BillingClass) {
+    let Some(start) = Date::parse(commissioned_on) else { return (WarrantyStatus::Unknown, BillingClass::A) };
+    let w = Warranty { start, months: u32::try_from(months).unwrap_or(0), manufacturer_months: None, components: vec![] };
+    let covered = w.covers(on, None, 0);
+    let status = if covered { WarrantyStatus::Covered { until: w.end(None, 0) } } else { WarrantyStatus::Expired { ended: w.end(None, 0) } };
+    (status, billing_class(covered, false, false, &[]))
+}
+
+/// Earlier repairs of the same fault on the unit: the third flags "replace
+/// the unit"; one resolved within 30 days makes this a free return visit.
+async fn repeat_fault(pool: &AnyPool, case_id: i64, asset_id: i64, guide_id: &str, on: Date, terms: &service::Terms) -> Result<Option<RepeatFault>, AppError> {
+    if guide_id.is_empty() {
+        return Ok(None);
+    }
+    let earlier: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE asset_id = $1 AND guide_id = $2 AND id < $3 AND status IN ('resolved', 'closed') ORDER BY id",
+    )
+    .bind(asset_id)
+    .bind(guide_id)
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?;
+    if earlier.is_empty() {
+        return Ok(None);
+    }
+    let logs = staff_actions::load_logs(pool, &earlier).await?;
+    let history: Vec<(Date, &str, i64)> = earlier
+        .iter()
+        .filter_map(|id| {
+            let resolved = CaseState::from_log(logs.get(id)?).resolved_at_ms?;
+            Some((terms.working.local_date(resolved.div_euclid(60_000)), guide_id, *id))
+        })
+        .collect();
+    if history.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(RepeatFault {
+        occurrence: history.len() + 1,
+        replace_unit: should_replace_unit(&history, guide_id),
+        return_visit_of: return_visit_of(&history, guide_id, on).map(case_number::format),
+    }))
+}
+
+/// A customer's view of their case, by the token the widget kept. The case
+/// must belong to the widget's organisation; staff notes never leave.
+pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -> Result<CaseTrack, AppError> {
+    use crate::domain::lifecycle::{Actor, CaseEvent};
+    let org = org_by_key(pool, org_key).await?;
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.symptom, c.created_at FROM case_access_tokens t JOIN cases c ON c.id = t.case_id \
+         WHERE t.token_hash = $1 AND c.org_id = $2",
+    )
+    .bind(token_digest(token))
+    .bind(org.id)
+    .fetch_optional(pool)
+    .await?;
+    let (id, symptom, created_at) = row.ok_or(AppError::NotFound)?;
+    let mut conn = pool.acquire().await?;
+    let log = staff_actions::load_log(&mut conn, id).await?;
+    drop(conn);
+    let state = CaseState::from_log(&log);
+    let terms = service::terms(pool, org.id).await?;
+    let dir = staff_actions::staff_directory(pool).await?;
+    let t = locale.texts();
+    let visible: Vec<_> = log
+        .into_iter()
+        .filter_map(|mut e| {
+            e.event = match e.event {
+                CaseEvent::Dispatched { technician, appointment_ms, late, .. } => {
+                    CaseEvent::Dispatched { technician, appointment_ms, late, notes: String::new() }
+                }
+                ev @ (CaseEvent::Escalated { .. }
+                | CaseEvent::SelfResolved
+                | CaseEvent::Claimed
+                | CaseEvent::Paused { .. }
+                | CaseEvent::Resumed
+                | CaseEvent::CheckedIn
+                | CaseEvent::Resolved { .. }
+                | CaseEvent::Closed) => ev,
+                _ => return None,
+            };
+            Some(e)
+        })
+        .collect();
+    let name = |id: Option<i64>| id.map(|i| staff_actions::actor_name(Actor::Staff { id: i }, &dir, "", ""));
+    Ok(CaseTrack {
+        number: case_number::format(id),
+        status: state.status,
+        symptom,
+        reported_at: format_local(created_at, &terms.timezone),
+        technician: name(state.technician),
+        appointment: state.appointment_ms.map(|ms| format_local(ms, &terms.timezone)),
+        updates: staff_actions::timeline(&visible, &dir, &terms.timezone, t.actor_customer, t.actor_system),
+        names: state.technician.into_iter().filter_map(|id| Some((id, dir.get(&id)?.0.clone()))).collect(),
     })
 }

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::errors::AppError;
-use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, WidgetInfo};
+use crate::models::{CaseReceipt, CaseSubmission, CaseTrack, GuideOffer, WidgetInfo};
 
 /// The organisation behind a widget key, with its assets. No login: the key
 /// is public, like the page that embeds it.
@@ -43,4 +43,12 @@ pub async fn submit_case(submission: CaseSubmission) -> Result<CaseReceipt, AppE
     let receipt = crate::backend::cases::submit(&state.pool, submission).await?;
     state.live.publish(&state.pool, &receipt.number).await;
     Ok(receipt)
+}
+
+/// The customer's view of a case, by the token their browser kept when
+/// they reported it. No login; the token is the key.
+#[server(endpoint = "track_case")]
+pub async fn track_case(org_key: String, token: String) -> Result<CaseTrack, AppError> {
+    let pool = crate::backend::state::pool()?;
+    crate::backend::cases::track(&pool, &org_key, &token, crate::app::request_locale()).await
 }

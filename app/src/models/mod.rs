@@ -256,6 +256,19 @@ pub struct CaseDetail {
     pub technicians: Vec<StaffOption>,
     pub timezone_offset_minutes: i64,
     pub server_now_ms: i64,
+    pub warranty: crate::domain::promise::WarrantyStatus,
+    pub billing: crate::domain::warranty::BillingClass,
+    /// Earlier repairs of the same fault (same guide) on this unit.
+    pub repeat: Option<RepeatFault>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepeatFault {
+    /// This report's number among repairs of the fault (2 = second time).
+    pub occurrence: usize,
+    pub replace_unit: bool,
+    /// The case this one is a free return visit of (same fault within 30 days).
+    pub return_visit_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,4 +341,18 @@ pub struct ServiceSettings {
     pub orgs: Vec<OrgTerms>,
     /// Only admins may change settings; supervisors read them.
     pub can_edit: bool,
+}
+
+/// What a customer sees of their case (by its access token): no staff notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTrack {
+    pub number: String,
+    pub status: CaseStatus,
+    pub symptom: String,
+    pub reported_at: String,
+    pub technician: Option<String>,
+    pub appointment: Option<String>,
+    pub updates: Vec<TimelineEntry>,
+    /// Names of staff the updates refer to (the technician).
+    pub names: Vec<(i64, String)>,
 }

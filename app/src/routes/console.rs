@@ -10,6 +10,8 @@ use crate::components::live::{clock_name, duration_text, pause_name, use_live_up
 use crate::components::{ErrorText, LanguageSwitcher, NotFound};
 use crate::domain::guide::{Severity, Tier};
 use crate::domain::lifecycle::{BreachLevel, CaseEvent, ContactChannel, ContactOutcome, EscalationTarget};
+use crate::domain::promise::WarrantyStatus;
+use crate::domain::warranty::BillingClass;
 use crate::errors::AppError;
 use crate::functions::auth::{current_staff, Login, Logout};
 use crate::functions::cases::{get_case, list_queue};
@@ -300,6 +302,27 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
                 <dt>{t.owner_label}</dt><dd data-testid="case-owner">{case.owner.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
                 <dt>{t.technician_label}</dt><dd data-testid="case-technician">{case.technician.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
                 {case.appointment.clone().map(|a| view! { <dt>{t.appointment_label}</dt><dd>{a}</dd> })}
+                <dt>{t.case_warranty}</dt>
+                <dd data-testid="case-warranty">{match case.warranty {
+                    WarrantyStatus::Covered { until } => t.warranty_until.replace("{d}", &until.to_string()),
+                    WarrantyStatus::Expired { ended } => t.warranty_ended.replace("{d}", &ended.to_string()),
+                    WarrantyStatus::Unknown => t.warranty_unknown.to_string(),
+                }}</dd>
+                <dt>{t.case_billing}</dt>
+                <dd data-testid="case-billing" class=if case.billing == BillingClass::A { "warning" } else { "" }>{match case.billing {
+                    BillingClass::A => t.billing_a,
+                    BillingClass::B => t.billing_b,
+                    BillingClass::C => t.billing_c,
+                    BillingClass::D => t.billing_d,
+                }}</dd>
+                {case.repeat.clone().map(|r| view! {
+                    <dt>{t.case_repeat}</dt>
+                    <dd data-testid="case-repeat" class="warning">
+                        {fill(t.repeat_count, r.occurrence)}
+                        {r.replace_unit.then(|| format!(" · {}", t.replace_unit))}
+                        {r.return_visit_of.map(|n| format!(" · {}", fill(t.return_visit, n)))}
+                    </dd>
+                })}
             </dl>
             <section aria-labelledby="clocks-h">
                 <h2 id="clocks-h">{t.clocks_title}</h2>
@@ -389,7 +412,7 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
 }
 
 /// A timeline line in words, and its free-text notes if any.
-fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String, Option<String>) {
+pub(crate) fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String, Option<String>) {
     let name = |id: i64| names.iter().find(|(i, _)| *i == id).map_or_else(|| format!("#{id}"), |(_, n)| n.clone());
     let notes = |n: &str| (!n.is_empty()).then(|| n.to_string());
     match e {

@@ -12,7 +12,7 @@ use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind,
 use crate::domain::intake;
 use crate::domain::logscan::{choose, Finding};
 use crate::errors::{AppError, Field};
-use crate::functions::widget::{load_guides, load_widget, start_guide, submit_case};
+use crate::functions::widget::{load_guides, load_widget, start_guide, submit_case, track_case};
 use crate::i18n::fill;
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
 
@@ -57,6 +57,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let submission_id = StoredValue::new(None::<String>);
 
     let org_key_for_walk = org_key.clone();
+    let org_key_for_cases = org_key.clone();
     let draft_key = format!("fixline.draft.{org_key}");
     let submit = Action::new(move |result: &GuideResult| {
         let id = submission_id.get_value().unwrap_or_else(random_id);
@@ -209,6 +210,10 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                         .into_any()
                 }
             }}
+            <MyCases org_key=org_key_for_cases.clone() refresh=Signal::derive(move || match stage.get() {
+                Stage::Escalated(_) => 1,
+                _ => 0,
+            })/>
             <footer class="widget-foot">
                 {t.hotline} ": " <a href=format!("tel:{hotline}")>{hotline.clone()}</a> " · " {company_name}
             </footer>
@@ -837,6 +842,89 @@ fn random_id() -> String {
 
 /// Keeps the case token in the widget's own storage, so the customer can
 /// follow the case later without a login or third-party cookies.
+/// Cases this browser reported, newest first: (number, token).
+fn remembered_cases() -> Vec<(String, String)> {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return vec![] };
+        let n = storage.length().unwrap_or(0);
+        let mut out: Vec<(String, String)> = (0..n)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter_map(|k| Some((k.strip_prefix("fixline.case.")?.to_string(), storage.get_item(&k).ok().flatten()?)))
+            .collect();
+        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.truncate(5);
+        out
+    }
+    #[cfg(not(feature = "hydrate"))]
+    vec![]
+}
+
+/// Live status of the cases this browser reported (polled while open).
+#[component]
+fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> impl IntoView {
+    let t = use_texts();
+    let tick = RwSignal::new(0u32);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Ok(h) = set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(15)) {
+            on_cleanup(move || h.clear());
+        }
+    });
+    let org = StoredValue::new(org_key);
+    // Local-only: nothing to show on the server's render.
+    let tracks = LocalResource::new(move || {
+        let _ = (tick.get(), refresh.get());
+        async move {
+            let mut out = Vec::new();
+            for (_, token) in remembered_cases() {
+                if let Ok(track) = track_case(org.get_value(), token).await {
+                    out.push(track);
+                }
+            }
+            out
+        }
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let tracks = tracks.await;
+                (!tracks.is_empty()).then(|| view! {
+                    <section class="my-cases" aria-labelledby="my-cases-h" data-testid="my-cases">
+                        <h2 id="my-cases-h">{t.my_cases_title}</h2>
+                        {tracks.into_iter().map(|c| {
+                            let names = c.names.clone();
+                            view! {
+                                <article class="track" data-case=c.number.clone()>
+                                    <p>
+                                        <strong>{c.number.clone()}</strong> " · "
+                                        <span class="status" data-testid="track-status">{super::console::status_name(t, c.status)}</span>
+                                    </p>
+                                    <p class="hint">{c.symptom.clone()}</p>
+                                    {c.technician.clone().map(|n| view! { <p>{crate::i18n::fill(t.track_technician, n)}</p> })}
+                                    {c.appointment.clone().map(|a| view! { <p>{t.track_appointment.replace("{t}", &a)}</p> })}
+                                    <ol class="timeline">
+                                        {c.updates.into_iter().map(|e| {
+                                            let (text, notes) = super::console::event_text(t, &e.event, &names);
+                                            view! {
+                                                <li data-kind=e.event.kind()>
+                                                    <time>{e.at}</time> " " {text}
+                                                    {notes.map(|n| view! { <br/><span class="notes">{n}</span> })}
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ol>
+                                </article>
+                            }
+                        }).collect_view()}
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
 fn remember_case(receipt: &CaseReceipt) {
     #[cfg(feature = "hydrate")]
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
