@@ -35,6 +35,9 @@ pub enum AppError {
     /// The case moved on meanwhile (claimed by someone else, already closed).
     #[error("conflict")]
     Conflict,
+    /// A paid job cannot be dispatched before the customer approves the quote.
+    #[error("quote not approved")]
+    QuoteNotApproved,
     /// The browser could not reach the server.
     #[error("server unreachable")]
     Unreachable,
@@ -99,7 +102,7 @@ impl AppError {
             AppError::RateLimited => 429,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::Conflict => 409,
+            AppError::Conflict | AppError::QuoteNotApproved => 409,
             AppError::Unreachable => 503,
             AppError::Internal => 500,
         }

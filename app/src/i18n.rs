@@ -300,6 +300,21 @@ pub struct Texts {
     pub col_deadline: &'static str,
     pub col_owner: &'static str,
     pub col_severity: &'static str,
+    pub err_quote_not_approved: &'static str,
+    pub act_quote: &'static str,
+    pub f_amount: &'static str,
+    pub f_quote_description: &'static str,
+    pub quote_label: &'static str,
+    pub quote_pending: &'static str,
+    pub quote_approved: &'static str,
+    pub quote_declined: &'static str,
+    pub quote_amount: &'static str,
+    pub ev_quote_issued: &'static str,
+    pub ev_quote_approved: &'static str,
+    pub ev_quote_declined: &'static str,
+    pub quote_ask: &'static str,
+    pub quote_approve: &'static str,
+    pub quote_decline: &'static str,
     pub my_cases_title: &'static str,
     pub track_technician: &'static str,
     pub track_appointment: &'static str,
@@ -402,6 +417,11 @@ impl Texts {
         }
     }
 
+    /// `¥850.00` from cents.
+    pub fn money(&self, cents: i64) -> String {
+        fill(self.quote_amount, format!("{}.{:02}", cents / 100, cents % 100))
+    }
+
     pub fn weekday(&self, i: usize) -> &'static str {
         self.weekday_names.split(',').nth(i).unwrap_or("")
     }
@@ -450,6 +470,7 @@ impl Texts {
             AppError::Forbidden => self.err_forbidden.into(),
             AppError::NotFound => self.err_not_found.into(),
             AppError::Conflict => self.err_conflict.into(),
+            AppError::QuoteNotApproved => self.err_quote_not_approved.into(),
             AppError::Unreachable => self.err_unreachable.into(),
             AppError::Internal => self.err_internal.into(),
         }
@@ -756,6 +777,21 @@ pub static ZH_CN: Texts = Texts {
     my_cases_title: "我的报修进度",
     track_technician: "技术员：{n}",
     track_appointment: "预约到场：{t}",
+    err_quote_not_approved: "这是收费维修：客户在报修页面确认报价后才能派工。请先“报价”，再等客户确认。",
+    act_quote: "报价",
+    f_amount: "金额（元）",
+    f_quote_description: "维修内容",
+    quote_label: "报价",
+    quote_pending: "待客户确认",
+    quote_approved: "客户已同意",
+    quote_declined: "客户已拒绝",
+    quote_amount: "¥{n}",
+    ev_quote_issued: "报价 {n}",
+    ev_quote_approved: "客户同意报价",
+    ev_quote_declined: "客户拒绝报价",
+    quote_ask: "本次为收费维修，报价 {n}。同意后我们安排技术员上门。",
+    quote_approve: "同意报价",
+    quote_decline: "不同意",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -1058,6 +1094,21 @@ pub static ZH_TW: Texts = Texts {
     my_cases_title: "我的報修進度",
     track_technician: "技術員：{n}",
     track_appointment: "預約到場：{t}",
+    err_quote_not_approved: "這是收費維修：客戶在報修頁面確認報價後才能派工。請先「報價」，再等客戶確認。",
+    act_quote: "報價",
+    f_amount: "金額（元）",
+    f_quote_description: "維修內容",
+    quote_label: "報價",
+    quote_pending: "待客戶確認",
+    quote_approved: "客戶已同意",
+    quote_declined: "客戶已拒絕",
+    quote_amount: "¥{n}",
+    ev_quote_issued: "報價 {n}",
+    ev_quote_approved: "客戶同意報價",
+    ev_quote_declined: "客戶拒絕報價",
+    quote_ask: "本次為收費維修，報價 {n}。同意後我們安排技術員到場。",
+    quote_approve: "同意報價",
+    quote_decline: "不同意",
 };
 
 pub static EN: Texts = Texts {
@@ -1360,6 +1411,21 @@ pub static EN: Texts = Texts {
     my_cases_title: "Your reported faults",
     track_technician: "Technician: {n}",
     track_appointment: "Appointment: {t}",
+    err_quote_not_approved: "This is a paid repair: the customer must approve the quote in the widget before dispatch. Issue a quote first.",
+    act_quote: "Issue a quote",
+    f_amount: "Amount (CNY)",
+    f_quote_description: "Work and parts",
+    quote_label: "Quote",
+    quote_pending: "awaiting the customer",
+    quote_approved: "approved by the customer",
+    quote_declined: "declined by the customer",
+    quote_amount: "CNY {n}",
+    ev_quote_issued: "Quote {n}",
+    ev_quote_approved: "Quote approved by the customer",
+    ev_quote_declined: "Quote declined by the customer",
+    quote_ask: "This repair is paid: the quote is {n}. Approve it and we will send a technician.",
+    quote_approve: "Approve the quote",
+    quote_decline: "Decline",
 };
 
 #[cfg(test)]

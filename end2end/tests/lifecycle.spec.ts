@@ -2,15 +2,21 @@ import { test, expect, Browser, Page } from "@playwright/test";
 import { hydrated, pickGuide, fillIntake, ZH_LABELS, DEMO_PASSWORD } from "./helpers";
 
 /** A customer escalates an alarm-panel fault from the widget; returns the case number. */
-async function customerEscalates(browser: Browser, symptom: string, keepOpen = false): Promise<[string, Page]> {
+async function customerEscalates(
+  browser: Browser,
+  symptom: string,
+  keepOpen = false,
+  org = "demo-hospital",
+  asset = "无线报警主机 HA-8800（门诊楼）",
+): Promise<[string, Page]> {
   const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
   await page.clock.install();
-  await page.goto("/widget/demo-hospital");
+  await page.goto(`/widget/${org}`);
   await hydrated(page);
   await fillIntake(page, ZH_LABELS, {
     name: "王芳",
     phone: "138 0013 8000",
-    asset: "无线报警主机 HA-8800（门诊楼）",
+    asset,
     symptom,
   });
   await page.getByRole("button", { name: "下一步：自助排查" }).click();
@@ -20,6 +26,7 @@ async function customerEscalates(browser: Browser, symptom: string, keepOpen = f
   // Before escalating: the promise, computed in the browser from the org's terms.
   await expect(page.getByTestId("promise-arrival")).toHaveText(/^如需上门，技术员最晚(今天|明天) \d\d:\d\d 到场$/);
   await expect(page.getByTestId("promise-warranty")).toBeVisible();
+  if (org === "demo-factory") await expect(page.getByTestId("promise-warranty")).toContainText("已过保修期");
   await page.getByRole("button", { name: "提交报修" }).click();
   const number = page.getByTestId("case-number");
   await expect(number).toHaveText(/^FX-\d{6}$/);
@@ -153,4 +160,42 @@ test("the queue filters by search and shows a refusal in words", async ({ browse
     return r.status;
   }, number);
   expect(status).toBe(403);
+});
+
+test("an out-of-warranty repair is dispatched only after the customer approves the quote", async ({ browser }) => {
+  const [number, customer] = await customerEscalates(browser, `主机反复重启 ${Date.now()}`, true, "demo-factory", "无线报警主机 HA-6600（一号厂区）");
+  const staff = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await signIn(staff, "dispatcher");
+  await staff.goto(`/console/cases/${number}`);
+  await hydrated(staff);
+  await expect(staff.getByTestId("case-billing")).toContainText("A 类 收费");
+  await staff.getByTestId("act-claim").click();
+  await expect(staff.getByTestId("case-status")).toHaveText("已受理");
+
+  // Dispatching first is refused with what to do next.
+  await staff.getByTestId("act-dispatch").click();
+  await staff.getByLabel("技术员").selectOption({ label: "技术员 王强" });
+  await staff.getByLabel("预约到场时间").fill(shanghaiInput(1));
+  await staff.getByTestId("action-submit").click();
+  await expect(staff.getByRole("alert")).toContainText("客户在报修页面确认报价后才能派工");
+
+  await staff.getByTestId("act-quote").click();
+  await staff.getByLabel("金额（元）").fill("850");
+  await staff.getByLabel("维修内容").fill("更换主板及电源模块");
+  await staff.getByTestId("action-submit").click();
+  await expect(staff.getByTestId("case-quote")).toContainText("¥850.00 · 更换主板及电源模块 · 待客户确认");
+
+  // The customer sees the price in the widget and approves it.
+  await customer.clock.fastForward("00:16");
+  const quote = customer.getByTestId("quote");
+  await expect(quote).toContainText("报价 ¥850.00");
+  await quote.getByRole("button", { name: "同意报价" }).click();
+  await expect(quote).toHaveCount(0);
+  await expect(staff.getByTestId("case-quote")).toContainText("客户已同意");
+
+  await staff.getByTestId("act-dispatch").click();
+  await staff.getByLabel("技术员").selectOption({ label: "技术员 王强" });
+  await staff.getByLabel("预约到场时间").fill(shanghaiInput(1));
+  await staff.getByTestId("action-submit").click();
+  await expect(staff.getByTestId("case-status")).toHaveText("已派工");
 });

@@ -34,6 +34,7 @@ on_both_databases!(
     service_settings_are_validated_and_drive_the_clocks,
     warranty_and_repeat_faults_show_on_the_case,
     customers_track_their_case_by_its_token_only,
+    a_paid_repair_waits_for_the_customers_approval,
 );
 
 const MINUTE: i64 = 60_000;
@@ -539,5 +540,50 @@ async fn customers_track_their_case_by_its_token_only(db: Db) {
     let tracked = res.json();
     let kinds: Vec<&str> = tracked["updates"].as_array().unwrap().iter().map(|u| u["event"]["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["escalated", "claimed", "dispatched"]);
+    server.stop().await;
+}
+
+async fn a_paid_repair_waits_for_the_customers_approval(db: Db) {
+    let server = TestServer::start(db).await;
+    // The factory's 2022 alarm panel is out of warranty.
+    let res = server.call_form("load_widget", "org_key=demo-factory", None).await;
+    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()["id"].clone();
+    let body = json!({ "submission": {
+        "org_key": "demo-factory", "submission_id": "quote-000000000000000001", "reporter_name": "赵工",
+        "phone": "13900139000", "asset_id": asset, "symptom": "主机反复重启", "guide_id": "", "guide_version": 0,
+        "steps": [], "result": "escalate"
+    }});
+    let receipt = server.call_json("submit_case", &body, None).await.json();
+    let (number, token) = (receipt["number"].as_str().unwrap().to_string(), receipt["access_token"].as_str().unwrap().to_string());
+    let dispatcher = server.login("dispatcher", "fixline-demo").await;
+    let tech = server.login("tech", "fixline-demo").await;
+    let tech_id = staff_id(&server, &tech).await;
+    assert_eq!(server.act(&dispatcher, &number, json!({ "action": "claim" })).await.status, 200);
+    let dispatch = json!({ "action": "dispatch", "technician": tech_id, "appointment_ms": now_ms() + 60 * MINUTE, "notes": "" });
+    let res = server.act(&dispatcher, &number, dispatch.clone()).await;
+    assert_eq!(res.status, 409, "{}", res.text());
+    assert_eq!(res.json()["kind"], "quote_not_approved");
+
+    let answer = |token: &str, approved: bool| format!("org_key=demo-factory&token={token}&approved={approved}");
+    assert_eq!(server.call_form("answer_quote", &answer(&token, true), None).await.status, 409, "no quote yet");
+    let quote = json!({ "action": "issue_quote", "amount_cents": 85_000, "description": "更换主板及电源模块" });
+    assert_eq!(server.act(&dispatcher, &number, quote).await.status, 200);
+    assert_eq!(server.act(&dispatcher, &number, dispatch.clone()).await.status, 409, "not approved yet");
+    let tracked = server.call_form("track_case", &format!("org_key=demo-factory&token={token}"), None).await.json();
+    assert_eq!(tracked["quote"], json!({ "amount_cents": 85_000, "description": "更换主板及电源模块", "approved": null }));
+
+    assert_eq!(server.call_form("answer_quote", &answer(&"f".repeat(64), true), None).await.status, 404);
+    let wrong_org = format!("org_key=demo-hospital&token={token}&approved=true");
+    assert_eq!(server.call_form("answer_quote", &wrong_org, None).await.status, 404);
+    let res = server.call_form("answer_quote", &answer(&token, true), None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(server.call_form("answer_quote", &answer(&token, false), None).await.status, 409, "answered once");
+
+    let res = server.act(&dispatcher, &number, dispatch).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let c = case(&server, &dispatcher, &number).await;
+    assert_eq!(c["quote"]["approved"], true);
+    let answered = c["timeline"].as_array().unwrap().iter().find(|e| e["event"]["kind"] == "quote_answered").unwrap().clone();
+    assert_eq!(answered["actor"], "客户");
     server.stop().await;
 }

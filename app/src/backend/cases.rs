@@ -436,12 +436,13 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
         warranty,
         billing,
         repeat,
+        quote: state.quote.clone(),
     })
 }
 
 /// Warranty on the day of the report, and who pays by default (exclusions
 /// found on site can still make it paid).
-fn warranty_of(commissioned_on: &str, months: i64, on: Date) -> (WarrantyStatus, BillingClass) {
+pub(crate) fn warranty_of(commissioned_on: &str, months: i64, on: Date) -> (WarrantyStatus, BillingClass) {
     let Some(start) = Date::parse(commissioned_on) else { return (WarrantyStatus::Unknown, BillingClass::A) };
     let w = Warranty { start, months: u32::try_from(months).unwrap_or(0), manufacturer_months: None, components: vec![] };
     let covered = w.covers(on, None, 0);
@@ -489,14 +490,11 @@ async fn repeat_fault(pool: &AnyPool, case_id: i64, asset_id: i64, guide_id: &st
 pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -> Result<CaseTrack, AppError> {
     use crate::domain::lifecycle::{Actor, CaseEvent};
     let org = org_by_key(pool, org_key).await?;
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::NotFound);
-    }
     let row: Option<(i64, String, i64)> = sqlx::query_as(
         "SELECT c.id, c.symptom, c.created_at FROM case_access_tokens t JOIN cases c ON c.id = t.case_id \
          WHERE t.token_hash = $1 AND c.org_id = $2",
     )
-    .bind(token_digest(token))
+    .bind(token_digest(valid_token(token)?))
     .bind(org.id)
     .fetch_optional(pool)
     .await?;
@@ -522,6 +520,8 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
                 | CaseEvent::Resumed
                 | CaseEvent::CheckedIn
                 | CaseEvent::Resolved { .. }
+                | CaseEvent::QuoteIssued { .. }
+                | CaseEvent::QuoteAnswered { .. }
                 | CaseEvent::Closed) => ev,
                 _ => return None,
             };
@@ -538,5 +538,27 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
         appointment: state.appointment_ms.map(|ms| format_local(ms, &terms.timezone)),
         updates: staff_actions::timeline(&visible, &dir, &terms.timezone, t.actor_customer, t.actor_system),
         names: state.technician.into_iter().filter_map(|id| Some((id, dir.get(&id)?.0.clone()))).collect(),
+        quote: state.quote.clone(),
     })
+}
+
+fn valid_token(token: &str) -> Result<&str, AppError> {
+    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(token)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The case a customer's token opens, within the widget's organisation.
+pub async fn case_for_token(pool: &AnyPool, org_key: &str, token: &str) -> Result<i64, AppError> {
+    let org = org_by_key(pool, org_key).await?;
+    sqlx::query_scalar(
+        "SELECT c.id FROM case_access_tokens t JOIN cases c ON c.id = t.case_id WHERE t.token_hash = $1 AND c.org_id = $2",
+    )
+    .bind(token_digest(valid_token(token)?))
+    .bind(org.id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
 }

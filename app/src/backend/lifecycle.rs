@@ -109,6 +109,7 @@ fn refusal_error(r: Refusal) -> AppError {
         Refusal::Role | Refusal::NotOwner => AppError::Forbidden,
         Refusal::State => AppError::Conflict,
         Refusal::Input => AppError::BadRequest,
+        Refusal::QuoteNotApproved => AppError::QuoteNotApproved,
     }
 }
 
@@ -177,7 +178,8 @@ pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, ac
         .and_then(|c| c.deadline)
         .map(|m| m * 60_000);
     let event = {
-        let is_responder = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r != Role::Technician);
+        let paid_job = paid_job(&mut tx, case_id, &terms).await?;
+    let is_responder = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r != Role::Technician);
         let is_technician = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r == Role::Technician);
         let cx = lifecycle::Context {
             actor_id: user.id,
@@ -186,6 +188,7 @@ pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, ac
             is_responder: &is_responder,
             is_technician: &is_technician,
             arrival_deadline_ms,
+            paid_job,
         };
         lifecycle::decide(&state, action, &cx).map_err(refusal_error)?
     };
@@ -194,4 +197,30 @@ pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, ac
     tracing::info!(case = number, user = %user.username, kind = event.kind(), "case action");
     live.publish(pool, number).await;
     Ok(event)
+}
+
+/// Out of warranty on the day of the report (class A): dispatch needs an
+/// approved quote.
+async fn paid_job(conn: &mut AnyConnection, case_id: i64, terms: &Terms) -> Result<bool, AppError> {
+    let (created_at, commissioned_on, months): (i64, String, i64) = sqlx::query_as(
+        "SELECT c.created_at, a.commissioned_on, a.warranty_months FROM cases c JOIN assets a ON a.id = c.asset_id WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let on = terms.working.local_date(created_at.div_euclid(60_000));
+    let (_, billing) = super::cases::warranty_of(&commissioned_on, months, on);
+    Ok(crate::domain::warranty::needs_quote_approval(billing))
+}
+
+/// The customer approves or declines the pending quote from the widget.
+pub async fn answer_quote(pool: &AnyPool, live: &Live, case_id: i64, approved: bool) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    lock_case(&mut tx, case_id).await?;
+    let log = load_log(&mut tx, case_id).await?;
+    let event = lifecycle::answer_quote(&CaseState::from_log(&log), approved).map_err(refusal_error)?;
+    append(&mut tx, case_id, now_ms(), Actor::Customer, &event, &log).await?;
+    tx.commit().await?;
+    live.publish(pool, &case_number::format(case_id)).await;
+    Ok(())
 }

@@ -40,13 +40,19 @@ pub fn use_live_updates(on_change: impl Fn(String) + 'static) -> ReadSignal<bool
         let on_change = std::rc::Rc::new(on_change);
         Effect::new(move |_| {
             let Ok(source) = web_sys::EventSource::new("/console/live") else { return };
-            let on_change = on_change.clone();
+            let on_change_case = on_change.clone();
             let on_case = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 if let Some(number) = e.data().as_string() {
-                    on_change(number);
+                    on_change_case(number);
                 }
             });
-            let on_open = Closure::<dyn FnMut()>::new(move || set_connected.set(true));
+            // Changes made before the stream opened (or while it was down)
+            // were not streamed: catch up once it is open.
+            let on_change_open = on_change.clone();
+            let on_open = Closure::<dyn FnMut()>::new(move || {
+                set_connected.set(true);
+                on_change_open("*".to_string());
+            });
             // The browser reconnects by itself; meanwhile say so.
             let on_error = Closure::<dyn FnMut()>::new(move || set_connected.set(false));
             let _ = source.add_event_listener_with_callback("case", on_case.as_ref().unchecked_ref());

@@ -106,6 +106,10 @@ pub enum CaseEvent {
     BreachRaised { clock: super::clock::ClockKind, level: BreachLevel },
     /// Staff added a note (no state change).
     Noted { notes: String },
+    /// A paid job's price, for the customer to approve before dispatch.
+    QuoteIssued { amount_cents: i64, description: String },
+    /// The customer's answer, from the widget.
+    QuoteAnswered { approved: bool },
 }
 
 fn general() -> Severity {
@@ -130,6 +134,8 @@ impl CaseEvent {
             CaseEvent::Closed => "closed",
             CaseEvent::BreachRaised { .. } => "breach_raised",
             CaseEvent::Noted { .. } => "noted",
+            CaseEvent::QuoteIssued { .. } => "quote_issued",
+            CaseEvent::QuoteAnswered { .. } => "quote_answered",
         }
     }
 
@@ -164,6 +170,15 @@ pub struct CaseState {
     pub appointment_ms: Option<i64>,
     pub paused: Option<PauseReason>,
     pub resolved_at_ms: Option<i64>,
+    pub quote: Option<Quote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub amount_cents: i64,
+    pub description: String,
+    /// `None` until the customer answers.
+    pub approved: Option<bool>,
 }
 
 impl CaseState {
@@ -176,6 +191,7 @@ impl CaseState {
             appointment_ms: None,
             paused: None,
             resolved_at_ms: None,
+            quote: None,
         };
         for e in log {
             match (&e.event, e.actor) {
@@ -204,6 +220,14 @@ impl CaseState {
                 }
                 (CaseEvent::CheckedIn, _) => s.status = CaseStatus::OnSite,
                 (CaseEvent::Closed, _) => s.status = CaseStatus::Closed,
+                (CaseEvent::QuoteIssued { amount_cents, description }, _) => {
+                    s.quote = Some(Quote { amount_cents: *amount_cents, description: description.clone(), approved: None })
+                }
+                (CaseEvent::QuoteAnswered { approved }, _) => {
+                    if let Some(q) = s.quote.as_mut() {
+                        q.approved = Some(*approved);
+                    }
+                }
                 _ => {}
             }
         }
@@ -253,6 +277,7 @@ pub enum CaseAction {
     Resolve { summary: String },
     Close,
     Note { notes: String },
+    IssueQuote { amount_cents: i64, description: String },
 }
 
 /// Why an action was refused.
@@ -267,6 +292,8 @@ pub enum Refusal {
     State,
     /// A field is empty, too long or out of range.
     Input,
+    /// A paid job: the customer has not approved the quote yet.
+    QuoteNotApproved,
 }
 
 pub const MAX_NOTES: usize = 2000;
@@ -281,6 +308,8 @@ pub struct Context<'a> {
     pub is_technician: &'a dyn Fn(i64) -> bool,
     /// The arrival deadline, if the arrival clock runs.
     pub arrival_deadline_ms: Option<i64>,
+    /// Out of warranty and not under contract: dispatch waits for an approved quote.
+    pub paid_job: bool,
 }
 
 fn notes_ok(notes: &str, required: bool) -> bool {
@@ -371,6 +400,9 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             {
                 return Err(Refusal::Input);
             }
+            if cx.paid_job && !state.quote.as_ref().is_some_and(|q| q.approved == Some(true)) {
+                return Err(Refusal::QuoteNotApproved);
+            }
             let late = cx.arrival_deadline_ms.is_some_and(|d| *appointment_ms > d);
             Ok(CaseEvent::Dispatched { technician: *technician, appointment_ms: *appointment_ms, notes: notes.trim().into(), late })
         }
@@ -410,6 +442,16 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             }
             Ok(CaseEvent::Closed)
         }
+        CaseAction::IssueQuote { amount_cents, description } => {
+            manage(true)?;
+            if state.quote.as_ref().is_some_and(|q| q.approved.is_none()) {
+                return Err(Refusal::State);
+            }
+            if !(1..=100_000_000).contains(amount_cents) || !notes_ok(description, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::QuoteIssued { amount_cents: *amount_cents, description: description.trim().into() })
+        }
         CaseAction::Note { notes } => {
             let involved = owner || lead || state.technician == Some(cx.actor_id) || cx.role == Dispatcher;
             if !involved {
@@ -420,6 +462,14 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             }
             Ok(CaseEvent::Noted { notes: notes.trim().into() })
         }
+    }
+}
+
+/// The customer's answer to a pending quote.
+pub fn answer_quote(state: &CaseState, approved: bool) -> Result<CaseEvent, Refusal> {
+    match &state.quote {
+        Some(q) if q.approved.is_none() && state.open() => Ok(CaseEvent::QuoteAnswered { approved }),
+        _ => Err(Refusal::State),
     }
 }
 
@@ -440,6 +490,7 @@ mod tests {
             is_responder: &|id| id == DISPATCHER || id == OTHER_DISPATCHER || id == SUPERVISOR,
             is_technician: &|id| id == TECH,
             arrival_deadline_ms: Some(2_000_000),
+            paid_job: false,
         }
     }
 
@@ -550,5 +601,32 @@ mod tests {
         assert_eq!(CaseEvent::from_stored("escalated", r#"{"reporter":"王"}"#), Some(CaseEvent::Escalated { severity: Severity::General }));
         assert_eq!(Actor::decode(&Actor::Staff { id: 7 }.encode()), Actor::Staff { id: 7 });
         assert_eq!(Actor::decode("customer"), Actor::Customer);
+    }
+
+    #[test]
+    fn paid_jobs_wait_for_an_approved_quote() {
+        let l = apply(escalated(), DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap();
+        let dispatch = CaseAction::Dispatch { technician: TECH, appointment_ms: 1_500_000, notes: String::new() };
+        let paid = |l: &[LoggedEvent]| {
+            let mut c = cx(DISPATCHER, Role::Dispatcher);
+            c.paid_job = true;
+            decide(&CaseState::from_log(l), &dispatch, &c)
+        };
+        assert_eq!(paid(&l), Err(Refusal::QuoteNotApproved));
+        assert_eq!(answer_quote(&CaseState::from_log(&l), true), Err(Refusal::State), "no quote to answer");
+        let quote = CaseAction::IssueQuote { amount_cents: 0, description: "更换主板".into() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, quote).unwrap_err(), Refusal::Input);
+        let quote = CaseAction::IssueQuote { amount_cents: 85_000, description: "更换主板".into() };
+        let mut l = apply(l, DISPATCHER, Role::Dispatcher, quote.clone()).unwrap();
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, quote).unwrap_err(), Refusal::State, "one pending quote at a time");
+        assert_eq!(paid(&l), Err(Refusal::QuoteNotApproved));
+        let declined = answer_quote(&CaseState::from_log(&l), false).unwrap();
+        let mut declined_log = l.clone();
+        declined_log.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: declined });
+        assert_eq!(paid(&declined_log), Err(Refusal::QuoteNotApproved));
+        let approved = answer_quote(&CaseState::from_log(&l), true).unwrap();
+        l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: approved });
+        assert_eq!(answer_quote(&CaseState::from_log(&l), false), Err(Refusal::State), "answered once");
+        assert!(matches!(paid(&l), Ok(CaseEvent::Dispatched { .. })));
     }
 }

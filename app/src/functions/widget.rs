@@ -52,3 +52,11 @@ pub async fn track_case(org_key: String, token: String) -> Result<CaseTrack, App
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::track(&pool, &org_key, &token, crate::app::request_locale()).await
 }
+
+/// The customer approves (or declines) the price of a paid repair.
+#[server(endpoint = "answer_quote")]
+pub async fn answer_quote(org_key: String, token: String, approved: bool) -> Result<(), AppError> {
+    let state = crate::backend::state::app_state()?;
+    let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
+    crate::backend::lifecycle::answer_quote(&state.pool, &state.live, case_id, approved).await
+}

@@ -260,6 +260,7 @@ pub struct CaseDetail {
     pub billing: crate::domain::warranty::BillingClass,
     /// Earlier repairs of the same fault (same guide) on this unit.
     pub repeat: Option<RepeatFault>,
+    pub quote: Option<crate::domain::lifecycle::Quote>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,4 +356,5 @@ pub struct CaseTrack {
     pub updates: Vec<TimelineEntry>,
     /// Names of staff the updates refer to (the technician).
     pub names: Vec<(i64, String)>,
+    pub quote: Option<crate::domain::lifecycle::Quote>,
 }

@@ -13,6 +13,7 @@ use crate::domain::clock::{ClockKind, PauseReason};
 use crate::domain::guide::Severity;
 use crate::domain::lifecycle::{CaseAction, ContactChannel, ContactOutcome, EscalationTarget};
 use crate::functions::cases::ActOnCase;
+use crate::domain::warranty::BillingClass;
 use crate::models::{CaseDetail, CaseStatus, Role, StaffUser};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,7 @@ enum Form {
     Escalate,
     Resolve,
     Note,
+    Quote,
 }
 
 /// `2026-11-22T15:40` in the organisation's local time → epoch ms.
@@ -109,6 +111,8 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
                 {(manage && paused).then(|| direct(t.act_resume, "act-resume", CaseAction::Resume))}
                 {manage.then(|| button(t.act_severity, "act-severity", Form::Severity))}
                 {manage.then(|| button(t.act_escalate, "act-escalate", Form::Escalate))}
+                {(manage && case.billing == BillingClass::A && !case.quote.as_ref().is_some_and(|q| q.approved.is_none()))
+                    .then(|| button(t.act_quote, "act-quote", Form::Quote))}
                 {can_close.then(|| direct(t.act_close, "act-close", CaseAction::Close))}
                 {(anything || me.role == Role::Dispatcher).then(|| button(t.act_note, "act-note", Form::Note))}
             </div>
@@ -216,13 +220,20 @@ fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<Cas
                 on:input=move |ev| when.set(event_target_value(&ev))/>
         }
         .into_any(),
+        Form::Quote => view! {
+            <label for="f-amount">{t.f_amount}</label>
+            <input id="f-amount" type="number" min="0.01" step="0.01" max="1000000" required inputmode="decimal"
+                on:input=move |ev| choice.set(event_target_value(&ev))/>
+        }
+        .into_any(),
         Form::Resolve | Form::Note => ().into_any(),
     };
     let notes_label = match form {
         Form::Resolve => t.f_summary,
+        Form::Quote => t.f_quote_description,
         _ => t.f_notes,
     };
-    let notes_required = matches!(form, Form::Contact | Form::Escalate | Form::Resolve | Form::Note);
+    let notes_required = matches!(form, Form::Contact | Form::Escalate | Form::Resolve | Form::Note | Form::Quote);
     let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity);
     let _ = me;
 
@@ -259,6 +270,11 @@ fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<Cas
             }),
             Form::Resolve => Some(CaseAction::Resolve { summary: n }),
             Form::Note => Some(CaseAction::Note { notes: n }),
+            Form::Quote => c
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .map(|yuan| CaseAction::IssueQuote { amount_cents: (yuan * 100.0).round() as i64, description: n }),
         };
         // The browser's `required` catches empty fields; anything else the server refuses with a message.
         if let Some(a) = action {

@@ -111,7 +111,23 @@ fn Queue() -> impl IntoView {
     let bump = RwSignal::new(0u32);
     let rows = Resource::new(move || (filter.get(), bump.get()), |(f, _)| list_queue(f));
     // Any change anywhere may move a row in or out of the view: refetch.
-    let live = use_live_updates(move |_| bump.update(|b| *b += 1));
+    // After (re)connecting, catch up, re-rendering only if something changed.
+    let live = use_live_updates(move |changed| {
+        if changed != "*" {
+            bump.update(|b| *b += 1);
+            return;
+        }
+        let summary = |q: &Queue| q.rows.iter().map(|r| (r.number.clone(), r.status, r.owner.clone())).collect::<Vec<_>>();
+        let known = rows.get_untracked().and_then(Result::ok).map(|q| summary(&q));
+        let f = filter.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = list_queue(f).await {
+                if Some(summary(&fresh)) != known {
+                    bump.update(|b| *b += 1);
+                }
+            }
+        });
+    });
     let set = move |f: fn(&mut QueueFilter, String), v: String| filter.update(|q| f(q, v));
     view! {
         <main class="console">
@@ -249,13 +265,28 @@ fn CaseView() -> impl IntoView {
     // the middle of filling a form (then offer the reload).
     let editing = RwSignal::new(false);
     let stale = RwSignal::new(false);
+    let changed_here = move || {
+        if editing.get_untracked() {
+            stale.set(true);
+        } else {
+            bump.update(|b| *b += 1);
+        }
+    };
     let _live = use_live_updates(move |changed| {
-        if changed == "*" || changed == number() {
-            if editing.get_untracked() {
-                stale.set(true);
-            } else {
-                bump.update(|b| *b += 1);
-            }
+        if changed == number() {
+            changed_here();
+        } else if changed == "*" {
+            // After (re)connecting: catch up on what was not streamed,
+            // re-rendering only if the case did change.
+            let known = case.get_untracked().and_then(Result::ok).map(|c| (c.status, c.timeline.len()));
+            let n = number();
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = get_case(n).await {
+                    if Some((fresh.status, fresh.timeline.len())) != known {
+                        changed_here();
+                    }
+                }
+            });
         }
     });
     let refresh = Callback::new(move |_: ()| {
@@ -315,6 +346,13 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
                     BillingClass::C => t.billing_c,
                     BillingClass::D => t.billing_d,
                 }}</dd>
+                {case.quote.clone().map(|q| view! {
+                    <dt>{t.quote_label}</dt>
+                    <dd data-testid="case-quote">
+                        {t.money(q.amount_cents)} " · " {q.description.clone()} " · "
+                        {match q.approved { None => t.quote_pending, Some(true) => t.quote_approved, Some(false) => t.quote_declined }}
+                    </dd>
+                })}
                 {case.repeat.clone().map(|r| view! {
                     <dt>{t.case_repeat}</dt>
                     <dd data-testid="case-repeat" class="warning">
@@ -445,6 +483,9 @@ pub(crate) fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (
             (fill(template, clock_name(t, *clock)), None)
         }
         CaseEvent::Noted { notes: n } => (t.ev_noted.into(), notes(n)),
+        CaseEvent::QuoteIssued { amount_cents, description } => (fill(t.ev_quote_issued, t.money(*amount_cents)), notes(description)),
+        CaseEvent::QuoteAnswered { approved: true } => (t.ev_quote_approved.into(), None),
+        CaseEvent::QuoteAnswered { approved: false } => (t.ev_quote_declined.into(), None),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind,
 use crate::domain::intake;
 use crate::domain::logscan::{choose, Finding};
 use crate::errors::{AppError, Field};
-use crate::functions::widget::{load_guides, load_widget, start_guide, submit_case, track_case};
+use crate::functions::widget::{answer_quote, load_guides, load_widget, start_guide, submit_case, track_case};
 use crate::i18n::fill;
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
 
@@ -903,6 +903,10 @@ fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> impl IntoView
                                     <p class="hint">{c.symptom.clone()}</p>
                                     {c.technician.clone().map(|n| view! { <p>{crate::i18n::fill(t.track_technician, n)}</p> })}
                                     {c.appointment.clone().map(|a| view! { <p>{t.track_appointment.replace("{t}", &a)}</p> })}
+                                    {c.quote.clone().filter(|q| q.approved.is_none()).map(|q| {
+                                        let token = remembered_cases().into_iter().find(|(n, _)| *n == c.number).map(|(_, tok)| tok).unwrap_or_default();
+                                        view! { <QuoteAnswer org=org.get_value() token quote=q done=Callback::new(move |_| tick.update(|n| *n += 1))/> }
+                                    })}
                                     <ol class="timeline">
                                         {c.updates.into_iter().map(|e| {
                                             let (text, notes) = super::console::event_text(t, &e.event, &names);
@@ -921,6 +925,34 @@ fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> impl IntoView
                 })
             })}
         </Suspense>
+    }
+    .into_any()
+}
+
+/// A pending quote with approve / decline buttons.
+#[component]
+fn QuoteAnswer(org: String, token: String, quote: crate::domain::lifecycle::Quote, done: Callback<()>) -> impl IntoView {
+    let t = use_texts();
+    let answer = Action::new(move |approved: &bool| {
+        let (org, token, approved) = (org.clone(), token.clone(), *approved);
+        async move {
+            let r = answer_quote(org, token, approved).await;
+            if r.is_ok() {
+                done.run(());
+            }
+            r
+        }
+    });
+    let pending = answer.pending();
+    let error = Signal::derive(move || answer.value().get().and_then(Result::err));
+    view! {
+        <div class="quote" data-testid="quote">
+            <p><strong>{t.quote_ask.replace("{n}", &t.money(quote.amount_cents))}</strong></p>
+            <p class="hint">{quote.description}</p>
+            <button type="button" class="primary" disabled=move || pending.get() on:click=move |_| { answer.dispatch(true); }>{t.quote_approve}</button>
+            <button type="button" class="secondary" disabled=move || pending.get() on:click=move |_| { answer.dispatch(false); }>{t.quote_decline}</button>
+            <ErrorText error/>
+        </div>
     }
     .into_any()
 }
