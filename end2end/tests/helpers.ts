@@ -24,6 +24,8 @@ export async function pickGuide(page: Page, title: string) {
 /** Waits until the WASM has hydrated the page, so clicks reach Leptos. */
 export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated='true']")).toHaveCount(1, { timeout: 20_000 });
+  // Parts that hydrate later (the console, once it knows who is signed in) say when they are ready.
+  await expect(page.locator("[data-ready='false']")).toHaveCount(0, { timeout: 20_000 });
 }
 
 export const DEMO_PASSWORD = "fixline-demo";

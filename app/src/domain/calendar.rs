@@ -442,7 +442,9 @@ mod tests {
                     extra_workdays: extra,
                 }
             })
-            .prop_filter("has working time", |c| c.weekly.iter().any(|d| !d.is_empty()))
+            // At least 4 working hours a week: sparser calendars run past the
+            // 3-year search horizon for the largest durations tested (None by design).
+            .prop_filter("has working time", |c| c.weekly.iter().flatten().map(|i| (i.end - i.start) as u32).sum::<u32>() >= 240)
     }
 
     fn start_instant() -> impl Strategy<Value = i64> {

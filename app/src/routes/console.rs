@@ -58,9 +58,15 @@ pub(crate) fn StaffOnly(children: ChildrenFn) -> impl IntoView {
                 match user.await {
                     Ok(Some(user)) => {
                         provide_context(user.clone());
+                        // Hydrated after the page itself (it waits for the user):
+                        // say when it is interactive, for tests and assistive tech.
+                        let ready = RwSignal::new(false);
+                        Effect::new(move |_| ready.set(true));
                         view! {
-                            <ConsoleHeader user/>
-                            {children.read_value()()}
+                            <div class="staff-root" data-ready=move || ready.get().to_string()>
+                                <ConsoleHeader user/>
+                                {children.read_value()()}
+                            </div>
                         }
                             .into_any()
                     }
