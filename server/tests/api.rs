@@ -1,25 +1,11 @@
 //! HTTP integration tests: the real server binary on a real database, called
 //! over TCP. Every test runs on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod support;
 
 use serde_json::{json, Value};
 use support::{Db, TestServer};
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Db::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Db::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     escalation_creates_exactly_one_case,

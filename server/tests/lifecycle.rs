@@ -2,27 +2,13 @@
 //! event log, the queue, live updates across instances and the breach job.
 //! Every test runs on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod support;
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::{Db, TestServer};
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::Db::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(super::Db::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     a_case_goes_from_claim_to_close,
