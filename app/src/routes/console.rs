@@ -124,9 +124,10 @@ fn Queue() -> impl IntoView {
             return;
         }
         let summary = |q: &Queue| q.rows.iter().map(|r| (r.number.clone(), r.status, r.owner.clone())).collect::<Vec<_>>();
-        let known = rows.get_untracked().and_then(Result::ok).map(|q| summary(&q));
         let f = filter.get_untracked();
         leptos::task::spawn_local(async move {
+            // Compare with what is (or is about to be) on screen.
+            let known = rows.await.ok().map(|q| summary(&q));
             if let Ok(fresh) = list_queue(f).await {
                 if Some(summary(&fresh)) != known {
                     bump.update(|b| *b += 1);
@@ -284,9 +285,10 @@ fn CaseView() -> impl IntoView {
         } else if changed == "*" {
             // After (re)connecting: catch up on what was not streamed,
             // re-rendering only if the case did change.
-            let known = case.get_untracked().and_then(Result::ok).map(|c| (c.status, c.timeline.len()));
             let n = number();
             leptos::task::spawn_local(async move {
+                // Compare with what is (or is about to be) on screen.
+                let known = case.await.ok().map(|c| (c.status, c.timeline.len()));
                 if let Ok(fresh) = get_case(n).await {
                     if Some((fresh.status, fresh.timeline.len())) != known {
                         changed_here();
