@@ -9,6 +9,15 @@ use crate::app::{use_locale, use_texts};
 use crate::errors::{AppError, Field};
 use crate::i18n::Locale;
 
+/// `data-ready` for a part of the page that hydrates late (after its data
+/// arrives): "false" as rendered on the server, "true" once it is
+/// interactive. End-to-end tests wait for no "false" to remain.
+pub fn ready_marker() -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    move || if ready.get() { "true" } else { "false" }
+}
+
 /// A resource's value once it has loaded. "Not found" becomes the 404 page
 /// (with `not_found` as its text), any other error a sentence saying what
 /// to do next.

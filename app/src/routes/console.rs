@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::app::use_texts;
 use super::case_actions::CaseActions;
 use crate::components::live::{clock_name, duration_text, pause_name, use_live_updates, use_ticking_now, ClockBadge};
-use crate::components::{ErrorText, LanguageSwitcher, NotFound};
+use crate::components::{ready_marker, ErrorText, LanguageSwitcher, NotFound};
 use crate::domain::guide::{Severity, Tier};
 use crate::domain::lifecycle::{BreachLevel, CaseEvent, ContactChannel, ContactOutcome, EscalationTarget};
 use crate::domain::promise::WarrantyStatus;
@@ -58,12 +58,10 @@ pub(crate) fn StaffOnly(children: ChildrenFn) -> impl IntoView {
                 match user.await {
                     Ok(Some(user)) => {
                         provide_context(user.clone());
-                        // Hydrated after the page itself (it waits for the user):
-                        // say when it is interactive, for tests and assistive tech.
-                        let ready = RwSignal::new(false);
-                        Effect::new(move |_| ready.set(true));
+                        // Hydrated after the page itself (it waits for the user).
+                        let ready = ready_marker();
                         view! {
-                            <div class="staff-root" data-ready=move || ready.get().to_string()>
+                            <div class="staff-root" data-ready=ready>
                                 <ConsoleHeader user/>
                                 {children.read_value()()}
                             </div>
@@ -328,8 +326,9 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
     let me = use_context::<StaffUser>();
     let names: Vec<(i64, String)> = case.responders.iter().chain(case.technicians.iter()).map(|s| (s.id, s.name.clone())).collect();
     let timeline = case.timeline.clone();
+    let ready = ready_marker();
     view! {
-        <main class="console case">
+        <main class="console case" data-ready=ready>
             <p><a href="/console">"← " {t.back_to_queue}</a></p>
             <h1>{t.case_title} " " <span data-testid="case-number">{case.number.clone()}</span></h1>
             <p class="case-status">

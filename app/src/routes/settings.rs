@@ -27,8 +27,9 @@ pub fn SettingsPage() -> impl IntoView {
 fn Settings(settings: ServiceSettings) -> impl IntoView {
     let t = use_texts();
     let can_edit = settings.can_edit;
+    let ready = crate::components::ready_marker();
     view! {
-        <main class="console settings">
+        <main class="console settings" data-ready=ready>
             <h1>{t.settings_title}</h1>
             {(!can_edit).then(|| view! { <p class="hint">{t.settings_read_only}</p> })}
             <CalendarEditor form=settings.calendar can_edit/>
