@@ -166,9 +166,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let hotline = info.hotline.clone();
     let company_name = info.company_name.clone();
     let org_name = info.org_name.clone();
-    let ready = crate::components::ready_marker();
     view! {
-        <main class="widget" data-ready=ready>
+        <main class="widget">
             <header class="widget-head">
                 <div>
                     <h1>{t.widget_title}</h1>
