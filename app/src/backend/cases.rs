@@ -6,7 +6,7 @@ use sqlx::AnyPool;
 use super::auth::{new_token, token_digest};
 use super::db::{format_local, now_ms};
 use super::guides;
-use super::lifecycle::{self as staff_actions, severity_str};
+use super::lifecycle as staff_actions;
 use super::service;
 use crate::domain::guide::{Guide, NodeKind, Outcome, Severity, WalkError, WalkStep};
 use crate::domain::{case_number, intake};
@@ -191,7 +191,7 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
     .bind(s.guide_version as i64)
     .bind(&steps_json)
     .bind(now)
-    .bind(severity_str(severity))
+    .bind(severity.as_str())
     .fetch_one(&mut *tx)
     .await;
     let case_id = match inserted {
@@ -257,7 +257,7 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
         sql.push_str(" AND c.status IN ('escalated', 'acknowledged', 'dispatched', 'on_site')");
     }
     if let Some(sev) = filter.severity {
-        cond(&mut sql, " AND c.severity = $?", Bind::Text(severity_str(sev).into()));
+        cond(&mut sql, " AND c.severity = $?", Bind::Text(sev.as_str().into()));
     }
     if let Some(org) = filter.org {
         cond(&mut sql, " AND c.org_id = $?", Bind::Int(org));

@@ -129,22 +129,13 @@ pub async fn append(conn: &mut AnyConnection, case_id: i64, at_ms: i64, actor: A
     let s = CaseState::from_log(&all);
     sqlx::query("UPDATE cases SET status = $1, severity = $2, owner_id = $3, technician_id = $4 WHERE id = $5")
         .bind(s.status.as_str())
-        .bind(severity_str(s.severity))
+        .bind(s.severity.as_str())
         .bind(s.owner)
         .bind(s.technician)
         .bind(case_id)
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-pub fn severity_str(s: crate::domain::guide::Severity) -> &'static str {
-    use crate::domain::guide::Severity::*;
-    match s {
-        Emergency => "emergency",
-        Major => "major",
-        General => "general",
-    }
 }
 
 /// Locks the case for this transaction (row lock on PostgreSQL, the write

@@ -151,6 +151,23 @@ pub enum Severity {
     General,
 }
 
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Emergency, Severity::Major, Severity::General];
+
+    /// As stored and sent (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Emergency => "emergency",
+            Severity::Major => "major",
+            Severity::General => "general",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
 /// The tier ladder after self-help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -235,7 +235,7 @@ impl CaseState {
     }
 
     fn open(&self) -> bool {
-        matches!(self.status, CaseStatus::Escalated | CaseStatus::Acknowledged | CaseStatus::Dispatched | CaseStatus::OnSite)
+        self.status.is_open()
     }
 }
 

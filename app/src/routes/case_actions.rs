@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::console::{channel_name, outcome_name, parse_severity, severity_key, severity_name, target_name};
+use super::console::{channel_name, outcome_name, severity_name, target_name};
 use crate::app::use_texts;
 use crate::components::live::pause_name;
 use crate::components::ErrorText;
@@ -116,7 +116,7 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
                 {can_close.then(|| direct(t.act_close, "act-close", CaseAction::Close))}
                 {(anything || me.role == Role::Dispatcher).then(|| button(t.act_note, "act-note", Form::Note))}
             </div>
-            {move || open.get().map(|f| view! { <ActionFormFor form=f case=case.clone() me=me.clone() send=Callback::new(send) pending/> })}
+            {move || open.get().map(|f| view! { <ActionFormFor form=f case=case.clone() send=Callback::new(send) pending/> })}
             <ErrorText error/>
         </section>
     }
@@ -124,7 +124,7 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
 }
 
 #[component]
-fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<CaseAction>, pending: Memo<bool>) -> impl IntoView {
+fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pending: Memo<bool>) -> impl IntoView {
     let t = use_texts();
     let notes = RwSignal::new(String::new());
     let choice = RwSignal::new(String::new());
@@ -174,10 +174,10 @@ fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<Cas
             <label for="f-severity">{t.case_severity}</label>
             <select id="f-severity" required on:change=move |ev| choice.set(event_target_value(&ev))>
                 <option value="">"—"</option>
-                {[Severity::Emergency, Severity::Major, Severity::General]
+                {Severity::ALL
                     .into_iter()
                     .filter(|s| *s != case.severity)
-                    .map(|s| view! { <option value=severity_key(s)>{severity_name(t, s)}</option> })
+                    .map(|s| view! { <option value=s.as_str()>{severity_name(t, s)}</option> })
                     .collect_view()}
             </select>
         }
@@ -235,7 +235,6 @@ fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<Cas
     };
     let notes_required = matches!(form, Form::Contact | Form::Escalate | Form::Resolve | Form::Note | Form::Quote);
     let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity);
-    let _ = me;
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -254,7 +253,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, me: StaffUser, send: Callback<Cas
                 notes: n,
             }),
             Form::Pause => parse_pause(&c).map(|reason| CaseAction::Pause { reason }),
-            Form::Severity => parse_severity(&c).map(|severity| CaseAction::ChangeSeverity { severity }),
+            Form::Severity => Severity::parse(&c).map(|severity| CaseAction::ChangeSeverity { severity }),
             Form::Dispatch => match (c.parse(), w) {
                 (Ok(technician), Some(appointment_ms)) => Some(CaseAction::Dispatch { technician, appointment_ms, notes: n }),
                 _ => None,

@@ -159,10 +159,10 @@ fn Queue() -> impl IntoView {
                 </label>
                 <label>
                     {t.col_severity}
-                    <select data-testid="filter-severity" on:change=move |ev| set(|q, v| q.severity = parse_severity(&v), event_target_value(&ev))>
+                    <select data-testid="filter-severity" on:change=move |ev| set(|q, v| q.severity = Severity::parse(&v), event_target_value(&ev))>
                         <option value="">{t.filter_any}</option>
-                        {[Severity::Emergency, Severity::Major, Severity::General].into_iter().map(|s| view! {
-                            <option value=severity_key(s)>{severity_name(t, s)}</option>
+                        {Severity::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str()>{severity_name(t, s)}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -232,7 +232,7 @@ fn QueueTable(queue: Queue) -> impl IntoView {
                                         <a href=format!("/console/cases/{}", r.number)>{r.number.clone()}</a>
                                     </td>
                                     <td>{r.next_clock.map(|c| view! { <ClockBadge clock=c now with_name=true/> })}</td>
-                                    <td><span class=format!("severity {}", severity_key(r.severity))>{severity_name(t, r.severity)}</span></td>
+                                    <td><span class=format!("severity {}", r.severity.as_str())>{severity_name(t, r.severity)}</span></td>
                                     <td>{status_name(t, r.status)}</td>
                                     <td>{r.org_name}</td>
                                     <td>{r.asset_label}</td>
@@ -334,7 +334,7 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
             <p class="case-status">
                 <span class="status" data-testid="case-status">{status_name(t, case.status)}</span>
                 " "
-                <span class=format!("severity {}", severity_key(case.severity)) data-testid="case-severity">{severity_name(t, case.severity)}</span>
+                <span class=format!("severity {}", case.severity.as_str()) data-testid="case-severity">{severity_name(t, case.severity)}</span>
             </p>
             <dl class="facts">
                 <dt>{t.owner_label}</dt><dd data-testid="case-owner">{case.owner.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
@@ -517,18 +517,6 @@ pub(crate) fn target_name(t: &Texts, x: EscalationTarget) -> &'static str {
         EscalationTarget::TechnicalSupport => t.target_technical_support,
         EscalationTarget::Manufacturer => t.target_manufacturer,
     }
-}
-
-pub(crate) fn severity_key(s: Severity) -> &'static str {
-    match s {
-        Severity::Emergency => "emergency",
-        Severity::Major => "major",
-        Severity::General => "general",
-    }
-}
-
-pub(crate) fn parse_severity(s: &str) -> Option<Severity> {
-    [Severity::Emergency, Severity::Major, Severity::General].into_iter().find(|v| severity_key(*v) == s)
 }
 
 pub(crate) fn tier_name(t: &Texts, tier: Tier) -> &'static str {

@@ -158,8 +158,7 @@ fn HolidayPreview(preview: Memo<holidays::HolidayImport>) -> impl IntoView {
     .into_any()
 }
 
-fn policy_targets(t: &Texts) -> [(&'static str, fn(&mut Policy) -> &mut Target); 11] {
-    let _ = t;
+fn policy_targets() -> [(&'static str, fn(&mut Policy) -> &mut Target); 11] {
     [
         ("response", |p| &mut p.response),
         ("dispatch", |p| &mut p.dispatch),
@@ -226,7 +225,7 @@ fn PolicyEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
                 <fieldset disabled=!can_edit>
                     <table class="targets">
                         <tbody>
-                            {policy_targets(t).into_iter().map(|(key, field)| {
+                            {policy_targets().into_iter().map(|(key, field)| {
                                 let id = format!("t-{org_id}-{key}");
                                 let hours = move || {
                                     let mut p = policy.get();
