@@ -105,9 +105,13 @@ fn ImportForm(import: ServerAction<ImportGuide>) -> impl IntoView {
     let json = RwSignal::new(String::new());
     let pending = import.pending();
     let result = import.value();
+    let area = NodeRef::<leptos::html::Textarea>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        import.dispatch(ImportGuide { json: json.get_untracked() });
+        // Import what the field shows: text pasted while the page was still
+        // hydrating never reached the signal.
+        let shown = area.get_untracked().map(|a| a.value());
+        import.dispatch(ImportGuide { json: shown.unwrap_or_else(|| json.get_untracked()) });
     };
     view! {
         <section class="import" aria-labelledby="import-title">
@@ -117,7 +121,7 @@ fn ImportForm(import: ServerAction<ImportGuide>) -> impl IntoView {
                 <label for="guide-file">{t.import_title}</label>
                 <input id="guide-file" type="file" accept=".json,application/json" on:change=move |ev| read_file_into(&ev, json)/>
                 <label for="guide-json">"JSON"</label>
-                <textarea id="guide-json" rows="8" bind:value=json spellcheck="false"></textarea>
+                <textarea id="guide-json" rows="8" bind:value=json node_ref=area spellcheck="false"></textarea>
                 <button type="submit" class="primary" disabled=move || pending.get()>{t.import_button}</button>
             </form>
             {move || {
