@@ -7,7 +7,9 @@ use crate::components::NotFound;
 use crate::i18n::{Locale, Texts};
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
 use crate::routes::guides::{GuidePreviewPage, GuidesPage};
+use crate::routes::followup::{FollowUpPage, RatingsPage, VisitsPage};
 use crate::routes::home::HomePage;
+use crate::routes::report::ReportRoute;
 use crate::routes::settings::SettingsPage;
 use crate::routes::widget::WidgetPage;
 
@@ -68,6 +70,14 @@ pub fn App() -> impl IntoView {
                     view=CasePage
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=(StaticSegment("console"), StaticSegment("cases"), ParamSegment("number"), StaticSegment("report"))
+                    view=ReportRoute
+                    ssr=SsrMode::Async
+                />
+                <Route path=(StaticSegment("console"), StaticSegment("visits")) view=VisitsPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("follow-up")) view=FollowUpPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("ratings")) view=RatingsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

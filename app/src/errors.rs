@@ -38,6 +38,12 @@ pub enum AppError {
     /// A paid job cannot be dispatched before the customer approves the quote.
     #[error("quote not approved")]
     QuoteNotApproved,
+    /// A visit's service report must be signed by the customer before closing.
+    #[error("report not signed")]
+    NotSigned,
+    /// An uploaded photo or signature was refused.
+    #[error("upload refused")]
+    InvalidUpload { problem: UploadProblem },
     /// The browser could not reach the server.
     #[error("server unreachable")]
     Unreachable,
@@ -82,6 +88,15 @@ pub enum SettingsProblem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum UploadProblem {
+    Empty,
+    TooLarge { max_kb: u32 },
+    /// Only JPEG, PNG and WebP photos (PNG signatures), judged by content.
+    NotAnImage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: Field,
     #[serde(flatten)]
@@ -102,7 +117,9 @@ impl AppError {
             AppError::RateLimited => 429,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::Conflict | AppError::QuoteNotApproved => 409,
+            AppError::Conflict | AppError::QuoteNotApproved | AppError::NotSigned => 409,
+            AppError::InvalidUpload { problem: UploadProblem::TooLarge { .. } } => 413,
+            AppError::InvalidUpload { .. } => 415,
             AppError::Unreachable => 503,
             AppError::Internal => 500,
         }

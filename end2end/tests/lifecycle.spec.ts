@@ -133,8 +133,6 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
   expect(width).toBeLessThanOrEqual(360);
 
   await expect(dispatcher.getByTestId("case-status")).toHaveText("已解决");
-  await dispatcher.getByTestId("act-close").click();
-  await expect(dispatcher.getByTestId("case-status")).toHaveText("已关闭");
 });
 
 test("the queue filters by search and shows a refusal in words", async ({ browser }) => {
@@ -198,4 +196,129 @@ test("an out-of-warranty repair is dispatched only after the customer approves t
   await staff.getByLabel("预约到场时间").fill(shanghaiInput(1));
   await staff.getByTestId("action-submit").click();
   await expect(staff.getByTestId("case-status")).toHaveText("已派工");
+});
+
+/** A staff action through the same endpoint the case page uses (to set a scene quickly). */
+async function act(page: Page, number: string, action: object) {
+  const status = await page.evaluate(
+    async ([n, a]) => (await fetch("/api/case_action", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ number: n, action: a }) })).status,
+    [number, action] as const,
+  );
+  expect(status).toBe(200);
+}
+
+/** A 2×2 PNG, as a phone camera would hand over a (much larger) photo. */
+const PHOTO = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+test("a visit ends with a work record, the customer's signature, a rating and a return visit", async ({ browser }) => {
+  const [number, customer] = await customerEscalates(browser, `遥控器无法布防 ${Date.now()}`, true);
+  const track = customer.locator(`.track[data-case="${number}"]`);
+  const dispatcher = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await signIn(dispatcher, "dispatcher");
+  const tech = await (await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 740 } })).newPage();
+  await signIn(tech, "tech");
+  const techId = await tech.evaluate(async () => (await (await fetch("/api/current_staff", { method: "POST" })).json()).id);
+  await act(dispatcher, number, { action: "claim" });
+  await act(dispatcher, number, { action: "dispatch", technician: techId, appointment_ms: Date.now() + 3_600_000, notes: "带 CR2032 电池" });
+
+  // The technician's day: the visit is listed with the dispatch order.
+  await tech.goto("/console/visits");
+  await hydrated(tech);
+  const visit = tech.locator(`.visit[data-case="${number}"]`);
+  await expect(visit).toContainText("带 CR2032 电池");
+  await visit.getByRole("link", { name: number }).click();
+  await hydrated(tech);
+  await tech.getByTestId("act-check-in").click();
+  await expect(tech.getByTestId("case-status")).toHaveText("技术员已到场");
+
+  // Diagnosis (an accessory: the 1-day repair clock) and the work record with a photo.
+  await tech.getByTestId("act-diagnose").click();
+  await tech.getByLabel("原因归属").selectOption({ label: "产品质量" });
+  await tech.getByLabel("故障部件类别").selectOption({ label: "配件" });
+  await tech.getByTestId("action-submit").click();
+  await expect(tech.getByTestId("case-diagnosis")).toContainText("产品质量 · 配件");
+  await expect(tech.getByTestId("clock-repair")).toContainText("剩余");
+  await tech.getByTestId("act-work").click();
+  await tech.getByLabel("检查发现").fill("遥控器电池电压 2.1 V");
+  await tech.getByLabel("处理措施").fill("更换电池并重新对码");
+  await tech.getByLabel("更换零件").fill("CR2032 电池 2");
+  await tech.getByLabel("工时（分钟）").fill("40");
+  // A file that is not an image is refused with a clear message; a photo is taken.
+  await tech.getByTestId("photo-input").setInputFiles({ name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.7") });
+  await expect(tech.getByRole("alert")).toContainText("只接受 JPEG、PNG 或 WebP 图片");
+  await tech.getByTestId("photo-input").setInputFiles({ name: "remote.png", mimeType: "image/png", buffer: PHOTO });
+  await expect(tech.getByTestId("photo-status")).toHaveText("已添加照片 1 张");
+  await tech.getByTestId("action-submit").click();
+  await expect(tech.getByTestId("timeline").locator("li[data-kind='work_recorded']")).toContainText("CR2032 电池 ×2");
+  await expect(tech.getByTestId("timeline").locator("li[data-kind='work_recorded'] img.thumb")).toHaveCount(1);
+  await tech.getByTestId("act-resolve").click();
+  await tech.getByLabel("处理结果").fill("已恢复布防");
+  await tech.getByTestId("action-submit").click();
+  await expect(tech.getByTestId("case-status")).toHaveText("已解决");
+
+  // Closing an unsigned visit is refused, in words.
+  await dispatcher.goto(`/console/cases/${number}`);
+  await hydrated(dispatcher);
+  await dispatcher.getByTestId("act-close").click();
+  await expect(dispatcher.getByRole("alert")).toContainText("须由客户签字后才能结案");
+
+  // The customer signs on the technician's phone.
+  await tech.getByTestId("act-report").click();
+  await hydrated(tech);
+  await expect(tech.getByTestId("report")).toContainText("CR2032 电池");
+  await tech.getByLabel("签字人姓名").fill("王芳");
+  await tech.getByTestId("sign-submit").click();
+  await expect(tech.getByRole("alert")).toContainText("请先在框内签名");
+  const pad = await tech.getByTestId("signature-canvas").boundingBox();
+  await tech.mouse.move(pad!.x + 20, pad!.y + 30);
+  await tech.mouse.down();
+  await tech.mouse.move(pad!.x + 120, pad!.y + 80, { steps: 8 });
+  await tech.mouse.move(pad!.x + 220, pad!.y + 40, { steps: 8 });
+  await tech.mouse.up();
+  await tech.getByTestId("sign-submit").click();
+  await expect(tech.getByTestId("report-signed")).toContainText("王芳");
+  await expect(tech.getByTestId("report-verified")).toHaveText("内容与签字时一致");
+  expect(await tech.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+  // The dispatcher sees the signature arrive live and closes the case.
+  await expect(dispatcher.getByTestId("timeline").locator("li[data-kind='report_signed']")).toContainText("王芳");
+  await dispatcher.getByTestId("act-close").click();
+  await expect(dispatcher.getByTestId("case-status")).toHaveText("已关闭");
+
+  // The customer confirms the fix and rates the visit in the widget.
+  await customer.clock.fastForward("00:16");
+  await expect(track.getByTestId("track-status")).toHaveText("已关闭");
+  await track.getByRole("button", { name: "已解决" }).click();
+  await expect(track.getByTestId("w-confirm")).toHaveCount(0);
+  for (const group of ["服务态度", "技术水平", "到场准时", "承诺兑现"]) {
+    await track.getByRole("group", { name: group }).getByLabel("非常满意").check();
+  }
+  await track.getByLabel("留言（可选）").fill("很及时");
+  await track.getByRole("button", { name: "提交评价" }).click();
+  await expect(track.getByTestId("w-rate")).toHaveCount(0);
+  await expect(track.locator("li[data-kind='rated']")).toContainText("服务态度 非常满意");
+
+  // Satisfaction per technician, for the supervisor.
+  const supervisor = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await signIn(supervisor, "supervisor");
+  await supervisor.goto("/console/ratings");
+  await hydrated(supervisor);
+  await expect(supervisor.getByTestId("ratings").locator("tr", { hasText: "技术员 王强" })).toContainText("4.00");
+
+  // The return visit is on the to-do list, and recorded once.
+  await dispatcher.goto("/console/follow-up");
+  await hydrated(dispatcher);
+  const todo = dispatcher.getByTestId("fu-return-visits").locator(`li[data-case="${number}"]`);
+  await expect(todo).toBeVisible();
+  await todo.getByRole("link", { name: number }).click();
+  await hydrated(dispatcher);
+  await dispatcher.getByTestId("act-return-visit").click();
+  await dispatcher.getByLabel("回访结果").selectOption({ label: "满意" });
+  await dispatcher.getByTestId("action-submit").click();
+  await expect(dispatcher.getByTestId("timeline").locator("li[data-kind='return_visited']")).toContainText("回访：满意");
+  await expect(dispatcher.getByTestId("clock-return_visit")).toHaveText("已按时完成");
+  await expect(dispatcher.getByTestId("act-return-visit")).toHaveCount(0);
 });

@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -21,6 +21,9 @@ use crate::ServeArgs;
 
 /// Largest request body accepted; a case report is a few KB.
 const BODY_LIMIT: usize = 256 * 1024;
+/// Photo uploads: the 5 MB photo limit and a little room, so the handler
+/// (not the transport) answers an oversized photo with a clear error.
+const UPLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
 pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     let (pool, backend) = db::connect(database_url).await?;
@@ -57,20 +60,27 @@ fn leptos_options() -> Result<LeptosOptions, String> {
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    Router::new()
+    let uploads = Router::new()
+        .route("/api/attachments", post(upload_photo))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT));
+    let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/diagnostics/payload", get(diagnostics_payload))
         .route("/console/guides/{id}/{version}/export", get(export_guide))
         .route("/console/live", get(live_updates))
+        .route("/console/files/{id}", get(staff_file))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    uploads
+        .merge(pages)
         .layer(middleware::from_fn(api_error_status))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(security_headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
@@ -122,6 +132,70 @@ async fn export_guide(
                 .into_response()
         }
         Ok(None) => error_response(AppError::NotFound),
+        Err(e) => error_response(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct UploadQuery {
+    /// Case number, e.g. FL-000123.
+    case: String,
+    /// Customers: the widget's organisation key and the case token.
+    org: Option<String>,
+    token: Option<String>,
+    name: Option<String>,
+}
+
+/// A photo for a case, as the raw request body. Staff by session; the
+/// customer by the case token their widget kept. The bytes decide the type
+/// (JPEG, PNG, WebP); at most 5 MB. Answers `{"id": N}`.
+async fn upload_photo(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<UploadQuery>,
+    headers: http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use app::domain::lifecycle::Actor;
+    let who = match (&q.org, &q.token) {
+        (Some(org), Some(token)) => match app::backend::cases::case_for_token(&state.pool, org, token).await {
+            Ok(case_id) if Some(case_id) == app::domain::case_number::parse(&q.case) => Ok((case_id, Actor::Customer)),
+            Ok(_) => Err(AppError::NotFound),
+            Err(e) => Err(e),
+        },
+        _ => match app::backend::auth::session_user(&state.pool, &headers).await {
+            Ok(Some(user)) => app::domain::case_number::parse(&q.case).map(|id| (id, Actor::Staff { id: user.id })).ok_or(AppError::NotFound),
+            Ok(None) => Err(AppError::Unauthenticated),
+            Err(e) => Err(e),
+        },
+    };
+    let (case_id, by) = match who {
+        Ok(w) => w,
+        Err(e) => return error_response(e),
+    };
+    let name = q.name.unwrap_or_default();
+    match app::backend::visits::upload_photo(&state.pool, case_id, &name, &body, by).await {
+        Ok(id) => ([(header::CONTENT_TYPE, "application/json")], format!("{{\"id\":{id}}}")).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+/// A case's photo or signature, for staff only.
+async fn staff_file(State(state): State<AppState>, axum::extract::Path(id): axum::extract::Path<i64>, headers: http::HeaderMap) -> Response {
+    match app::backend::auth::session_user(&state.pool, &headers).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return error_response(AppError::Unauthenticated),
+        Err(e) => return error_response(e),
+    }
+    match app::backend::visits::attachment(&state.pool, id).await {
+        Ok((mime, bytes)) => (
+            [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, "private, max-age=86400, immutable".into()),
+                (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".into()),
+            ],
+            bytes,
+        )
+            .into_response(),
         Err(e) => error_response(e),
     }
 }

@@ -14,8 +14,8 @@ use crate::errors::{AppError, Field, FieldError, Problem};
 use crate::i18n::Locale;
 use crate::domain::lifecycle::CaseState;
 use crate::domain::calendar::Date;
-use crate::domain::promise::{ServiceTerms, WarrantyStatus};
-use crate::domain::warranty::{billing_class, return_visit_of, should_replace_unit, BillingClass, Warranty};
+use crate::domain::promise::ServiceTerms;
+use crate::domain::warranty::{return_visit_of, should_replace_unit};
 use crate::models::{
     AssetOption, CaseDetail, CaseReceipt, CaseStatus, CaseSubmission, GuideOffer, GuideResult, OutcomeView, Queue, QueueFilter,
     CaseTrack, QueueRow, RepeatFault, StaffUser, TranscriptLine, WidgetInfo,
@@ -95,8 +95,8 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
     let org = org_by_key(pool, org_key).await?;
     let kind = asset_kind(pool, org.id, asset_id).await?.ok_or(AppError::NotFound)?;
     let guides = guides::for_equipment(pool, &kind).await?;
-    let (commissioned_on, warranty_months, zone): (String, i64, String) = sqlx::query_as(
-        "SELECT a.commissioned_on, a.warranty_months, s.zone FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1",
+    let (commissioned_on, warranty_months, manufacturer_months, components, zone): (String, i64, Option<i64>, String, String) = sqlx::query_as(
+        "SELECT a.commissioned_on, a.warranty_months, a.manufacturer_months, a.component_terms, s.zone          FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1",
     )
     .bind(asset_id)
     .fetch_one(pool)
@@ -105,8 +105,8 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
     let warranty = crate::domain::calendar::Date::parse(&commissioned_on).map(|start| crate::domain::warranty::Warranty {
         start,
         months: u32::try_from(warranty_months).unwrap_or(0),
-        manufacturer_months: None,
-        components: vec![],
+        manufacturer_months: manufacturer_months.and_then(|m| u32::try_from(m).ok()),
+        components: crate::domain::warranty::parse_components(&components),
     });
     let terms = ServiceTerms { policy: t.policy, working: t.working, always: t.always, zone: service::parse_zone(&zone), warranty };
     Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms(), terms: Some(terms), received_at_ms: 0 })
@@ -381,14 +381,9 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
     .await?;
     let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz, org_id, zone) =
         row.ok_or(AppError::NotFound)?;
-    let (asset_id, commissioned_on, warranty_months): (i64, String, i64) =
-        sqlx::query_as("SELECT a.id, a.commissioned_on, a.warranty_months FROM cases c JOIN assets a ON a.id = c.asset_id WHERE c.id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await?;
+    let asset_id: i64 = sqlx::query_scalar("SELECT asset_id FROM cases WHERE id = $1").bind(id).fetch_one(pool).await?;
     let mut conn = pool.acquire().await?;
     let log = staff_actions::load_log(&mut conn, id).await?;
-    drop(conn);
     let state = CaseState::from_log(&log);
     let terms = service::terms(pool, org_id).await?;
     let now = now_ms();
@@ -397,7 +392,8 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
     let t = locale.texts();
     let name = |id: Option<i64>| id.map(|i| staff_actions::actor_name(crate::domain::lifecycle::Actor::Staff { id: i }, &dir, "", ""));
     let reported_on = terms.working.local_date(created_at.div_euclid(60_000));
-    let (warranty, billing) = warranty_of(&commissioned_on, warranty_months, reported_on);
+    let (warranty, billing) = super::visits::assess(&mut conn, id, reported_on, state.diagnosis.as_ref()).await?;
+    drop(conn);
     let repeat = repeat_fault(pool, id, asset_id, &guide_id, reported_on, &terms).await?;
     let steps: Vec<WalkStep> = serde_json::from_str(&steps).map_err(AppError::internal)?;
     let guide_version = u32::try_from(guide_version).unwrap_or_default();
@@ -437,17 +433,8 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
         billing,
         repeat,
         quote: state.quote.clone(),
+        state,
     })
-}
-
-/// Warranty on the day of the report, and who pays by default (exclusions
-/// found on site can still make it paid).
-pub(crate) fn warranty_of(commissioned_on: &str, months: i64, on: Date) -> (WarrantyStatus, BillingClass) {
-    let Some(start) = Date::parse(commissioned_on) else { return (WarrantyStatus::Unknown, BillingClass::A) };
-    let w = Warranty { start, months: u32::try_from(months).unwrap_or(0), manufacturer_months: None, components: vec![] };
-    let covered = w.covers(on, None, 0);
-    let status = if covered { WarrantyStatus::Covered { until: w.end(None, 0) } } else { WarrantyStatus::Expired { ended: w.end(None, 0) } };
-    (status, billing_class(covered, false, false, &[]))
 }
 
 /// Earlier repairs of the same fault on the unit: the third flags "replace
@@ -513,6 +500,7 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
                 CaseEvent::Dispatched { technician, appointment_ms, late, .. } => {
                     CaseEvent::Dispatched { technician, appointment_ms, late, notes: String::new() }
                 }
+                CaseEvent::ReportSigned { signer, signature, hash, .. } => CaseEvent::ReportSigned { signer, signature, hash, report: String::new() },
                 ev @ (CaseEvent::Escalated { .. }
                 | CaseEvent::SelfResolved
                 | CaseEvent::Claimed
@@ -522,6 +510,13 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
                 | CaseEvent::Resolved { .. }
                 | CaseEvent::QuoteIssued { .. }
                 | CaseEvent::QuoteAnswered { .. }
+                | CaseEvent::InfoAdded { .. }
+                | CaseEvent::Confirmed { .. }
+                | CaseEvent::Rated { .. }
+                | CaseEvent::ComplaintRaised { .. }
+                | CaseEvent::ComplaintAnswered { .. }
+                | CaseEvent::UnitSwapped { .. }
+                | CaseEvent::UnitReturned { .. }
                 | CaseEvent::Closed) => ev,
                 _ => return None,
             };
@@ -539,6 +534,7 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
         updates: staff_actions::timeline(&visible, &dir, &terms.timezone, t.actor_customer, t.actor_system),
         names: state.technician.into_iter().filter_map(|id| Some((id, dir.get(&id)?.0.clone()))).collect(),
         quote: state.quote.clone(),
+        state,
     })
 }
 

@@ -132,5 +132,10 @@ async fn insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
             }
         }
     }
+    // Alarm panels: main unit 3 years, parts 1 year (brief, 001-8).
+    sqlx::query("UPDATE assets SET component_terms = $1 WHERE kind = 'alarm_panel'")
+        .bind(r#"[["main_unit",36],["parts",12]]"#)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }

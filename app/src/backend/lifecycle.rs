@@ -100,7 +100,16 @@ pub fn actor_name(actor: Actor, dir: &HashMap<i64, (String, Role)>, customer: &s
 
 pub fn timeline(log: &[LoggedEvent], dir: &HashMap<i64, (String, Role)>, timezone: &str, customer: &str, system: &str) -> Vec<TimelineEntry> {
     log.iter()
-        .map(|e| TimelineEntry { at: format_local(e.at_ms, timezone), actor: actor_name(e.actor, dir, customer, system), event: e.event.clone() })
+        .map(|e| {
+            // The signed text is on the report page; the timeline only says who signed.
+            let event = match &e.event {
+                CaseEvent::ReportSigned { signer, signature, hash, .. } => {
+                    CaseEvent::ReportSigned { signer: signer.clone(), signature: *signature, hash: hash.clone(), report: String::new() }
+                }
+                other => other.clone(),
+            };
+            TimelineEntry { at: format_local(e.at_ms, timezone), actor: actor_name(e.actor, dir, customer, system), event }
+        })
         .collect()
 }
 
@@ -110,6 +119,7 @@ fn refusal_error(r: Refusal) -> AppError {
         Refusal::State => AppError::Conflict,
         Refusal::Input => AppError::BadRequest,
         Refusal::QuoteNotApproved => AppError::QuoteNotApproved,
+        Refusal::NotSigned => AppError::NotSigned,
     }
 }
 
@@ -168,8 +178,9 @@ pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, ac
         .find(|c| c.kind == ClockKind::Arrival)
         .and_then(|c| c.deadline)
         .map(|m| m * 60_000);
+    super::visits::check_action_photos(&mut tx, case_id, action).await?;
     let event = {
-        let paid_job = paid_job(&mut tx, case_id, &terms).await?;
+        let paid_job = paid_job(&mut tx, case_id, &terms, &state).await?;
     let is_responder = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r != Role::Technician);
         let is_technician = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r == Role::Technician);
         let cx = lifecycle::Context {
@@ -190,17 +201,12 @@ pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, ac
     Ok(event)
 }
 
-/// Out of warranty on the day of the report (class A): dispatch needs an
-/// approved quote.
-async fn paid_job(conn: &mut AnyConnection, case_id: i64, terms: &Terms) -> Result<bool, AppError> {
-    let (created_at, commissioned_on, months): (i64, String, i64) = sqlx::query_as(
-        "SELECT c.created_at, a.commissioned_on, a.warranty_months FROM cases c JOIN assets a ON a.id = c.asset_id WHERE c.id = $1",
-    )
-    .bind(case_id)
-    .fetch_one(&mut *conn)
-    .await?;
+/// Paid (class A: out of warranty on the day of the report, or an
+/// exclusion found at diagnosis): dispatch and resolution need an approved quote.
+async fn paid_job(conn: &mut AnyConnection, case_id: i64, terms: &Terms, state: &CaseState) -> Result<bool, AppError> {
+    let created_at: i64 = sqlx::query_scalar("SELECT created_at FROM cases WHERE id = $1").bind(case_id).fetch_one(&mut *conn).await?;
     let on = terms.working.local_date(created_at.div_euclid(60_000));
-    let (_, billing) = super::cases::warranty_of(&commissioned_on, months, on);
+    let (_, billing) = super::visits::assess(conn, case_id, on, state.diagnosis.as_ref()).await?;
     Ok(crate::domain::warranty::needs_quote_approval(billing))
 }
 

@@ -10,3 +10,4 @@ pub mod live;
 pub mod service;
 pub mod demo;
 pub mod state;
+pub mod visits;

@@ -233,19 +233,7 @@ pub async fn save_calendar(pool: &AnyPool, form: &crate::models::CalendarForm) -
 const MAX_TARGET_MINUTES: i64 = 60 * 24 * 60;
 
 pub async fn save_policy(pool: &AnyPool, org_id: i64, policy: &Policy) -> Result<(), AppError> {
-    let targets = [
-        policy.response,
-        policy.dispatch,
-        policy.arrival_ring1,
-        policy.arrival_ring2,
-        policy.arrival_ring3,
-        policy.arrival_nearby_city,
-        policy.arrival_far,
-        policy.arrival_emergency,
-        policy.resolution_emergency,
-        policy.resolution_major,
-        policy.resolution_general,
-    ];
+    let targets = policy.all();
     if targets.iter().any(|t| !(1..=MAX_TARGET_MINUTES).contains(&t.minutes)) {
         return Err(AppError::InvalidSettings { problems: vec![crate::errors::SettingsProblem::BadTarget] });
     }

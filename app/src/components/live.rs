@@ -84,6 +84,9 @@ pub fn clock_name(t: &Texts, k: ClockKind) -> &'static str {
         ClockKind::Dispatch => t.clock_dispatch,
         ClockKind::Arrival => t.clock_arrival,
         ClockKind::Resolution => t.clock_resolution,
+        ClockKind::Repair => t.clock_repair,
+        ClockKind::Complaint => t.clock_complaint,
+        ClockKind::ReturnVisit => t.clock_return_visit,
     }
 }
 
@@ -101,6 +104,9 @@ fn clock_kind_id(k: ClockKind) -> &'static str {
         ClockKind::Dispatch => "dispatch",
         ClockKind::Arrival => "arrival",
         ClockKind::Resolution => "resolution",
+        ClockKind::Repair => "repair",
+        ClockKind::Complaint => "complaint",
+        ClockKind::ReturnVisit => "return_visit",
     }
 }
 

@@ -1,6 +1,7 @@
 //! Small pieces shared by the widget and the console.
 
 pub mod live;
+pub mod photos;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

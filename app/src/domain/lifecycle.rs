@@ -7,8 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::clock::{ClockEvent, PauseReason};
+use super::clock::{ClockEvent, PartClass, PauseReason};
 use super::guide::Severity;
+use super::warranty::{Cause, Exclusion};
 use crate::models::{CaseStatus, Role};
 
 /// Who did something to a case.
@@ -77,6 +78,65 @@ pub enum BreachLevel {
     Management,
 }
 
+/// A part used on a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartUsed {
+    pub name: String,
+    pub quantity: u32,
+}
+
+/// Beyond an on-site repair (brief's tier ladder): a spare swapped in, a
+/// loaner lent, or the unit sent back to the factory, each tracked until back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwapKind {
+    Spare,
+    Loaner,
+    ReturnToFactory,
+}
+
+/// Complaint register (brief): type and gravity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintCategory {
+    Quality,
+    Human,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintGravity {
+    Minor,
+    Serious,
+    Major,
+}
+
+/// How a return visit (回访) went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnVisitOutcome {
+    Satisfied,
+    ProblemPersists,
+    Unreachable,
+}
+
+/// Satisfaction survey: each on 4 levels (4 = very satisfied).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    pub attitude: u8,
+    pub skill: u8,
+    pub punctuality: u8,
+    pub promise_kept: u8,
+    pub comment: String,
+}
+
+impl Rating {
+    pub fn valid(&self) -> bool {
+        [self.attitude, self.skill, self.punctuality, self.promise_kept].iter().all(|v| (1..=4).contains(v)) && notes_ok(&self.comment, false)
+    }
+}
+
 /// One entry of a case's history. Stored as JSON in `case_events.data`
 /// with the tag in `case_events.kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +170,46 @@ pub enum CaseEvent {
     QuoteIssued { amount_cents: i64, description: String },
     /// The customer's answer, from the widget.
     QuoteAnswered { approved: bool },
+    /// Diagnosis: who caused it (billing), any exclusion, the part class
+    /// (repair target) and the component (its own warranty term).
+    Diagnosed {
+        cause: Cause,
+        exclusion: Option<Exclusion>,
+        part: PartClass,
+        #[serde(default)]
+        component: String,
+        notes: String,
+    },
+    /// A technician's work record; several visits add several.
+    WorkRecorded {
+        findings: String,
+        actions: String,
+        parts: Vec<PartUsed>,
+        minutes_worked: i64,
+        /// Equipment out of service; extends the warranty.
+        downtime_minutes: i64,
+        #[serde(default)]
+        photos: Vec<i64>,
+    },
+    UnitSwapped { swap: SwapKind, serial: String, notes: String },
+    UnitReturned { swap: SwapKind, serial: String, notes: String },
+    /// The customer signed the service report. `report` is the exact text
+    /// signed and `hash` its SHA-256; the signature image is an attachment.
+    ReportSigned { signer: String, signature: i64, report: String, hash: String },
+    /// A correction after signing is a new entry, never an edit.
+    ReportCorrected { notes: String },
+    /// The customer added information or photos from the widget.
+    InfoAdded {
+        text: String,
+        #[serde(default)]
+        photos: Vec<i64>,
+    },
+    /// The customer confirmed (or not) that the fault is gone.
+    Confirmed { fixed: bool, comment: String },
+    Rated { rating: Rating },
+    ComplaintRaised { category: ComplaintCategory, gravity: ComplaintGravity, text: String },
+    ComplaintAnswered { notes: String },
+    ReturnVisited { outcome: ReturnVisitOutcome, notes: String },
 }
 
 fn general() -> Severity {
@@ -136,6 +236,18 @@ impl CaseEvent {
             CaseEvent::Noted { .. } => "noted",
             CaseEvent::QuoteIssued { .. } => "quote_issued",
             CaseEvent::QuoteAnswered { .. } => "quote_answered",
+            CaseEvent::Diagnosed { .. } => "diagnosed",
+            CaseEvent::WorkRecorded { .. } => "work_recorded",
+            CaseEvent::UnitSwapped { .. } => "unit_swapped",
+            CaseEvent::UnitReturned { .. } => "unit_returned",
+            CaseEvent::ReportSigned { .. } => "report_signed",
+            CaseEvent::ReportCorrected { .. } => "report_corrected",
+            CaseEvent::InfoAdded { .. } => "info_added",
+            CaseEvent::Confirmed { .. } => "confirmed",
+            CaseEvent::Rated { .. } => "rated",
+            CaseEvent::ComplaintRaised { .. } => "complaint_raised",
+            CaseEvent::ComplaintAnswered { .. } => "complaint_answered",
+            CaseEvent::ReturnVisited { .. } => "return_visited",
         }
     }
 
@@ -171,6 +283,25 @@ pub struct CaseState {
     pub paused: Option<PauseReason>,
     pub resolved_at_ms: Option<i64>,
     pub quote: Option<Quote>,
+    /// The latest diagnosis.
+    pub diagnosis: Option<Diagnosis>,
+    /// A technician checked in at least once: the job needs a signed report.
+    pub visited: bool,
+    pub signed: bool,
+    pub confirmed: Option<bool>,
+    pub rated: bool,
+    pub complaint_open: bool,
+    pub return_visited: bool,
+    /// Swaps, loaners and factory returns not back yet.
+    pub outstanding_swaps: Vec<(SwapKind, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    pub cause: Cause,
+    pub exclusion: Option<Exclusion>,
+    pub part: PartClass,
+    pub component: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,6 +323,14 @@ impl CaseState {
             paused: None,
             resolved_at_ms: None,
             quote: None,
+            diagnosis: None,
+            visited: false,
+            signed: false,
+            confirmed: None,
+            rated: false,
+            complaint_open: false,
+            return_visited: false,
+            outstanding_swaps: Vec::new(),
         };
         for e in log {
             match (&e.event, e.actor) {
@@ -218,7 +357,25 @@ impl CaseState {
                     s.appointment_ms = Some(*appointment_ms);
                     s.status = CaseStatus::Dispatched;
                 }
-                (CaseEvent::CheckedIn, _) => s.status = CaseStatus::OnSite,
+                (CaseEvent::CheckedIn, _) => {
+                    s.status = CaseStatus::OnSite;
+                    s.visited = true;
+                }
+                (CaseEvent::Diagnosed { cause, exclusion, part, component, .. }, _) => {
+                    s.diagnosis = Some(Diagnosis { cause: *cause, exclusion: *exclusion, part: *part, component: component.clone() })
+                }
+                (CaseEvent::UnitSwapped { swap, serial, .. }, _) => s.outstanding_swaps.push((*swap, serial.clone())),
+                (CaseEvent::UnitReturned { swap, serial, .. }, _) => {
+                    if let Some(i) = s.outstanding_swaps.iter().position(|(k, n)| k == swap && n == serial) {
+                        s.outstanding_swaps.remove(i);
+                    }
+                }
+                (CaseEvent::ReportSigned { .. }, _) => s.signed = true,
+                (CaseEvent::Confirmed { fixed, .. }, _) => s.confirmed = Some(*fixed),
+                (CaseEvent::Rated { .. }, _) => s.rated = true,
+                (CaseEvent::ComplaintRaised { .. }, _) => s.complaint_open = true,
+                (CaseEvent::ComplaintAnswered { .. }, _) => s.complaint_open = false,
+                (CaseEvent::ReturnVisited { .. }, _) => s.return_visited = true,
                 (CaseEvent::Closed, _) => s.status = CaseStatus::Closed,
                 (CaseEvent::QuoteIssued { amount_cents, description }, _) => {
                     s.quote = Some(Quote { amount_cents: *amount_cents, description: description.clone(), approved: None })
@@ -255,6 +412,10 @@ pub fn clock_events(log: &[LoggedEvent]) -> Vec<ClockEvent> {
                 CaseEvent::Paused { reason } => ClockEvent::Paused { at, reason: *reason },
                 CaseEvent::Resumed => ClockEvent::Resumed { at },
                 CaseEvent::SeverityChanged { to, .. } => ClockEvent::SeverityChanged { at, severity: *to },
+                CaseEvent::Diagnosed { part, .. } => ClockEvent::PartClassSet { at, part: *part },
+                CaseEvent::ComplaintRaised { .. } => ClockEvent::ComplaintRaised { at },
+                CaseEvent::ComplaintAnswered { .. } => ClockEvent::ComplaintAnswered { at },
+                CaseEvent::ReturnVisited { .. } => ClockEvent::ReturnVisitDone { at },
                 _ => return None,
             })
         })
@@ -278,6 +439,25 @@ pub enum CaseAction {
     Close,
     Note { notes: String },
     IssueQuote { amount_cents: i64, description: String },
+    Diagnose { cause: Cause, exclusion: Option<Exclusion>, part: PartClass, component: String, notes: String },
+    RecordWork { findings: String, actions: String, parts: Vec<PartUsed>, minutes_worked: i64, downtime_minutes: i64, photos: Vec<i64> },
+    Swap { swap: SwapKind, serial: String, notes: String },
+    SwapReturned { swap: SwapKind, serial: String, notes: String },
+    CorrectReport { notes: String },
+    /// Staff register a complaint the customer made (phone, visit, widget).
+    RegisterComplaint { category: ComplaintCategory, gravity: ComplaintGravity, text: String },
+    AnswerComplaint { notes: String },
+    ReturnVisit { outcome: ReturnVisitOutcome, notes: String },
+}
+
+/// What a customer may do through the widget with the case token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum CustomerAction {
+    AddInfo { text: String, photos: Vec<i64> },
+    Confirm { fixed: bool, comment: String },
+    Rate { rating: Rating },
+    Complain { category: ComplaintCategory, gravity: ComplaintGravity, text: String },
 }
 
 /// Why an action was refused.
@@ -294,9 +474,15 @@ pub enum Refusal {
     Input,
     /// A paid job: the customer has not approved the quote yet.
     QuoteNotApproved,
+    /// A visit's report must be signed by the customer before closing.
+    NotSigned,
 }
 
 pub const MAX_NOTES: usize = 2000;
+pub const MAX_PARTS: usize = 50;
+pub const MAX_PHOTOS: usize = 10;
+/// A work record's hours and downtime: at most 60 days.
+const MAX_MINUTES: i64 = 60 * 24 * 60;
 
 /// Facts `decide` needs beyond the log.
 pub struct Context<'a> {
@@ -322,6 +508,7 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
     use Role::*;
     let lead = matches!(cx.role, Supervisor | Admin);
     let owner = state.owner == Some(cx.actor_id);
+    let assigned_tech = cx.role == Technician && state.technician == Some(cx.actor_id);
     // Owner-or-lead actions on an open case.
     let manage = |open_needed: bool| -> Result<(), Refusal> {
         if cx.role == Technician {
@@ -433,6 +620,10 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             if !notes_ok(summary, true) {
                 return Err(Refusal::Input);
             }
+            // Exclusion found at diagnosis made it paid: the quote first.
+            if cx.paid_job && !state.quote.as_ref().is_some_and(|q| q.approved == Some(true)) {
+                return Err(Refusal::QuoteNotApproved);
+            }
             Ok(CaseEvent::Resolved { summary: summary.trim().into() })
         }
         CaseAction::Close => {
@@ -440,7 +631,137 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             if state.status != CaseStatus::Resolved {
                 return Err(Refusal::State);
             }
+            // An unsigned service report does not count (brief 002-P22).
+            if state.visited && !state.signed {
+                return Err(Refusal::NotSigned);
+            }
             Ok(CaseEvent::Closed)
+        }
+        CaseAction::Diagnose { cause, exclusion, part, component, notes } => {
+            if !(assigned_tech || owner || lead) {
+                return Err(Refusal::NotOwner);
+            }
+            if !state.open() {
+                return Err(Refusal::State);
+            }
+            // A customer-caused fault names its exclusion; our own installation has none.
+            let consistent = match cause {
+                Cause::Customer => exclusion.is_some(),
+                Cause::Installation => exclusion.is_none(),
+                Cause::Product => true,
+            };
+            if !consistent || component.trim().chars().count() > 60 || !notes_ok(notes, false) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Diagnosed {
+                cause: *cause,
+                exclusion: *exclusion,
+                part: *part,
+                component: component.trim().into(),
+                notes: notes.trim().into(),
+            })
+        }
+        CaseAction::RecordWork { findings, actions, parts, minutes_worked, downtime_minutes, photos } => {
+            if !(assigned_tech || owner || lead) {
+                return Err(Refusal::NotOwner);
+            }
+            // On site, or after the fix until the customer signs.
+            let when = state.status == CaseStatus::OnSite || (state.status == CaseStatus::Resolved && !state.signed);
+            if !when {
+                return Err(Refusal::State);
+            }
+            let parts_ok = parts.len() <= MAX_PARTS
+                && parts.iter().all(|p| (1..=10_000).contains(&p.quantity) && (1..=100).contains(&p.name.trim().chars().count()));
+            if !notes_ok(findings, true)
+                || !notes_ok(actions, true)
+                || !parts_ok
+                || !(0..=MAX_MINUTES).contains(minutes_worked)
+                || !(0..=MAX_MINUTES).contains(downtime_minutes)
+                || photos.len() > MAX_PHOTOS
+            {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::WorkRecorded {
+                findings: findings.trim().into(),
+                actions: actions.trim().into(),
+                parts: parts.iter().map(|p| PartUsed { name: p.name.trim().into(), quantity: p.quantity }).collect(),
+                minutes_worked: *minutes_worked,
+                downtime_minutes: *downtime_minutes,
+                photos: photos.clone(),
+            })
+        }
+        CaseAction::Swap { swap, serial, notes } => {
+            if !(assigned_tech || owner || lead) {
+                return Err(Refusal::NotOwner);
+            }
+            if !state.open() {
+                return Err(Refusal::State);
+            }
+            if !(1..=60).contains(&serial.trim().chars().count()) || !notes_ok(notes, false) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::UnitSwapped { swap: *swap, serial: serial.trim().into(), notes: notes.trim().into() })
+        }
+        CaseAction::SwapReturned { swap, serial, notes } => {
+            if !(assigned_tech || owner || lead || cx.role == Dispatcher) {
+                return Err(Refusal::NotOwner);
+            }
+            if !state.outstanding_swaps.iter().any(|(k, s)| k == swap && s == serial.trim()) {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(notes, false) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::UnitReturned { swap: *swap, serial: serial.trim().into(), notes: notes.trim().into() })
+        }
+        CaseAction::CorrectReport { notes } => {
+            if !(assigned_tech || owner || lead) {
+                return Err(Refusal::NotOwner);
+            }
+            if !state.signed {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(notes, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::ReportCorrected { notes: notes.trim().into() })
+        }
+        CaseAction::RegisterComplaint { category, gravity, text } => {
+            if cx.role == Technician {
+                return Err(Refusal::Role);
+            }
+            if state.complaint_open {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(text, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::ComplaintRaised { category: *category, gravity: *gravity, text: text.trim().into() })
+        }
+        CaseAction::AnswerComplaint { notes } => {
+            // Complaints go above the first responder.
+            if !lead {
+                return Err(Refusal::Role);
+            }
+            if !state.complaint_open {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(notes, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::ComplaintAnswered { notes: notes.trim().into() })
+        }
+        CaseAction::ReturnVisit { outcome, notes } => {
+            if cx.role == Technician {
+                return Err(Refusal::Role);
+            }
+            if !matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed) || state.return_visited {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(notes, *outcome == ReturnVisitOutcome::ProblemPersists) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::ReturnVisited { outcome: *outcome, notes: notes.trim().into() })
         }
         CaseAction::IssueQuote { amount_cents, description } => {
             manage(true)?;
@@ -463,6 +784,62 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             Ok(CaseEvent::Noted { notes: notes.trim().into() })
         }
     }
+}
+
+/// Checks a customer's action from the widget.
+pub fn customer_decide(state: &CaseState, action: &CustomerAction) -> Result<CaseEvent, Refusal> {
+    let done = matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed);
+    match action {
+        CustomerAction::AddInfo { text, photos } => {
+            if matches!(state.status, CaseStatus::Closed | CaseStatus::SelfResolved) {
+                return Err(Refusal::State);
+            }
+            let text_ok = notes_ok(text, photos.is_empty());
+            if !text_ok || photos.len() > MAX_PHOTOS {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::InfoAdded { text: text.trim().into(), photos: photos.clone() })
+        }
+        CustomerAction::Confirm { fixed, comment } => {
+            if !done || state.confirmed.is_some() {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(comment, !fixed) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Confirmed { fixed: *fixed, comment: comment.trim().into() })
+        }
+        CustomerAction::Rate { rating } => {
+            if !done || state.rated {
+                return Err(Refusal::State);
+            }
+            if !rating.valid() {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::Rated { rating: Rating { comment: rating.comment.trim().into(), ..rating.clone() } })
+        }
+        CustomerAction::Complain { category, gravity, text } => {
+            if state.complaint_open || state.status == CaseStatus::SelfResolved {
+                return Err(Refusal::State);
+            }
+            if !notes_ok(text, true) {
+                return Err(Refusal::Input);
+            }
+            Ok(CaseEvent::ComplaintRaised { category: *category, gravity: *gravity, text: text.trim().into() })
+        }
+    }
+}
+
+/// The customer (on the technician's screen or in the widget) signs the
+/// service report. Only a resolved visit, once.
+pub fn sign_report(state: &CaseState, signer: &str, signature: i64, report: String, hash: String) -> Result<CaseEvent, Refusal> {
+    if !matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed) || !state.visited || state.signed {
+        return Err(Refusal::State);
+    }
+    if !(1..=40).contains(&signer.trim().chars().count()) {
+        return Err(Refusal::Input);
+    }
+    Ok(CaseEvent::ReportSigned { signer: signer.trim().into(), signature, report, hash })
 }
 
 /// The customer's answer to a pending quote.
@@ -520,11 +897,18 @@ mod tests {
         let l = apply(l, TECH, Role::Technician, CaseAction::CheckIn).unwrap();
         assert_eq!(CaseState::from_log(&l).status, CaseStatus::OnSite);
         let l = apply(l, TECH, Role::Technician, CaseAction::Resolve { summary: "replaced battery".into() }).unwrap();
+        // A visit's report is signed before closing.
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, CaseAction::Close).unwrap_err(), Refusal::NotSigned);
+        let mut l = l;
+        let signed = sign_report(&CaseState::from_log(&l), "王主任", 1, "{}".into(), "ab".into()).unwrap();
+        l.push(LoggedEvent { at_ms: l.len() as i64 * 60_000, actor: Actor::Customer, event: signed });
+        assert_eq!(sign_report(&CaseState::from_log(&l), "王主任", 1, "{}".into(), "ab".into()), Err(Refusal::State), "signed once");
         let l = apply(l, DISPATCHER, Role::Dispatcher, CaseAction::Close).unwrap();
         let s = CaseState::from_log(&l);
         assert_eq!(s.status, CaseStatus::Closed);
         // Every clock stopped: response, dispatch, arrival and resolution.
         assert_eq!(clock_events(&l).len(), 5);
+        assert!(s.visited && s.signed);
     }
 
     #[test]
@@ -628,5 +1012,104 @@ mod tests {
         l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: approved });
         assert_eq!(answer_quote(&CaseState::from_log(&l), false), Err(Refusal::State), "answered once");
         assert!(matches!(paid(&l), Ok(CaseEvent::Dispatched { .. })));
+    }
+
+    fn on_site() -> Vec<LoggedEvent> {
+        let l = apply(escalated(), DISPATCHER, Role::Dispatcher, CaseAction::Claim).unwrap();
+        let l = apply(l, DISPATCHER, Role::Dispatcher, CaseAction::Dispatch { technician: TECH, appointment_ms: 1_500_000, notes: String::new() })
+            .unwrap();
+        apply(l, TECH, Role::Technician, CaseAction::CheckIn).unwrap()
+    }
+
+    fn work() -> CaseAction {
+        CaseAction::RecordWork {
+            findings: "电池电压 3.1 V".into(),
+            actions: "更换电池".into(),
+            parts: vec![PartUsed { name: "CR123A".into(), quantity: 2 }],
+            minutes_worked: 45,
+            downtime_minutes: 600,
+            photos: vec![],
+        }
+    }
+
+    #[test]
+    fn diagnosis_work_record_and_swaps() {
+        let l = on_site();
+        let customer_without_exclusion =
+            CaseAction::Diagnose { cause: Cause::Customer, exclusion: None, part: PartClass::Accessory, component: String::new(), notes: String::new() };
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, customer_without_exclusion).unwrap_err(), Refusal::Input);
+        let diagnose = CaseAction::Diagnose {
+            cause: Cause::Customer,
+            exclusion: Some(Exclusion::WrongPower),
+            part: PartClass::Accessory,
+            component: "parts".into(),
+            notes: "接入 380 V".into(),
+        };
+        // Another technician is not assigned.
+        assert_eq!(apply(l.clone(), 99, Role::Technician, diagnose.clone()).unwrap_err(), Refusal::NotOwner);
+        let l = apply(l, TECH, Role::Technician, diagnose).unwrap();
+        let s = CaseState::from_log(&l);
+        assert_eq!(s.diagnosis.as_ref().map(|d| d.part), Some(PartClass::Accessory));
+        assert!(clock_events(&l).iter().any(|e| matches!(e, ClockEvent::PartClassSet { part: PartClass::Accessory, .. })));
+        let bad_parts = CaseAction::RecordWork {
+            findings: "f".into(),
+            actions: "a".into(),
+            parts: vec![PartUsed { name: "x".into(), quantity: 0 }],
+            minutes_worked: 10,
+            downtime_minutes: 0,
+            photos: vec![],
+        };
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, bad_parts).unwrap_err(), Refusal::Input);
+        let l = apply(l, TECH, Role::Technician, work()).unwrap();
+        let l = apply(l, TECH, Role::Technician, CaseAction::Swap { swap: SwapKind::Loaner, serial: "LN-7".into(), notes: String::new() }).unwrap();
+        assert_eq!(CaseState::from_log(&l).outstanding_swaps, vec![(SwapKind::Loaner, "LN-7".to_string())]);
+        let back = CaseAction::SwapReturned { swap: SwapKind::Loaner, serial: "LN-8".into(), notes: String::new() };
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, back).unwrap_err(), Refusal::State, "no such loaner out");
+        let back = CaseAction::SwapReturned { swap: SwapKind::Loaner, serial: "LN-7".into(), notes: String::new() };
+        let l = apply(l, DISPATCHER, Role::Dispatcher, back).unwrap();
+        assert!(CaseState::from_log(&l).outstanding_swaps.is_empty());
+        // Paid after the exclusion: resolving waits for an approved quote.
+        let mut paid = cx(TECH, Role::Technician);
+        paid.paid_job = true;
+        let resolve = CaseAction::Resolve { summary: "done".into() };
+        assert_eq!(decide(&CaseState::from_log(&l), &resolve, &paid), Err(Refusal::QuoteNotApproved));
+        let l = apply(l, TECH, Role::Technician, resolve).unwrap();
+        // After the fix and before signing the record can still be completed; after signing, only corrections.
+        let l = apply(l, TECH, Role::Technician, work()).unwrap();
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, CaseAction::CorrectReport { notes: "x".into() }).unwrap_err(), Refusal::State);
+        let mut l = l;
+        l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: sign_report(&CaseState::from_log(&l), "李", 9, "{}".into(), "h".into()).unwrap() });
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, work()).unwrap_err(), Refusal::State, "signed: no more edits");
+        apply(l, TECH, Role::Technician, CaseAction::CorrectReport { notes: "零件数量应为 1".into() }).unwrap();
+    }
+
+    #[test]
+    fn customer_follow_up_complaints_and_return_visits() {
+        let l = on_site();
+        let rate = CustomerAction::Rate { rating: Rating { attitude: 4, skill: 3, punctuality: 4, promise_kept: 4, comment: "好".into() } };
+        assert_eq!(customer_decide(&CaseState::from_log(&l), &rate), Err(Refusal::State), "rated after the fix");
+        let info = CustomerAction::AddInfo { text: "  ".into(), photos: vec![] };
+        assert_eq!(customer_decide(&CaseState::from_log(&l), &info), Err(Refusal::Input));
+        let complain = CustomerAction::Complain { category: ComplaintCategory::Human, gravity: ComplaintGravity::Serious, text: "迟到两小时".into() };
+        let mut l = l;
+        l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: customer_decide(&CaseState::from_log(&l), &complain).unwrap() });
+        assert_eq!(customer_decide(&CaseState::from_log(&l), &complain), Err(Refusal::State), "one open complaint");
+        assert!(clock_events(&l).iter().any(|e| matches!(e, ClockEvent::ComplaintRaised { .. })));
+        let answer = CaseAction::AnswerComplaint { notes: "已致电道歉".into() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, answer.clone()).unwrap_err(), Refusal::Role);
+        let l = apply(l, SUPERVISOR, Role::Supervisor, answer).unwrap();
+        let visit = CaseAction::ReturnVisit { outcome: ReturnVisitOutcome::Satisfied, notes: String::new() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, visit.clone()).unwrap_err(), Refusal::State, "not fixed yet");
+        let mut l = apply(l, TECH, Role::Technician, CaseAction::Resolve { summary: "ok".into() }).unwrap();
+        let bad = CustomerAction::Rate { rating: Rating { attitude: 5, skill: 3, punctuality: 4, promise_kept: 4, comment: String::new() } };
+        assert_eq!(customer_decide(&CaseState::from_log(&l), &bad), Err(Refusal::Input));
+        l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: customer_decide(&CaseState::from_log(&l), &rate).unwrap() });
+        assert_eq!(customer_decide(&CaseState::from_log(&l), &rate), Err(Refusal::State), "rated once");
+        assert_eq!(apply(l.clone(), TECH, Role::Technician, visit.clone()).unwrap_err(), Refusal::Role);
+        let persists = CaseAction::ReturnVisit { outcome: ReturnVisitOutcome::ProblemPersists, notes: String::new() };
+        assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, persists).unwrap_err(), Refusal::Input, "say what persists");
+        let l = apply(l, DISPATCHER, Role::Dispatcher, visit.clone()).unwrap();
+        assert!(CaseState::from_log(&l).return_visited);
+        assert_eq!(apply(l, DISPATCHER, Role::Dispatcher, visit).unwrap_err(), Refusal::State, "once");
     }
 }

@@ -27,6 +27,23 @@ pub enum Exclusion {
     Virus,
 }
 
+/// Who caused the fault, as attributed at diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The product failed: warranty or contract terms decide.
+    Product,
+    /// Our own installation: the service company pays (internal).
+    Installation,
+    /// The customer's doing (with an exclusion named): paid.
+    Customer,
+}
+
+impl Exclusion {
+    pub const ALL: [Exclusion; 6] =
+        [Exclusion::HumanDamage, Exclusion::ForceMajeure, Exclusion::UnauthorisedRepair, Exclusion::Misuse, Exclusion::WrongPower, Exclusion::Virus];
+}
+
 /// A paid · B maintenance contract · C warranty · D internal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BillingClass {
@@ -70,6 +87,26 @@ pub fn billing_class(in_warranty: bool, under_contract: bool, internal: bool, ex
     } else {
         BillingClass::A
     }
+}
+
+/// Billing once diagnosis attributed the cause; before diagnosis, the
+/// warranty and contract decide as for a product fault.
+pub fn billing_with_cause(in_warranty: bool, under_contract: bool, cause: Option<Cause>, exclusion: Option<Exclusion>) -> BillingClass {
+    match cause {
+        Some(Cause::Installation) => BillingClass::D,
+        Some(Cause::Customer) => BillingClass::A,
+        _ => billing_class(in_warranty, under_contract, false, exclusion.as_slice()),
+    }
+}
+
+/// Whole days of downtime to add to a warranty (part days count as a day).
+pub fn downtime_days(downtime_minutes: i64) -> u32 {
+    u32::try_from((downtime_minutes.max(0) + 24 * 60 - 1) / (24 * 60)).unwrap_or(u32::MAX)
+}
+
+/// Parses per-component terms as stored on an asset: `[["main_unit", 36], …]`.
+pub fn parse_components(text: &str) -> Vec<(String, u32)> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// A paid job needs the customer's approval of a quote before dispatch.
@@ -127,6 +164,22 @@ mod tests {
         assert_eq!(billing_class(false, false, true, &[Exclusion::Misuse]), BillingClass::D);
         assert!(needs_quote_approval(BillingClass::A));
         assert!(!needs_quote_approval(BillingClass::C));
+        assert_eq!(billing_with_cause(true, false, Some(Cause::Installation), None), BillingClass::D);
+        assert_eq!(billing_with_cause(true, false, Some(Cause::Customer), Some(Exclusion::HumanDamage)), BillingClass::A);
+        assert_eq!(billing_with_cause(true, false, Some(Cause::Product), None), BillingClass::C);
+        assert_eq!(billing_with_cause(true, false, Some(Cause::Product), Some(Exclusion::WrongPower)), BillingClass::A);
+        assert_eq!(billing_with_cause(false, true, None, None), BillingClass::B);
+    }
+
+    #[test]
+    fn downtime_and_component_terms() {
+        assert_eq!(downtime_days(0), 0);
+        assert_eq!(downtime_days(1), 1);
+        assert_eq!(downtime_days(24 * 60), 1);
+        assert_eq!(downtime_days(24 * 60 + 1), 2);
+        assert_eq!(downtime_days(-5), 0);
+        assert_eq!(parse_components(r#"[["main_unit",36],["parts",12]]"#), vec![("main_unit".into(), 36), ("parts".into(), 12)]);
+        assert!(parse_components("").is_empty());
     }
 
     #[test]

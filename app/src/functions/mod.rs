@@ -4,4 +4,5 @@ pub mod auth;
 pub mod cases;
 pub mod guides;
 pub mod settings;
+pub mod visits;
 pub mod widget;

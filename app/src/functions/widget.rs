@@ -60,3 +60,27 @@ pub async fn answer_quote(org_key: String, token: String, approved: bool) -> Res
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::lifecycle::answer_quote(&state.pool, &state.live, case_id, approved).await
 }
+
+/// The customer adds information, confirms the fix, rates or complains.
+#[server(input = Json, endpoint = "customer_action")]
+pub async fn customer_action(org_key: String, token: String, action: crate::domain::lifecycle::CustomerAction) -> Result<(), AppError> {
+    let state = crate::backend::state::app_state()?;
+    let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
+    crate::backend::visits::customer_act(&state.pool, &state.live, case_id, &action).await
+}
+
+/// The service report as the customer sees it in the widget.
+#[server(endpoint = "widget_report")]
+pub async fn widget_report(org_key: String, token: String) -> Result<crate::models::ReportPage, AppError> {
+    let pool = crate::backend::state::pool()?;
+    let case_id = crate::backend::cases::case_for_token(&pool, &org_key, &token).await?;
+    crate::backend::visits::report(&pool, &crate::domain::case_number::format(case_id)).await
+}
+
+/// The customer signs the report later, in the widget.
+#[server(input = Json, endpoint = "widget_sign_report")]
+pub async fn widget_sign_report(org_key: String, token: String, signer: String, signature: String) -> Result<(), AppError> {
+    let state = crate::backend::state::app_state()?;
+    let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
+    crate::backend::visits::sign(&state.pool, &state.live, case_id, crate::domain::lifecycle::Actor::Customer, &signer, &signature).await
+}

@@ -261,6 +261,139 @@ pub struct CaseDetail {
     /// Earlier repairs of the same fault (same guide) on this unit.
     pub repeat: Option<RepeatFault>,
     pub quote: Option<crate::domain::lifecycle::Quote>,
+    /// Everything the log says now (diagnosis, signature, rating, swaps…).
+    pub state: crate::domain::lifecycle::CaseState,
+}
+
+/// A service report (售后服务反馈单) as the customer signs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub number: String,
+    pub company: String,
+    pub org_name: String,
+    pub site: String,
+    pub asset_label: String,
+    pub asset_serial: String,
+    pub reporter_name: String,
+    pub reported_at: String,
+    pub symptom: String,
+    pub technician: Option<String>,
+    pub arrived_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub summary: String,
+    pub diagnosis: Option<crate::domain::lifecycle::Diagnosis>,
+    pub work: Vec<WorkView>,
+    /// All parts used, summed by name.
+    pub parts: Vec<crate::domain::lifecycle::PartUsed>,
+    pub minutes_worked: i64,
+    pub billing: crate::domain::warranty::BillingClass,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkView {
+    pub at: String,
+    pub by: String,
+    pub findings: String,
+    pub actions: String,
+    pub parts: Vec<crate::domain::lifecycle::PartUsed>,
+    pub minutes_worked: i64,
+    pub downtime_minutes: i64,
+    pub photos: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedReport {
+    pub report: ReportView,
+    pub signer: String,
+    pub signed_at: String,
+    /// SHA-256 of the signed text, stored with the signature.
+    pub hash: String,
+    /// The stored text still matches its hash.
+    pub verified: bool,
+    pub signature_id: i64,
+    /// (when, what): corrections after signing, never edits.
+    pub corrections: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPage {
+    pub signed: Option<SignedReport>,
+    pub draft: Option<ReportView>,
+    pub can_sign: bool,
+}
+
+/// A technician's visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitRow {
+    pub number: String,
+    pub status: CaseStatus,
+    pub org_name: String,
+    pub site: String,
+    pub asset_label: String,
+    pub symptom: String,
+    pub contact: String,
+    pub appointment: String,
+    pub appointment_ms: i64,
+    pub today: bool,
+    pub late: bool,
+    pub needs_signature: bool,
+    /// The dispatch order: probable cause, spares and tools to bring.
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUps {
+    pub return_visits: Vec<ReturnVisitRow>,
+    pub complaints: Vec<ComplaintRow>,
+    pub swaps: Vec<SwapRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnVisitRow {
+    pub number: String,
+    pub org_name: String,
+    pub contact: String,
+    pub asset_label: String,
+    pub resolved_at: String,
+    pub due: String,
+    pub due_ms: i64,
+    pub overdue: bool,
+    pub confirmed: Option<bool>,
+    pub rating: Option<crate::domain::lifecycle::Rating>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintRow {
+    pub number: String,
+    pub org_name: String,
+    pub category: crate::domain::lifecycle::ComplaintCategory,
+    pub gravity: crate::domain::lifecycle::ComplaintGravity,
+    pub text: String,
+    pub raised_at: String,
+    pub due: String,
+    pub due_ms: i64,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapRow {
+    pub number: String,
+    pub org_name: String,
+    pub swap: crate::domain::lifecycle::SwapKind,
+    pub serial: String,
+    pub since: String,
+}
+
+/// Averages ×100 (4 levels: 400 = all "very satisfied").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechnicianRating {
+    pub technician: Option<String>,
+    pub jobs: i64,
+    pub attitude: i64,
+    pub skill: i64,
+    pub punctuality: i64,
+    pub promise_kept: i64,
+    pub comments: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,4 +490,6 @@ pub struct CaseTrack {
     /// Names of staff the updates refer to (the technician).
     pub names: Vec<(i64, String)>,
     pub quote: Option<crate::domain::lifecycle::Quote>,
+    /// What the customer may still do (sign, confirm, rate, complain).
+    pub state: crate::domain::lifecycle::CaseState,
 }

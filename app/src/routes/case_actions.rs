@@ -11,7 +11,13 @@ use crate::components::ErrorText;
 use crate::domain::calendar::Date;
 use crate::domain::clock::{ClockKind, PauseReason};
 use crate::domain::guide::Severity;
-use crate::domain::lifecycle::{CaseAction, ContactChannel, ContactOutcome, EscalationTarget};
+use super::names;
+use crate::components::photos::{PhotoPicker, Uploader};
+use crate::domain::clock::PartClass;
+use crate::domain::lifecycle::{
+    CaseAction, ComplaintCategory, ComplaintGravity, ContactChannel, ContactOutcome, EscalationTarget, ReturnVisitOutcome, SwapKind,
+};
+use crate::domain::warranty::{Cause, Exclusion};
 use crate::functions::cases::ActOnCase;
 use crate::domain::warranty::BillingClass;
 use crate::models::{CaseDetail, CaseStatus, Role, StaffUser};
@@ -27,6 +33,14 @@ enum Form {
     Resolve,
     Note,
     Quote,
+    Diagnose,
+    Work,
+    Swap,
+    SwapBack,
+    Correct,
+    Complaint,
+    AnswerComplaint,
+    ReturnVisit,
 }
 
 /// `2026-11-22T15:40` in the organisation's local time → epoch ms.
@@ -96,6 +110,14 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
     };
     let paused = case.paused.is_some();
     let anything = can_claim || manage || can_check_in || can_resolve || can_close;
+    let st = &case.state;
+    // Mirrors `decide`: the assigned technician, the owner or a lead.
+    let hands_on = (me.role == Role::Technician && assigned) || owner || lead;
+    let can_diagnose = is_open && hands_on;
+    let can_work = hands_on && (case.status == CaseStatus::OnSite || (case.status == CaseStatus::Resolved && !st.signed));
+    let can_swap_back = !st.outstanding_swaps.is_empty() && (hands_on || me.role == Role::Dispatcher);
+    let done = matches!(case.status, CaseStatus::Resolved | CaseStatus::Closed);
+    let report_href = format!("/console/cases/{}/report", case.number);
 
     view! {
         <section class="actions" aria-labelledby="actions-h" data-testid="case-actions">
@@ -115,6 +137,15 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
                     .then(|| button(t.act_quote, "act-quote", Form::Quote))}
                 {can_close.then(|| direct(t.act_close, "act-close", CaseAction::Close))}
                 {(anything || me.role == Role::Dispatcher).then(|| button(t.act_note, "act-note", Form::Note))}
+                {can_diagnose.then(|| button(t.act_diagnose, "act-diagnose", Form::Diagnose))}
+                {can_work.then(|| button(t.act_work, "act-work", Form::Work))}
+                {can_diagnose.then(|| button(t.act_swap, "act-swap", Form::Swap))}
+                {can_swap_back.then(|| button(t.act_swap_back, "act-swap-back", Form::SwapBack))}
+                {st.visited.then(|| view! { <a class="button secondary" href=report_href data-testid="act-report">{t.act_report}</a> })}
+                {(st.signed && hands_on).then(|| button(t.act_correct, "act-correct", Form::Correct))}
+                {(me.role != Role::Technician && !st.complaint_open).then(|| button(t.act_complaint, "act-complaint", Form::Complaint))}
+                {(lead && st.complaint_open).then(|| button(t.act_answer_complaint, "act-answer-complaint", Form::AnswerComplaint))}
+                {(me.role != Role::Technician && done && !st.return_visited).then(|| button(t.act_return_visit, "act-return-visit", Form::ReturnVisit))}
             </div>
             {move || open.get().map(|f| view! { <ActionFormFor form=f case=case.clone() send=Callback::new(send) pending/> })}
             <ErrorText error/>
@@ -129,6 +160,10 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
     let notes = RwSignal::new(String::new());
     let choice = RwSignal::new(String::new());
     let when = RwSignal::new(String::new());
+    let extra = RwSignal::new(String::new());
+    let extra2 = RwSignal::new(String::new());
+    let extra3 = RwSignal::new(String::new());
+    let photos = RwSignal::new(Vec::<i64>::new());
     let offset = case.timezone_offset_minutes;
     let arrival = case.clocks.iter().find(|c| c.kind == ClockKind::Arrival && c.stopped_at_ms.is_none()).cloned();
     let hint = case.guide_outcome.as_ref().and_then(|o| o.technician_hint.clone());
@@ -226,15 +261,106 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                 on:input=move |ev| choice.set(event_target_value(&ev))/>
         }
         .into_any(),
-        Form::Resolve | Form::Note => ().into_any(),
+        Form::Diagnose => view! {
+            <label for="f-cause">{t.f_cause}</label>
+            <select id="f-cause" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[Cause::Product, Cause::Installation, Cause::Customer].into_iter()
+                    .map(|c| view! { <option value=names::key(c)>{names::cause(t, c)}</option> }).collect_view()}
+            </select>
+            <label for="f-exclusion">{t.f_exclusion}</label>
+            <select id="f-exclusion" on:change=move |ev| when.set(event_target_value(&ev))>
+                <option value="">{t.none_option}</option>
+                {Exclusion::ALL.into_iter().map(|x| view! { <option value=names::key(x)>{names::exclusion(t, x)}</option> }).collect_view()}
+            </select>
+            <label for="f-part">{t.f_part}</label>
+            <select id="f-part" on:change=move |ev| extra.set(event_target_value(&ev))>
+                <option value="host">{names::part(t, PartClass::Host)}</option>
+                <option value="accessory">{names::part(t, PartClass::Accessory)}</option>
+            </select>
+            <label for="f-component">{t.f_component}</label>
+            <input id="f-component" maxlength="60" on:input=move |ev| extra2.set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Form::Work => view! {
+            <label for="f-findings">{t.f_findings}</label>
+            <textarea id="f-findings" rows="2" maxlength="2000" required on:input=move |ev| choice.set(event_target_value(&ev))></textarea>
+            <label for="f-actions">{t.f_actions}</label>
+            <textarea id="f-actions" rows="2" maxlength="2000" required on:input=move |ev| when.set(event_target_value(&ev))></textarea>
+            <label for="f-parts">{t.f_parts}</label>
+            <textarea id="f-parts" rows="2" on:input=move |ev| extra.set(event_target_value(&ev))></textarea>
+            <label for="f-minutes">{t.f_minutes_worked}</label>
+            <input id="f-minutes" type="number" min="0" max="86400" step="1" inputmode="numeric" required
+                on:input=move |ev| extra2.set(event_target_value(&ev))/>
+            <label for="f-downtime">{t.f_downtime}</label>
+            <input id="f-downtime" type="number" min="0" max="86400" step="1" inputmode="numeric"
+                on:input=move |ev| extra3.set(event_target_value(&ev))/>
+            <PhotoPicker uploader=Uploader { case: case.number.clone(), customer: None } photos id="f-photos"/>
+        }
+        .into_any(),
+        Form::Swap => view! {
+            <label for="f-swap">{t.f_swap_kind}</label>
+            <select id="f-swap" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[SwapKind::Spare, SwapKind::Loaner, SwapKind::ReturnToFactory].into_iter()
+                    .map(|k| view! { <option value=names::key(k)>{names::swap(t, k)}</option> }).collect_view()}
+            </select>
+            <label for="f-serial">{t.f_serial}</label>
+            <input id="f-serial" required maxlength="60" on:input=move |ev| when.set(event_target_value(&ev))/>
+        }
+        .into_any(),
+        Form::SwapBack => {
+            let out = case.state.outstanding_swaps.clone();
+            view! {
+                <label for="f-swap-back">{t.f_serial}</label>
+                <select id="f-swap-back" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {out.into_iter().map(|(k, serial)| {
+                        let label = format!("{} · {serial}", names::swap(t, k));
+                        view! { <option value=format!("{}|{serial}", names::key(k))>{label}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Form::Complaint => view! {
+            <label for="f-category">{t.f_complaint_category}</label>
+            <select id="f-category" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[ComplaintCategory::Quality, ComplaintCategory::Human, ComplaintCategory::Other].into_iter()
+                    .map(|c| view! { <option value=names::key(c)>{names::complaint(t, c)}</option> }).collect_view()}
+            </select>
+            <label for="f-gravity">{t.f_gravity}</label>
+            <select id="f-gravity" required on:change=move |ev| when.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[ComplaintGravity::Minor, ComplaintGravity::Serious, ComplaintGravity::Major].into_iter()
+                    .map(|g| view! { <option value=names::key(g)>{names::gravity(t, g)}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        Form::ReturnVisit => view! {
+            <label for="f-rv">{t.f_rv_outcome}</label>
+            <select id="f-rv" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {[ReturnVisitOutcome::Satisfied, ReturnVisitOutcome::ProblemPersists, ReturnVisitOutcome::Unreachable].into_iter()
+                    .map(|o| view! { <option value=names::key(o)>{names::return_visit(t, o)}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        Form::Resolve | Form::Note | Form::Correct | Form::AnswerComplaint => ().into_any(),
     };
     let notes_label = match form {
         Form::Resolve => t.f_summary,
         Form::Quote => t.f_quote_description,
+        Form::Complaint => t.f_complaint_text,
         _ => t.f_notes,
     };
-    let notes_required = matches!(form, Form::Contact | Form::Escalate | Form::Resolve | Form::Note | Form::Quote);
-    let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity);
+    let notes_required = matches!(
+        form,
+        Form::Contact | Form::Escalate | Form::Resolve | Form::Note | Form::Quote | Form::Correct | Form::Complaint | Form::AnswerComplaint
+    );
+    let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity | Form::Work);
+    let parts_error = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -274,6 +400,36 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                 .parse::<f64>()
                 .ok()
                 .map(|yuan| CaseAction::IssueQuote { amount_cents: (yuan * 100.0).round() as i64, description: n }),
+            Form::Diagnose => names::parse(&c).map(|cause| CaseAction::Diagnose {
+                cause,
+                exclusion: names::parse(&when.get_untracked()),
+                part: names::parse(&extra.get_untracked()).unwrap_or_default(),
+                component: extra2.get_untracked(),
+                notes: n,
+            }),
+            Form::Work => {
+                let parts = names::parse_parts(&extra.get_untracked());
+                parts_error.set(parts.is_none());
+                parts.map(|parts| CaseAction::RecordWork {
+                    findings: c,
+                    actions: when.get_untracked(),
+                    parts,
+                    minutes_worked: extra2.get_untracked().trim().parse().unwrap_or(-1),
+                    downtime_minutes: extra3.get_untracked().trim().parse().unwrap_or(0),
+                    photos: photos.get_untracked(),
+                })
+            }
+            Form::Swap => names::parse(&c).map(|swap| CaseAction::Swap { swap, serial: when.get_untracked(), notes: n }),
+            Form::SwapBack => c.split_once('|').and_then(|(k, serial)| {
+                names::parse(k).map(|swap| CaseAction::SwapReturned { swap, serial: serial.to_string(), notes: n.clone() })
+            }),
+            Form::Correct => Some(CaseAction::CorrectReport { notes: n }),
+            Form::Complaint => match (names::parse(&c), names::parse(&when.get_untracked())) {
+                (Some(category), Some(gravity)) => Some(CaseAction::RegisterComplaint { category, gravity, text: n }),
+                _ => None,
+            },
+            Form::AnswerComplaint => Some(CaseAction::AnswerComplaint { notes: n }),
+            Form::ReturnVisit => names::parse(&c).map(|outcome| CaseAction::ReturnVisit { outcome, notes: n }),
         };
         // The browser's `required` catches empty fields; anything else the server refuses with a message.
         if let Some(a) = action {
@@ -289,6 +445,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                     prop:value=move || notes.get()
                     on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
             })}
+            {move || parts_error.get().then(|| view! { <p class="error" role="alert">{t.bad_parts}</p> })}
             <button type="submit" class="primary" data-testid="action-submit" disabled=move || pending.get()>
                 {move || if pending.get() { t.saving } else { t.submit_action }}
             </button>

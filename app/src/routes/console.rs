@@ -9,6 +9,7 @@ use super::case_actions::CaseActions;
 use crate::components::live::{clock_name, duration_text, pause_name, use_live_updates, use_ticking_now, ClockBadge};
 use crate::components::{ready_marker, ErrorText, LanguageSwitcher, NotFound};
 use crate::domain::guide::{Severity, Tier};
+use super::names;
 use crate::domain::lifecycle::{BreachLevel, CaseEvent, ContactChannel, ContactOutcome, EscalationTarget};
 use crate::domain::promise::WarrantyStatus;
 use crate::domain::warranty::BillingClass;
@@ -85,7 +86,10 @@ fn ConsoleHeader(user: StaffUser) -> impl IntoView {
             <a class="brand" href="/console">{t.console_title}</a>
             <nav class="console-nav" aria-label=t.console_title>
                 <a href="/console">{t.queue_title}</a>
+                <a href="/console/visits">{t.visits_link}</a>
+                {(user.role != Role::Technician).then(|| view! { <a href="/console/follow-up">{t.followups_link}</a> })}
                 <a href="/console/guides">{t.guides_link}</a>
+                {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/ratings">{t.ratings_link}</a> })}
                 {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/settings">{t.settings_link}</a> })}
             </nav>
             <span class="who">
@@ -347,12 +351,14 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
                     WarrantyStatus::Unknown => t.warranty_unknown.to_string(),
                 }}</dd>
                 <dt>{t.case_billing}</dt>
-                <dd data-testid="case-billing" class=if case.billing == BillingClass::A { "warning" } else { "" }>{match case.billing {
-                    BillingClass::A => t.billing_a,
-                    BillingClass::B => t.billing_b,
-                    BillingClass::C => t.billing_c,
-                    BillingClass::D => t.billing_d,
-                }}</dd>
+                <dd data-testid="case-billing" class=if case.billing == BillingClass::A { "warning" } else { "" }>{billing_name(t, case.billing)}</dd>
+                {case.state.diagnosis.clone().map(|d| view! {
+                    <dt>{t.report_diagnosis}</dt>
+                    <dd data-testid="case-diagnosis">
+                        {names::cause(t, d.cause)} " · " {names::part(t, d.part)}
+                        {d.exclusion.map(|x| format!(" · {}", names::exclusion(t, x)))}
+                    </dd>
+                })}
                 {case.quote.clone().map(|q| view! {
                     <dt>{t.quote_label}</dt>
                     <dd data-testid="case-quote">
@@ -442,10 +448,21 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
                 <ol class="timeline" data-testid="timeline">
                     {timeline.into_iter().map(|e| {
                         let (text, notes) = event_text(t, &e.event, &names);
+                        let photos = match &e.event {
+                            CaseEvent::WorkRecorded { photos, .. } | CaseEvent::InfoAdded { photos, .. } => photos.clone(),
+                            _ => vec![],
+                        };
                         view! {
                             <li data-kind=e.event.kind()>
                                 <time>{e.at}</time> " " <strong>{e.actor}</strong> " · " {text}
                                 {notes.map(|n| view! { <br/><span class="notes">{n}</span> })}
+                                {(!photos.is_empty()).then(|| view! {
+                                    <span class="photos">{photos.into_iter().map(|id| view! {
+                                        <a href=format!("/console/files/{id}") target="_blank" rel="noopener">
+                                            <img src=format!("/console/files/{id}") alt=fill(t.ev_photos, 1) loading="lazy" class="thumb"/>
+                                        </a>
+                                    }).collect_view()}</span>
+                                })}
                             </li>
                         }
                     }).collect_view()}
@@ -493,6 +510,57 @@ pub(crate) fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (
         CaseEvent::QuoteIssued { amount_cents, description } => (fill(t.ev_quote_issued, t.money(*amount_cents)), notes(description)),
         CaseEvent::QuoteAnswered { approved: true } => (t.ev_quote_approved.into(), None),
         CaseEvent::QuoteAnswered { approved: false } => (t.ev_quote_declined.into(), None),
+        CaseEvent::Diagnosed { cause, exclusion, part, component, notes: n } => {
+            let mut what = vec![names::cause(t, *cause), names::part(t, *part)];
+            if let Some(x) = exclusion {
+                what.push(names::exclusion(t, *x));
+            }
+            let mut s = fill(t.ev_diagnosed, what.join(" · "));
+            if !component.is_empty() {
+                s.push_str(&format!(" ({component})"));
+            }
+            (s, notes(n))
+        }
+        CaseEvent::WorkRecorded { findings, actions, parts, minutes_worked, photos, .. } => {
+            let mut lines = vec![format!("{}{}{}", t.f_findings, t.colon, findings), format!("{}{}{}", t.f_actions, t.colon, actions)];
+            if !parts.is_empty() {
+                let list = parts.iter().map(|p| format!("{} ×{}", p.name, p.quantity)).collect::<Vec<_>>().join(", ");
+                lines.push(format!("{}{}{}", t.report_parts, t.colon, list));
+            }
+            lines.push(format!("{}{}{}", t.report_hours, t.colon, fill(t.report_minutes, minutes_worked)));
+            if !photos.is_empty() {
+                lines.push(fill(t.ev_photos, photos.len()));
+            }
+            (t.ev_work_recorded.into(), Some(lines.join("\n")))
+        }
+        CaseEvent::UnitSwapped { swap, serial, notes: n } => (format!("{} · {serial}", names::swap(t, *swap)), notes(n)),
+        CaseEvent::UnitReturned { swap, serial, notes: n } => (fill(t.ev_unit_returned, format!("{} · {serial}", names::swap(t, *swap))), notes(n)),
+        CaseEvent::ReportSigned { signer, .. } => (fill(t.ev_report_signed, signer), None),
+        CaseEvent::ReportCorrected { notes: n } => (t.ev_report_corrected.into(), notes(n)),
+        CaseEvent::InfoAdded { text, photos } => {
+            let mut s = t.ev_info_added.to_string();
+            if !photos.is_empty() {
+                s.push_str(&format!(" · {}", fill(t.ev_photos, photos.len())));
+            }
+            (s, notes(text))
+        }
+        CaseEvent::Confirmed { fixed: true, comment } => (t.ev_confirmed_fixed.into(), notes(comment)),
+        CaseEvent::Confirmed { fixed: false, comment } => (t.ev_confirmed_not_fixed.into(), notes(comment)),
+        CaseEvent::Rated { rating } => {
+            let parts = [
+                (t.r_attitude, rating.attitude),
+                (t.r_skill, rating.skill),
+                (t.r_punctuality, rating.punctuality),
+                (t.r_promise, rating.promise_kept),
+            ];
+            let text = parts.iter().map(|(k, v)| format!("{k} {}", names::level(t, *v))).collect::<Vec<_>>().join(" · ");
+            (fill(t.ev_rated, text), notes(&rating.comment))
+        }
+        CaseEvent::ComplaintRaised { category, gravity, text } => {
+            (fill(t.ev_complaint_raised, format!("{} · {}", names::complaint(t, *category), names::gravity(t, *gravity))), notes(text))
+        }
+        CaseEvent::ComplaintAnswered { notes: n } => (t.ev_complaint_answered.into(), notes(n)),
+        CaseEvent::ReturnVisited { outcome, notes: n } => (fill(t.ev_return_visited, names::return_visit(t, *outcome)), notes(n)),
     }
 }
 
@@ -537,6 +605,15 @@ pub(crate) fn status_name(t: &Texts, s: CaseStatus) -> &'static str {
         CaseStatus::Resolved => t.status_resolved,
         CaseStatus::Closed => t.status_closed,
         CaseStatus::SelfResolved => t.status_self_resolved,
+    }
+}
+
+pub(crate) fn billing_name(t: &Texts, b: BillingClass) -> &'static str {
+    match b {
+        BillingClass::A => t.billing_a,
+        BillingClass::B => t.billing_b,
+        BillingClass::C => t.billing_c,
+        BillingClass::D => t.billing_d,
     }
 }
 

@@ -3,5 +3,8 @@ pub mod checks;
 pub mod console;
 pub mod guides;
 pub mod home;
+pub mod names;
+pub mod followup;
+pub mod report;
 pub mod settings;
 pub mod widget;

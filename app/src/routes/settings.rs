@@ -158,7 +158,7 @@ fn HolidayPreview(preview: Memo<holidays::HolidayImport>) -> impl IntoView {
     .into_any()
 }
 
-fn policy_targets() -> [(&'static str, fn(&mut Policy) -> &mut Target); 11] {
+fn policy_targets() -> [(&'static str, fn(&mut Policy) -> &mut Target); 15] {
     [
         ("response", |p| &mut p.response),
         ("dispatch", |p| &mut p.dispatch),
@@ -171,6 +171,10 @@ fn policy_targets() -> [(&'static str, fn(&mut Policy) -> &mut Target); 11] {
         ("resolution_emergency", |p| &mut p.resolution_emergency),
         ("resolution_major", |p| &mut p.resolution_major),
         ("resolution_general", |p| &mut p.resolution_general),
+        ("repair_host", |p| &mut p.repair_host),
+        ("repair_accessory", |p| &mut p.repair_accessory),
+        ("complaint", |p| &mut p.complaint),
+        ("return_visit", |p| &mut p.return_visit),
     ]
 }
 
@@ -186,6 +190,10 @@ fn target_label(t: &Texts, key: &str) -> &'static str {
         "arrival_emergency" => t.target_arrival_emergency,
         "resolution_emergency" => t.target_resolution_emergency,
         "resolution_major" => t.target_resolution_major,
+        "repair_host" => t.target_repair_host,
+        "repair_accessory" => t.target_repair_accessory,
+        "complaint" => t.target_complaint,
+        "return_visit" => t.target_return_visit,
         _ => t.target_resolution_general,
     }
 }
