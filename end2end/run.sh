@@ -20,7 +20,11 @@ trap finish EXIT
 start_server() {
   local url="$1" port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  "$ROOT/target/release/fixline" --demo --addr "127.0.0.1:$port" --database-url "$url" >"$work/server.log" 2>&1 &
+  intranet="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  # The demo intranet is another site (localhost vs 127.0.0.1): the widget runs as a third-party frame.
+  "$ROOT/target/release/fixline" --demo --addr "127.0.0.1:$port" --demo-intranet "127.0.0.1:$intranet" \
+    --database-url "$url" >"$work/server.log" 2>&1 &
+  export FIXLINE_INTRANET_URL="http://localhost:$intranet"
   pid=$!
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then

@@ -17,6 +17,8 @@ pub const LANG_COOKIE: &str = "fixline_lang";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = request_locale();
+    #[cfg(feature = "ssr")]
+    strict_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang=locale.tag()>
@@ -32,6 +34,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Fixline's own pages allow only their own scripts, by this response's
+/// nonce (the hydration script and streamed resources carry it), and the
+/// WASM. Framing (`frame-ancestors`) is added per route by the server.
+#[cfg(feature = "ssr")]
+fn strict_content_security_policy() {
+    let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    // The widget's remote diagnosis probes devices on the customer's network.
+    let widget = use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/widget/"));
+    let connect = if widget { "'self' http: https:" } else { "'self'" };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+         connect-src {connect}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&policy) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
     }
 }
 

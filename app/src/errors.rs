@@ -85,6 +85,10 @@ pub enum SettingsProblem {
     HolidayLine { line: u32, issue: crate::domain::holidays::LineProblem },
     /// A time target out of range (1 minute to 60 days).
     BadTarget,
+    /// An allowed embedding origin (0-based position in the list).
+    BadOrigin { index: u32 },
+    TooManyOrigins,
+    BadColour,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -545,6 +545,15 @@ pub struct Texts {
     pub w_add_info_submit: &'static str,
     pub w_sign_title: &'static str,
     pub w_sent: &'static str,
+    pub embed_title: &'static str,
+    pub embed_origins: &'static str,
+    pub embed_colour: &'static str,
+    pub embed_snippet: &'static str,
+    pub save_embed: &'static str,
+    pub err_bad_origin: &'static str,
+    pub err_too_many_origins: &'static str,
+    pub err_bad_colour: &'static str,
+    pub w_close: &'static str,
 }
 
 impl Texts {
@@ -602,6 +611,9 @@ impl Texts {
             OverlappingHours { weekday } => self.err_overlapping_hours.replace("{d}", self.weekday(weekday as usize)),
             HolidayLine { line, issue } => fill(self.err_holiday_line, line).replace("{p}", self.line_problem(issue)),
             BadTarget => self.err_bad_target.into(),
+            BadOrigin { index } => fill(self.err_bad_origin, index + 1),
+            TooManyOrigins => self.err_too_many_origins.into(),
+            BadColour => self.err_bad_colour.into(),
         }
     }
 
@@ -1106,6 +1118,15 @@ pub static ZH_CN: Texts = Texts {
     w_add_info_submit: "发送",
     w_sign_title: "查看并签署服务报告",
     w_sent: "已发送。",
+    embed_title: "嵌入报修小窗",
+    embed_origins: "允许嵌入的内网地址（每行一个，如 https://intranet.example.com）",
+    embed_colour: "主题颜色（如 #0b5cad，可留空）",
+    embed_snippet: "把这一行放到内网页面中：",
+    save_embed: "保存嵌入设置",
+    err_bad_origin: "第 {n} 个地址不是有效的网址来源：只写协议、主机和端口，如 https://intranet.example.com。",
+    err_too_many_origins: "最多 20 个地址。",
+    err_bad_colour: "颜色请写成 #RRGGBB，如 #0b5cad。",
+    w_close: "关闭",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -1577,6 +1598,15 @@ pub static ZH_TW: Texts = Texts {
     w_add_info_submit: "傳送",
     w_sign_title: "查看並簽署服務報告",
     w_sent: "已傳送。",
+    embed_title: "嵌入報修小窗",
+    embed_origins: "允許嵌入的內網位址（每行一個，如 https://intranet.example.com）",
+    embed_colour: "主題顏色（如 #0b5cad，可留空）",
+    embed_snippet: "把這一行放到內網頁面中：",
+    save_embed: "儲存嵌入設定",
+    err_bad_origin: "第 {n} 個位址不是有效的網址來源：只寫協定、主機和連接埠，如 https://intranet.example.com。",
+    err_too_many_origins: "最多 20 個位址。",
+    err_bad_colour: "顏色請寫成 #RRGGBB，如 #0b5cad。",
+    w_close: "關閉",
 };
 
 pub static EN: Texts = Texts {
@@ -2048,6 +2078,15 @@ pub static EN: Texts = Texts {
     w_add_info_submit: "Send",
     w_sign_title: "Review and sign the service report",
     w_sent: "Sent.",
+    embed_title: "Embedding the widget",
+    embed_origins: "Intranet origins allowed to embed it (one per line, e.g. https://intranet.example.com)",
+    embed_colour: "Theme colour (e.g. #0b5cad; optional)",
+    embed_snippet: "Put this line on the intranet page:",
+    save_embed: "Save embedding",
+    err_bad_origin: "Entry {n} is not a valid origin: give only scheme, host and port, e.g. https://intranet.example.com.",
+    err_too_many_origins: "At most 20 origins.",
+    err_bad_colour: "Write the colour as #RRGGBB, e.g. #0b5cad.",
+    w_close: "Close",
 };
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The Fixline server: serves the widget and console (SSR + hydration), the
 //! server functions, and the static assets built by cargo-leptos.
 
+mod intranet;
 mod web;
 
 use std::io::{BufRead, Write};
@@ -82,6 +83,11 @@ struct ServeArgs {
     #[arg(long, env = "FIXLINE_BREACH_EVERY", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     breach_every: u64,
 
+    /// Also serve a demo intranet page embedding the widget at this address
+    /// (another origin); with --demo, the demo organisations allow it
+    #[arg(long, env = "FIXLINE_DEMO_INTRANET")]
+    demo_intranet: Option<SocketAddr>,
+
     /// Folder with the built site (pkg/ and public files)
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: String,
@@ -144,14 +150,20 @@ async fn admin(database_url: &str, command: AdminCommand) -> Result<(), String> 
     Ok(())
 }
 
-pub(crate) fn print_banner(addr: SocketAddr, demo_loaded: bool, demo: bool) {
+pub(crate) fn print_banner(addr: SocketAddr, demo_loaded: bool, demo: bool, intranet: Option<SocketAddr>) {
     let base = format!("http://{addr}");
     println!("listening on {base}");
+    if let Some(i) = intranet {
+        println!("demo intranet on http://{i}");
+    }
     if demo {
         println!();
         println!("Fixline is running{}.", if demo_loaded { " (demo data loaded)" } else { "" });
         for key in demo::DEMO_ORG_KEYS {
             println!("  Customer widget: {base}/widget/{key}");
+        }
+        if let Some(i) = intranet {
+            println!("  Demo intranet:   http://{i}/ (embeds the widget from another origin; inline mode: http://{i}/inline)");
         }
         println!("  Staff console:   {base}/console");
         println!("  Demo logins (password '{}'):", demo::DEMO_PASSWORD);

@@ -37,7 +37,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
 
     let live = Live::start(backend, database_url);
     breach::spawn(pool.clone(), backend, live.clone(), std::time::Duration::from_secs(args.breach_every));
-    let state = AppState { leptos_options, pool, secure_cookies: args.secure_cookies, live };
+    let state = AppState { leptos_options, pool: pool.clone(), secure_cookies: args.secure_cookies, live };
     let router = router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| match e.kind() {
@@ -47,7 +47,27 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
         _ => format!("cannot listen on {}: {e}", args.addr),
     })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    crate::print_banner(addr, demo_loaded, args.demo);
+    let intranet = match args.demo_intranet {
+        Some(at) => {
+            let l = tokio::net::TcpListener::bind(at).await.map_err(|e| format!("cannot listen on {at} for the demo intranet: {e}"))?;
+            let at = l.local_addr().map_err(|e| e.to_string())?;
+            if args.demo {
+                // The demo organisations may be framed by the demo intranet.
+                let list = crate::intranet::origins(at).join(" ");
+                sqlx::query("UPDATE organisations SET allowed_origins = $1 WHERE widget_key IN ($2, $3)")
+                    .bind(list)
+                    .bind(demo::DEMO_ORG_KEYS[0])
+                    .bind(demo::DEMO_ORG_KEYS[1])
+                    .execute(&pool)
+                    .await
+                    .map_err(|e| format!("cannot allow the demo intranet: {e}"))?;
+            }
+            tokio::spawn(crate::intranet::serve(l, format!("http://{addr}"), demo::DEMO_ORG_KEYS[0]));
+            Some(at)
+        }
+        None => None,
+    };
+    crate::print_banner(addr, demo_loaded, args.demo, intranet);
     axum::serve(listener, router.into_make_service())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -80,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .layer(middleware::from_fn(api_error_status))
         .layer(middleware::from_fn(same_origin_writes))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
@@ -274,16 +294,31 @@ async fn api_error_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
-    let frameable = req.uri().path().starts_with("/widget/");
+/// Headers every response gets. Pages set their own strict CSP (scripts by
+/// nonce); this adds who may frame them: nobody for the console, the
+/// organisation's listed intranet origins for its widget.
+async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let widget_key = req.uri().path().strip_prefix("/widget/").map(|rest| rest.split('/').next().unwrap_or("").to_string());
     let mut res = next.run(req).await;
+    let ancestors = match widget_key {
+        Some(key) => match app::backend::service::frame_ancestors(&state.pool, &key).await {
+            Ok(a) => a,
+            Err(_) => "frame-ancestors 'none'".to_string(),
+        },
+        None => "frame-ancestors 'none'".to_string(),
+    };
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if !frameable {
-        // Only the widget is meant to be embedded; the console never is.
+    if ancestors.ends_with("'none'") {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    let policy = match h.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()) {
+        Some(page) => format!("{page}; {ancestors}"),
+        None => ancestors,
+    };
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     res
 }

@@ -27,27 +27,29 @@ struct Org {
     name: String,
     company_name: String,
     hotline: String,
+    allowed_origins: String,
+    theme_color: String,
 }
 
 async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
     if key.is_empty() || key.len() > 64 {
         return Err(AppError::NotFound);
     }
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT o.id, o.name, c.name, c.hotline FROM organisations o \
+    let row: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, c.name, c.hotline, o.allowed_origins, o.theme_color FROM organisations o \
          JOIN companies c ON c.id = o.company_id WHERE o.widget_key = $1",
     )
     .bind(key)
     .fetch_optional(pool)
     .await?;
-    let (id, name, company_name, hotline) = row.ok_or(AppError::NotFound)?;
-    Ok(Org { id, name, company_name, hotline })
+    let (id, name, company_name, hotline, allowed_origins, theme_color) = row.ok_or(AppError::NotFound)?;
+    Ok(Org { id, name, company_name, hotline, allowed_origins, theme_color })
 }
 
 pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, AppError> {
     let org = org_by_key(pool, org_key).await?;
-    let assets: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT a.id, a.name, a.model, s.name FROM assets a JOIN sites s ON s.id = a.site_id \
+    let assets: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.id, a.name, a.model, s.name, a.serial FROM assets a JOIN sites s ON s.id = a.site_id \
          WHERE a.org_id = $1 ORDER BY s.name, a.name, a.id",
     )
     .bind(org.id)
@@ -59,8 +61,10 @@ pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, Ap
         hotline: org.hotline,
         assets: assets
             .into_iter()
-            .map(|(id, name, model, site)| AssetOption { id, label: format!("{name} {model}（{site}）") })
+            .map(|(id, name, model, site, serial)| AssetOption { id, label: format!("{name} {model}（{site}）"), serial })
             .collect(),
+        allowed_origins: org.allowed_origins.split_whitespace().map(String::from).collect(),
+        theme_color: org.theme_color,
     })
 }
 

@@ -171,14 +171,20 @@ pub async fn settings(pool: &AnyPool, can_edit: bool) -> Result<crate::models::S
             CalendarForm { always: false, weekly: cal.weekly.iter().map(|d| format_day_hours(d)).collect(), holidays: String::new() }
         }
     };
-    let orgs: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, name, timezone, policy FROM organisations ORDER BY name, id").fetch_all(pool).await?;
+    let orgs: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, timezone, policy, widget_key, allowed_origins, theme_color FROM organisations ORDER BY name, id",
+    )
+    .fetch_all(pool)
+    .await?;
     let sites: Vec<(i64, i64, String, String)> = sqlx::query_as("SELECT id, org_id, name, zone FROM sites ORDER BY name, id").fetch_all(pool).await?;
     let orgs = orgs
         .into_iter()
-        .map(|(id, name, timezone, policy)| OrgTerms {
+        .map(|(id, name, timezone, policy, widget_key, origins, theme_color)| OrgTerms {
             id,
             name,
+            widget_key,
+            allowed_origins: origins.split_whitespace().map(String::from).collect(),
+            theme_color,
             policy: terms_from(&timezone, &policy, None).policy,
             timezone,
             sites: sites
@@ -252,4 +258,42 @@ pub async fn save_zone(pool: &AnyPool, site_id: i64, zone: Zone) -> Result<(), A
         return Err(AppError::NotFound);
     }
     Ok(())
+}
+
+/// Where an organisation's widget may be embedded, and its colour.
+pub async fn save_embedding(pool: &AnyPool, org_id: i64, origins: &str, colour: &str) -> Result<(), AppError> {
+    use crate::domain::embedding::{self, OriginProblem};
+    use crate::errors::SettingsProblem;
+    let mut problems = Vec::new();
+    let list = embedding::parse_origins(origins).unwrap_or_else(|errs| {
+        problems.extend(errs.into_iter().map(|e| match e {
+            OriginProblem::NotAnOrigin { index } => SettingsProblem::BadOrigin { index },
+            OriginProblem::TooMany => SettingsProblem::TooManyOrigins,
+        }));
+        Vec::new()
+    });
+    if !embedding::valid_colour(colour) {
+        problems.push(SettingsProblem::BadColour);
+    }
+    if !problems.is_empty() {
+        return Err(AppError::InvalidSettings { problems });
+    }
+    let changed = sqlx::query("UPDATE organisations SET allowed_origins = $1, theme_color = $2 WHERE id = $3")
+        .bind(list.join(" "))
+        .bind(colour.trim().to_ascii_lowercase())
+        .bind(org_id)
+        .execute(pool)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// The widget route's `frame-ancestors` for an organisation's key.
+pub async fn frame_ancestors(pool: &AnyPool, widget_key: &str) -> Result<String, AppError> {
+    let origins: Option<String> =
+        sqlx::query_scalar("SELECT allowed_origins FROM organisations WHERE widget_key = $1").bind(widget_key).fetch_optional(pool).await?;
+    let list: Vec<String> = origins.unwrap_or_default().split_whitespace().map(String::from).collect();
+    Ok(crate::domain::embedding::frame_ancestors(&list))
 }

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod case_number;
 pub mod clock;
+pub mod embedding;
 pub mod guide;
 pub mod holidays;
 pub mod intake;

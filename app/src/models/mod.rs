@@ -13,12 +13,18 @@ pub struct WidgetInfo {
     pub company_name: String,
     pub hotline: String,
     pub assets: Vec<AssetOption>,
+    /// Intranet origins that may embed the widget (postMessage targets).
+    pub allowed_origins: Vec<String>,
+    /// `#rrggbb` or empty.
+    pub theme_color: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetOption {
     pub id: i64,
     pub label: String,
+    /// For a host page's prefill by serial number.
+    pub serial: String,
 }
 
 /// The guides offered for one asset, with the server's clock for the
@@ -467,6 +473,10 @@ pub struct OrgTerms {
     pub timezone: String,
     pub policy: crate::domain::clock::Policy,
     pub sites: Vec<SiteZone>,
+    pub widget_key: String,
+    /// Intranet origins that may frame the widget.
+    pub allowed_origins: Vec<String>,
+    pub theme_color: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use crate::app::use_texts;
 use crate::components::{ErrorText, Loaded};
 use crate::domain::clock::{Basis, Policy, Target, Zone};
 use crate::domain::holidays::{self, DayKind};
-use crate::functions::settings::{load_settings, SaveCalendar, SavePolicy, SaveSiteZone};
+use crate::functions::settings::{load_settings, SaveCalendar, SaveEmbedding, SavePolicy, SaveSiteZone};
 use crate::i18n::Texts;
 use crate::models::{CalendarForm, OrgTerms, ServiceSettings};
 
@@ -34,7 +34,7 @@ fn Settings(settings: ServiceSettings) -> impl IntoView {
             {(!can_edit).then(|| view! { <p class="hint">{t.settings_read_only}</p> })}
             <CalendarEditor form=settings.calendar can_edit/>
             <h2>{t.policies_title}</h2>
-            {settings.orgs.into_iter().map(|org| view! { <PolicyEditor org can_edit/> }).collect_view()}
+            {settings.orgs.into_iter().map(|org| view! { <PolicyEditor org=org.clone() can_edit/> <EmbedEditor org can_edit/> }).collect_view()}
         </main>
     }
     .into_any()
@@ -298,6 +298,55 @@ fn PolicyEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
                     <ErrorText error=zone_error/>
                 </fieldset>
             </form>
+        </section>
+    }
+    .into_any()
+}
+
+/// Where the organisation's widget may be embedded, its colour, and the
+/// line to paste into the intranet page.
+#[component]
+fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
+    let t = use_texts();
+    let origins = RwSignal::new(org.allowed_origins.join("\n"));
+    let colour = RwSignal::new(org.theme_color.clone());
+    let save = ServerAction::<SaveEmbedding>::new();
+    let pending = save.pending();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let org_id = org.id;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveEmbedding { org_id, origins: origins.get_untracked(), colour: colour.get_untracked() });
+    };
+    // The page's own origin, known in the browser once hydrated.
+    let server = RwSignal::new(String::from("https://SERVER"));
+    Effect::new(move |_| {
+        if let Ok(origin) = window().location().origin() {
+            server.set(origin);
+        }
+    });
+    let key = org.widget_key.clone();
+    let snippet = move || format!("<script src=\"{}/embed.js\" data-org=\"{}\" async></script>", server.get(), key);
+    let id = format!("origins-{org_id}");
+    let colour_id = format!("colour-{org_id}");
+    view! {
+        <section class="embed" data-testid="embed-settings">
+            <h4>{t.embed_title}</h4>
+            <form class="settings-form" on:submit=submit>
+                <fieldset disabled=!can_edit>
+                    <label for=id.clone()>{t.embed_origins}</label>
+                    <textarea id=id rows="3" spellcheck="false" prop:value=move || origins.get()
+                        on:input=move |ev| origins.set(event_target_value(&ev))></textarea>
+                    <label for=colour_id.clone()>{t.embed_colour}</label>
+                    <input id=colour_id maxlength="7" prop:value=move || colour.get() on:input=move |ev| colour.set(event_target_value(&ev))/>
+                    <button type="submit" class="primary" disabled=move || pending.get()>{t.save_embed}</button>
+                    <Show when=saved><span class="ok" role="status">{t.saved}</span></Show>
+                    <ErrorText error/>
+                </fieldset>
+            </form>
+            <p>{t.embed_snippet}</p>
+            <pre class="snippet" data-testid="embed-snippet"><code>{snippet}</code></pre>
         </section>
     }
     .into_any()

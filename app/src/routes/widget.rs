@@ -163,6 +163,12 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         stage.set(Stage::Intake);
     };
 
+    let host = host_bridge::connect(&info, name, phone, asset);
+    Effect::new(move |_| match stage.get() {
+        Stage::Escalated(receipt) => host.post("escalated", Some(&receipt.number)),
+        Stage::SelfResolved => host.post("resolved", None),
+        _ => {}
+    });
     let hotline = info.hotline.clone();
     let company_name = info.company_name.clone();
     let org_name = info.org_name.clone();
@@ -1171,4 +1177,157 @@ fn CustomerFollowUp(
         </div>
     }
     .into_any()
+}
+
+/// Talks to `embed.js` on the host page when the widget runs in its iframe
+/// (`?embed=1&host=ORIGIN`): says when it is ready, its height, Escape to
+/// close, and cases escalated or fixed; takes a prefill of name, phone and
+/// serial. Messages go only to the host origin, and only if the
+/// organisation lists it (the same list as the route's `frame-ancestors`).
+mod host_bridge {
+    use leptos::prelude::*;
+
+    use crate::models::WidgetInfo;
+
+    #[derive(Clone, Copy)]
+    pub struct Host {
+        origin: StoredValue<Option<String>>,
+    }
+
+    impl Host {
+        pub fn post(&self, kind: &str, number: Option<&str>) {
+            #[cfg(feature = "hydrate")]
+            if let Some(origin) = self.origin.get_value() {
+                post(&origin, kind, number, None);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (kind, number);
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn post(origin: &str, kind: &str, number: Option<&str>, height: Option<f64>) {
+        use js_sys::{Object, Reflect};
+        let Some(parent) = window().parent().ok().flatten() else { return };
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &"fixline".into(), &1.into());
+        let _ = Reflect::set(&msg, &"type".into(), &kind.into());
+        if let Some(n) = number {
+            let _ = Reflect::set(&msg, &"number".into(), &n.into());
+        }
+        if let Some(h) = height {
+            let _ = Reflect::set(&msg, &"height".into(), &h.into());
+        }
+        let _ = parent.post_message(&msg, origin);
+    }
+
+    pub fn connect(info: &WidgetInfo, name: RwSignal<String>, phone: RwSignal<String>, asset: RwSignal<Option<i64>>) -> Host {
+        let origin = StoredValue::new(None::<String>);
+        let host = Host { origin };
+        #[cfg(feature = "hydrate")]
+        {
+            let allowed = info.allowed_origins.clone();
+            let assets = info.assets.clone();
+            let colour = info.theme_color.clone();
+            Effect::new(move |_| {
+                // Theme colour through the CSSOM (no style attributes under the CSP).
+                if crate::domain::embedding::valid_colour(&colour) && !colour.is_empty() {
+                    if let Some(root) = document().document_element() {
+                        use wasm_bindgen::JsCast;
+                        if let Ok(el) = root.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = el.style().set_property("--brand", &colour);
+                            let _ = el.style().set_property("--brand-dark", &colour);
+                        }
+                    }
+                }
+                let Ok(search) = window().location().search() else { return };
+                let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
+                if params.get("embed").as_deref() != Some("1") {
+                    return;
+                }
+                let Some(claimed) = params.get("host") else { return };
+                let normal = crate::domain::embedding::normalise_origin(&claimed);
+                let Some(host_origin) = normal.filter(|o| *o == claimed && allowed.contains(o)) else { return };
+                origin.set_value(Some(host_origin.clone()));
+                listen(host_origin.clone(), name, phone, asset, assets.clone());
+                post(&host_origin, "ready", None, None);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (info, name, phone, asset);
+        host
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn listen(origin: String, name: RwSignal<String>, phone: RwSignal<String>, asset: RwSignal<Option<i64>>, assets: Vec<crate::models::AssetOption>) {
+        use js_sys::Reflect;
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+
+        let text = |v: &JsValue, key: &str| -> Option<String> {
+            let s = Reflect::get(v, &key.into()).ok()?.as_string()?;
+            let s: String = s.trim().chars().take(100).collect();
+            (!s.is_empty()).then_some(s)
+        };
+        let from = origin.clone();
+        let _ = window_event_listener(leptos::ev::message, move |ev: web_sys::MessageEvent| {
+            let parent: Option<JsValue> = window().parent().ok().flatten().map(Into::into);
+            let source: Option<JsValue> = ev.source().map(Into::into);
+            if ev.origin() != from || parent.is_none() || source.as_ref().map(|s| s as &JsValue) != parent.as_ref() {
+                return;
+            }
+            let data = ev.data();
+            if Reflect::get(&data, &"fixline".into()).ok().and_then(|v| v.as_f64()) != Some(1.0) {
+                return;
+            }
+            match Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string()).as_deref() {
+                Some("prefill") => {
+                    let Ok(fields) = Reflect::get(&data, &"data".into()) else { return };
+                    // Only fields the customer has not typed in yet.
+                    if let Some(n) = text(&fields, "name").filter(|_| name.get_untracked().is_empty()) {
+                        name.set(n);
+                    }
+                    if let Some(p) = text(&fields, "phone").filter(|_| phone.get_untracked().is_empty()) {
+                        phone.set(p);
+                    }
+                    if let Some(serial) = text(&fields, "serial") {
+                        if asset.get_untracked().is_none() {
+                            if let Some(a) = assets.iter().find(|a| a.serial.eq_ignore_ascii_case(&serial)) {
+                                asset.set(Some(a.id));
+                            }
+                        }
+                    }
+                }
+                Some("open") => {
+                    if let Some(el) = document().query_selector("main.widget input, main.widget select").ok().flatten() {
+                        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = el.focus();
+                        }
+                    }
+                }
+                _ => {}
+            }
+        });
+        // Escape inside the frame: the host page cannot see those keys.
+        let to = origin.clone();
+        let _ = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+            if ev.key() == "Escape" {
+                post(&to, "close", None, None);
+            }
+        });
+        // The content's height, for inline mode (throttled to one per frame).
+        let to = origin;
+        let observer = Closure::<dyn FnMut()>::new(move || {
+            if let Some(root) = document().document_element() {
+                post(&to, "resize", None, Some(root.scroll_height() as f64));
+            }
+        });
+        if let Ok(ro) = web_sys::ResizeObserver::new(observer.as_ref().unchecked_ref()) {
+            if let Some(body) = document().body() {
+                ro.observe(&body);
+            }
+        }
+        // One observer for the page's life.
+        observer.forget();
+    }
 }
