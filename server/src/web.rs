@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/guides/{id}/{version}/export", get(export_guide))
         .route("/console/live", get(live_updates))
         .route("/console/files/{id}", get(staff_file))
+        .route("/embed.js", get(embed_js))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -197,6 +198,19 @@ async fn upload_photo(
         Ok(id) => ([(header::CONTENT_TYPE, "application/json")], format!("{{\"id\":{id}}}")).into_response(),
         Err(e) => error_response(e),
     }
+}
+
+/// The loader customers put on their intranet. Its address never changes,
+/// so it is cached briefly; it is built into the binary.
+async fn embed_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../public/embed.js"),
+    )
+        .into_response()
 }
 
 /// A case's photo or signature, for staff only.

@@ -18,6 +18,7 @@ on_both_databases!(
     cross_origin_writes_are_refused,
     repeated_wrong_passwords_lock_the_account,
     unknown_pages_and_org_keys_are_404,
+    pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed,
 );
 
 /// The id of the organisation's asset whose label contains `name`.
@@ -436,5 +437,56 @@ async fn guides_are_imported_as_new_versions_by_supervisors_only(db: Db) {
     let res = server.call_json("import_guide", &json!({ "json": "not json" }), Some(&supervisor)).await;
     assert_eq!(res.status, 422);
     assert_eq!(server.count("guides").await, shipped + 1);
+    server.stop().await;
+}
+
+async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(db: Db) {
+    let server = TestServer::start(db).await;
+    let csp = |res: &support::Response| res.header("content-security-policy").unwrap_or_default().to_string();
+    // Fixline's pages: scripts by a fresh nonce, WASM allowed, nothing inline.
+    let a = server.request("GET", "/widget/demo-hospital", &[], b"").await;
+    let b = server.request("GET", "/widget/demo-hospital", &[], b"").await;
+    let (pa, pb) = (csp(&a), csp(&b));
+    assert!(pa.contains("script-src 'nonce-") && pa.contains("'wasm-unsafe-eval'") && !pa.contains("unsafe-inline"), "{pa}");
+    assert_ne!(pa, pb, "a new nonce per response");
+    let nonce = pa.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let html = a.text();
+    assert!(html.matches("<script").count() > 0 && html.matches("<script").count() == html.matches(&format!("nonce=\"{nonce}\"")).count(), "every script carries the nonce");
+    // Nobody is listed yet: only Fixline itself may frame the widget; the console never.
+    assert!(pa.ends_with("frame-ancestors 'self'"), "{pa}");
+    assert!(a.header("x-frame-options").is_none());
+    let console = server.request("GET", "/console/login", &[], b"").await;
+    assert!(csp(&console).ends_with("frame-ancestors 'none'"));
+
+    // Only admins list origins; bad entries are named and change nothing.
+    let org_id: i64 = server.call_form("load_settings", "", Some(&server.login("admin", "fixline-demo").await)).await.json()["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["widget_key"] == "demo-hospital")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let admin = server.login("admin", "fixline-demo").await;
+    let supervisor = server.login("supervisor", "fixline-demo").await;
+    let save = |origins: &str, colour: &str| json!({ "org_id": org_id, "origins": origins, "colour": colour });
+    assert_eq!(server.call_json("save_embedding", &save("https://intranet.hospital.cn", ""), Some(&supervisor)).await.status, 403);
+    let res = server.call_json("save_embedding", &save("https://intranet.hospital.cn https://*.evil.cn", "red"), Some(&admin)).await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert_eq!(res.json()["problems"], json!([{ "problem": "bad_origin", "index": 1 }, { "problem": "bad_colour" }]));
+    assert!(csp(&server.request("GET", "/widget/demo-hospital", &[], b"").await).ends_with("frame-ancestors 'self'"));
+    let res = server.call_json("save_embedding", &save("https://Intranet.Hospital.cn/\nhttp://10.0.0.8:8080", "#0B5CAD"), Some(&admin)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let policy = csp(&server.request("GET", "/widget/demo-hospital/", &[], b"").await);
+    assert!(policy.ends_with("frame-ancestors 'self' https://intranet.hospital.cn http://10.0.0.8:8080"), "{policy}");
+    // Another organisation's widget is not opened up by it.
+    assert!(csp(&server.request("GET", "/widget/demo-factory", &[], b"").await).ends_with("frame-ancestors 'self'"));
+    let info = server.call_form("load_widget", "org_key=demo-hospital", None).await.json();
+    assert_eq!(info["allowed_origins"], json!(["https://intranet.hospital.cn", "http://10.0.0.8:8080"]));
+    assert_eq!(info["theme_color"], "#0b5cad");
+    // embed.js is served, small and framework-free.
+    let js = server.request("GET", "/embed.js", &[], b"").await;
+    assert_eq!(js.status, 200);
+    assert!(js.body.len() < 8 * 1024, "embed.js is {} bytes", js.body.len());
     server.stop().await;
 }

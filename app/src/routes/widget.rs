@@ -979,6 +979,35 @@ fn remember_case(receipt: &CaseReceipt) {
     let _ = receipt;
 }
 
+/// The draft service report, for the customer to read before signing.
+#[component]
+fn WidgetReport(org: String, token: String) -> impl IntoView {
+    use crate::functions::widget::widget_report;
+    let t = use_texts();
+    let report = LocalResource::new(move || widget_report(org.clone(), token.clone()));
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                report.await.ok().and_then(|page| page.draft).map(|r| view! {
+                    <dl class="report-summary" data-testid="w-report">
+                        <dt>{t.report_symptom}</dt><dd>{r.symptom.clone()}</dd>
+                        <dt>{t.report_technician}</dt><dd>{r.technician.clone().unwrap_or_default()}</dd>
+                        <dt>{t.report_arrived}</dt><dd>{r.arrived_at.clone().unwrap_or_default()}</dd>
+                        <dt>{t.report_resolved}</dt><dd>{r.resolved_at.clone().unwrap_or_default()}</dd>
+                        <dt>{t.report_summary}</dt><dd>{r.summary.clone()}</dd>
+                        <dt>{t.report_work}</dt>
+                        <dd>{r.work.iter().map(|w| w.actions.clone()).collect::<Vec<_>>().join("；")}</dd>
+                        <dt>{t.report_parts}</dt>
+                        <dd>{r.parts.iter().map(|p| format!("{} ×{}", p.name, p.quantity)).collect::<Vec<_>>().join("，")}</dd>
+                        <dt>{t.report_hours}</dt><dd>{crate::i18n::fill(t.report_minutes, r.minutes_worked)}</dd>
+                    </dl>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
 /// What the customer can do after escalating: add information or photos,
 /// sign the service report, confirm the fix, rate the service, complain.
 #[component]
@@ -1080,6 +1109,7 @@ fn CustomerFollowUp(
             {can_sign.then(|| view! {
                 <details class="sign" data-testid="w-sign">
                     <summary>{t.w_sign_title}</summary>
+                    <WidgetReport org=org.clone() token=token.clone()/>
                     <form on:submit=submit_sign>
                         <label for=format!("w-signer-{number}")>{t.report_signer}</label>
                         <input id=format!("w-signer-{number}") required maxlength="40" autocomplete="name"
@@ -1191,6 +1221,7 @@ mod host_bridge {
 
     #[derive(Clone, Copy)]
     pub struct Host {
+        #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
         origin: StoredValue<Option<String>>,
     }
 
@@ -1261,8 +1292,8 @@ mod host_bridge {
     #[cfg(feature = "hydrate")]
     fn listen(origin: String, name: RwSignal<String>, phone: RwSignal<String>, asset: RwSignal<Option<i64>>, assets: Vec<crate::models::AssetOption>) {
         use js_sys::Reflect;
-        use wasm_bindgen::prelude::*;
         use wasm_bindgen::JsCast;
+        use wasm_bindgen::JsValue;
 
         let text = |v: &JsValue, key: &str| -> Option<String> {
             let s = Reflect::get(v, &key.into()).ok()?.as_string()?;
@@ -1315,19 +1346,20 @@ mod host_bridge {
                 post(&to, "close", None, None);
             }
         });
-        // The content's height, for inline mode (throttled to one per frame).
+        // The content's height, for inline mode: checked a few times a
+        // second, sent when it changes.
         let to = origin;
-        let observer = Closure::<dyn FnMut()>::new(move || {
-            if let Some(root) = document().document_element() {
-                post(&to, "resize", None, Some(root.scroll_height() as f64));
-            }
-        });
-        if let Ok(ro) = web_sys::ResizeObserver::new(observer.as_ref().unchecked_ref()) {
-            if let Some(body) = document().body() {
-                ro.observe(&body);
-            }
-        }
-        // One observer for the page's life.
-        observer.forget();
+        let last = std::cell::Cell::new(0);
+        let _ = set_interval_with_handle(
+            move || {
+                let Some(body) = document().body() else { return };
+                let height = body.scroll_height();
+                if height != last.get() {
+                    last.set(height);
+                    post(&to, "resize", None, Some(height as f64));
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
     }
 }
