@@ -37,9 +37,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Fixline's own pages allow only their own scripts, by this response's
-/// nonce (the hydration script and streamed resources carry it), and the
-/// WASM. Framing (`frame-ancestors`) is added per route by the server.
+/// Fixline's own pages allow only their own script files, inline scripts
+/// carrying this response's nonce (the hydration script and streamed
+/// resources), and the WASM. ('self' because Leptos's module preload link
+/// carries no nonce.) Framing (`frame-ancestors`) is added per route by the server.
 #[cfg(feature = "ssr")]
 fn strict_content_security_policy() {
     let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
@@ -47,7 +48,7 @@ fn strict_content_security_policy() {
     let widget = use_context::<http::request::Parts>().is_some_and(|p| p.uri.path().starts_with("/widget/"));
     let connect = if widget { "'self' http: https:" } else { "'self'" };
     let policy = format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
          connect-src {connect}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
     );
     if let Ok(v) = http::HeaderValue::from_str(&policy) {

@@ -447,7 +447,7 @@ async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(d
     let a = server.request("GET", "/widget/demo-hospital", &[], b"").await;
     let b = server.request("GET", "/widget/demo-hospital", &[], b"").await;
     let (pa, pb) = (csp(&a), csp(&b));
-    assert!(pa.contains("script-src 'nonce-") && pa.contains("'wasm-unsafe-eval'") && !pa.contains("unsafe-inline"), "{pa}");
+    assert!(pa.contains("script-src 'self' 'nonce-") && pa.contains("'wasm-unsafe-eval'") && !pa.contains("unsafe-inline"), "{pa}");
     assert_ne!(pa, pb, "a new nonce per response");
     let nonce = pa.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
     let html = a.text();

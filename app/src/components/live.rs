@@ -19,7 +19,8 @@ pub fn use_ticking_now(server_now_ms: i64) -> ReadSignal<i64> {
         // A skew under a minute is noise (the page took a moment to load).
         let skew = if skew.abs() < 60_000 { 0 } else { skew };
         let tick = move || set_now.set(js_sys::Date::now() as i64 + skew);
-        tick();
+        // No tick straight away: nested parts of the page may still be
+        // hydrating, and they must see the time the server rendered with.
         if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
             on_cleanup(move || handle.clear());
         }

@@ -46,34 +46,38 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// The signed-in staff member, as loaded once by `StaffOnly`.
+#[derive(Clone, Copy)]
+pub(crate) struct SignedIn(Resource<Result<Option<StaffUser>, AppError>>);
+
 /// Renders `children` for a signed-in staff member; otherwise sends the
 /// browser to the sign-in page.
 #[component]
-pub(crate) fn StaffOnly(children: ChildrenFn) -> impl IntoView {
+pub(crate) fn StaffOnly(children: Children) -> impl IntoView {
     let t = use_texts();
     let user = Resource::new(|| (), |_| current_staff());
-    let children = StoredValue::new(children);
+    // Provided here, synchronously, so pages below find it however their
+    // own data resolves during hydration.
+    provide_context(SignedIn(user));
+    // The page is built once, beside (not inside) the part that waits for
+    // the user: a Suspense closure runs again as its data arrives on the
+    // server, and a page built inside it was built again each time, so the
+    // server's numbering of resources (and its HTML) differed from the
+    // browser's and hydration failed now and then.
+    let ready = ready_marker();
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(user)) => {
-                        provide_context(user.clone());
-                        // Hydrated after the page itself (it waits for the user).
-                        let ready = ready_marker();
-                        view! {
-                            <div class="staff-root" data-ready=ready>
-                                <ConsoleHeader user/>
-                                {children.read_value()()}
-                            </div>
-                        }
-                            .into_any()
+        <div class="staff-root" data-ready=ready>
+            <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! { <ConsoleHeader user/> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/console/login"/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
                     }
-                    Ok(None) => view! { <Redirect path="/console/login"/> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+                })}
+            </Suspense>
+            {children()}
+        </div>
     }
 }
 
@@ -327,7 +331,7 @@ fn CaseView() -> impl IntoView {
 fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
     let t = use_texts();
     let now = use_ticking_now(case.server_now_ms);
-    let me = use_context::<StaffUser>();
+    let me = use_context::<SignedIn>().and_then(|s| s.0.get_untracked()).and_then(Result::ok).flatten();
     let names: Vec<(i64, String)> = case.responders.iter().chain(case.technicians.iter()).map(|s| (s.id, s.name.clone())).collect();
     let timeline = case.timeline.clone();
     let ready = ready_marker();
