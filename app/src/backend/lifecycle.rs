@@ -113,7 +113,7 @@ pub fn timeline(log: &[LoggedEvent], dir: &HashMap<i64, (String, Role)>, timezon
         .collect()
 }
 
-fn refusal_error(r: Refusal) -> AppError {
+pub(crate) fn refusal_error(r: Refusal) -> AppError {
     match r {
         Refusal::Role | Refusal::NotOwner => AppError::Forbidden,
         Refusal::State => AppError::Conflict,

@@ -15,7 +15,7 @@ use super::service;
 use crate::domain::calendar::Date;
 use crate::domain::case_number;
 use crate::domain::clock::ClockKind;
-use crate::domain::lifecycle::{self, Actor, CaseEvent, CaseState, CustomerAction, Diagnosis, LoggedEvent, PartUsed, Refusal};
+use crate::domain::lifecycle::{self, Actor, CaseEvent, CaseState, CustomerAction, Diagnosis, LoggedEvent, PartUsed};
 use crate::domain::promise::WarrantyStatus;
 use crate::domain::warranty::{self, BillingClass, Warranty};
 use crate::errors::{AppError, UploadProblem};
@@ -354,26 +354,16 @@ pub async fn sign(pool: &AnyPool, live: &Live, case_id: i64, by: Actor, signer: 
         }
     }
     // Refuse before storing anything.
-    lifecycle::sign_report(&state, signer, 0, String::new(), String::new()).map_err(refusal)?;
+    lifecycle::sign_report(&state, signer, 0, String::new(), String::new()).map_err(staff_actions::refusal_error)?;
     let report = build_report(pool, case_id, &log).await?;
     let text = serde_json::to_string(&report).map_err(AppError::internal)?;
     let hash = hex(&Sha256::digest(text.as_bytes()));
     let signature = store_attachment(&mut tx, case_id, "signature", "signature.png", &png, by).await?;
-    let event = lifecycle::sign_report(&state, signer, signature, text, hash).map_err(refusal)?;
+    let event = lifecycle::sign_report(&state, signer, signature, text, hash).map_err(staff_actions::refusal_error)?;
     append(&mut tx, case_id, now_ms(), by, &event, &log).await?;
     tx.commit().await?;
     live.publish(pool, &case_number::format(case_id)).await;
     Ok(())
-}
-
-fn refusal(r: Refusal) -> AppError {
-    match r {
-        Refusal::Role | Refusal::NotOwner => AppError::Forbidden,
-        Refusal::State => AppError::Conflict,
-        Refusal::Input => AppError::BadRequest,
-        Refusal::QuoteNotApproved => AppError::QuoteNotApproved,
-        Refusal::NotSigned => AppError::NotSigned,
-    }
 }
 
 /// A customer action from the widget (case token already resolved).
@@ -381,7 +371,7 @@ pub async fn customer_act(pool: &AnyPool, live: &Live, case_id: i64, action: &Cu
     let mut tx = pool.begin().await?;
     lock_case(&mut tx, case_id).await?;
     let log = load_log(&mut tx, case_id).await?;
-    let event = lifecycle::customer_decide(&CaseState::from_log(&log), action).map_err(refusal)?;
+    let event = lifecycle::customer_decide(&CaseState::from_log(&log), action).map_err(staff_actions::refusal_error)?;
     if let CustomerAction::AddInfo { photos, .. } = action {
         check_photos(&mut tx, case_id, photos).await?;
     }
