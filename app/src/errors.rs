@@ -98,6 +98,8 @@ pub enum UploadProblem {
     TooLarge { max_kb: u32 },
     /// Only JPEG, PNG and WebP photos (PNG signatures), judged by content.
     NotAnImage,
+    /// A guide walk holds at most `max` photos before it becomes a case.
+    TooMany { max: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +125,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict | AppError::QuoteNotApproved | AppError::NotSigned => 409,
             AppError::InvalidUpload { problem: UploadProblem::TooLarge { .. } } => 413,
+            AppError::InvalidUpload { problem: UploadProblem::TooMany { .. } } => 409,
             AppError::InvalidUpload { .. } => 415,
             AppError::Unreachable => 503,
             AppError::Internal => 500,

@@ -1,5 +1,19 @@
 import { expect, Browser, Page } from "@playwright/test";
 
+/** Debian's Chromium and its flags, for the config and for tests that launch their own. */
+export const CHROMIUM = {
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
+};
+
 /** A fresh browser context signed in to the console as `username`. */
 export async function staffPage(browser: Browser, username: string, lang: "zh-CN" | "en") {
   const page = await (await browser.newContext({ locale: lang })).newPage();

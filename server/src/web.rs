@@ -160,10 +160,13 @@ async fn export_guide(
 #[derive(serde::Deserialize)]
 struct UploadQuery {
     /// Case number, e.g. FL-000123.
+    #[serde(default)]
     case: String,
     /// Customers: the widget's organisation key and the case token.
     org: Option<String>,
     token: Option<String>,
+    /// A guide walk not yet submitted: the widget's submission id (with `org`).
+    submission: Option<String>,
     name: Option<String>,
 }
 
@@ -177,6 +180,13 @@ async fn upload_photo(
     body: axum::body::Bytes,
 ) -> Response {
     use app::domain::lifecycle::Actor;
+    if let (Some(org), None, Some(submission)) = (&q.org, &q.token, &q.submission) {
+        let name = q.name.as_deref().unwrap_or_default();
+        return match app::backend::visits::upload_walk_photo(&state.pool, org, submission, name, &body).await {
+            Ok(id) => ([(header::CONTENT_TYPE, "application/json")], format!("{{\"id\":{id}}}")).into_response(),
+            Err(e) => error_response(e),
+        };
+    }
     let who = match (&q.org, &q.token) {
         (Some(org), Some(token)) => match app::backend::cases::case_for_token(&state.pool, org, token).await {
             Ok(case_id) if Some(case_id) == app::domain::case_number::parse(&q.case) => Ok((case_id, Actor::Customer)),

@@ -24,6 +24,7 @@ on_both_databases!(
     a_visit_ends_with_a_signed_report_rating_and_return_visit,
     photos_are_checked_by_type_size_and_owner,
     warranty_follows_components_downtime_and_diagnosis,
+    photos_taken_during_a_guide_walk_reach_the_case,
 );
 
 /// A 1×1 PNG as a canvas would hand it over.
@@ -829,4 +830,82 @@ fn day(v: &Value) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// A photo taken in the widget during a walk, before the case exists, is
+/// held against the submission and shown to staff in the transcript.
+async fn photos_taken_during_a_guide_walk_reach_the_case(db: Db) {
+    let server = TestServer::start_with(db, &["--breach-every", "1"]).await;
+    let res = server.call_form("load_widget", "org_key=demo-hospital", None).await;
+    let camera = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("摄像机")).unwrap()["id"].clone();
+    let walk = "walkphoto-000000000000001";
+    let before = server.count("attachments").await;
+
+    // Refusals store nothing.
+    assert_eq!(upload(&server, &format!("org=nobody&submission={walk}"), None, &png()).await.status, 404);
+    assert_eq!(upload(&server, "org=demo-hospital&submission=short", None, &png()).await.status, 400);
+    let res = upload(&server, &format!("org=demo-hospital&submission={walk}"), None, b"GIF89a....").await;
+    assert_eq!((res.status, res.json()["problem"]["problem"].as_str()), (415, Some("not_an_image")));
+    let res = server.request("POST", &format!("/api/attachments?org=demo-hospital&submission={walk}"), &[("Origin", "https://evil.example")], &png()).await;
+    assert_eq!(res.status, 403, "cross-site uploads are refused");
+    assert_eq!(server.count("attachments").await, before);
+
+    let ok = upload(&server, &format!("org=demo-hospital&submission={walk}&name=nvr-channels.png"), None, &png()).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let photo = ok.json()["id"].as_i64().unwrap();
+    // Another customer's walk photo, which this walk will try to name.
+    let other = upload(&server, "org=demo-hospital&submission=walkphoto-000000000000002&name=x.png", None, &png()).await.json()["id"].as_i64().unwrap();
+    // At most 6 per walk.
+    let crowded = "walkphoto-000000000000003";
+    for _ in 0..6 {
+        assert_eq!(upload(&server, &format!("org=demo-hospital&submission={crowded}"), None, &png()).await.status, 200);
+    }
+    let res = upload(&server, &format!("org=demo-hospital&submission={crowded}"), None, &png()).await;
+    assert_eq!((res.status, res.json()["problem"]["problem"].as_str(), res.json()["problem"]["max"].as_i64()), (409, Some("too_many"), Some(6)));
+
+    let at = 1_700_000_000_000i64;
+    let step = |node: &str, choice: &str, i: i64| json!({ "node": node, "choice": choice, "at_ms": at + i * 20_000 });
+    let mut ip = step("collect_ip", "next", 4);
+    ip["value"] = json!("192.168.1.64");
+    ip["photo"] = json!(other);
+    let mut reach = step("reach", "branch-2", 5);
+    reach["value"] = json!("could not check");
+    let mut shot = step("nvr_photo", "next", 7);
+    shot["value"] = json!("nvr-channels.png");
+    shot["photo"] = json!(photo);
+    let body = json!({ "submission": {
+        "org_key": "demo-hospital", "submission_id": walk, "reporter_name": "王芳", "phone": "13800138000",
+        "asset_id": camera, "symptom": "护士站摄像机没有画面", "guide_id": "camera-no-picture", "guide_version": 1,
+        "steps": [step("scope", "one", 0), step("power_type", "unsure", 1), step("cable_walk", "intact", 2), step("ir_check", "ir_on", 3),
+                  ip, reach, step("nvr_status", "unsure", 6), shot],
+        "result": "escalate"
+    }});
+    let res = server.call_json("submit_case", &body, None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let number = res.json()["number"].as_str().unwrap().to_string();
+
+    let admin = server.login("admin", "fixline-demo").await;
+    let c = case(&server, &admin, &number).await;
+    let photos: Vec<i64> = c["transcript"].as_array().unwrap().iter().filter_map(|l| l["photo"].as_i64()).collect();
+    assert_eq!(photos, vec![photo], "the walk's own photo is kept; another walk's is dropped: {}", c["transcript"]);
+    let file = server.request("GET", &format!("/console/files/{photo}"), &[("Cookie", admin.as_str())], b"").await;
+    assert_eq!((file.status, file.header("content-type")), (200, Some("image/png")));
+    assert_eq!(server.request("GET", &format!("/console/files/{photo}"), &[], b"").await.status, 401);
+    // Once submitted, more photos go through the case token.
+    assert_eq!(upload(&server, &format!("org=demo-hospital&submission={walk}"), None, &png()).await.status, 409);
+
+    // Unclaimed walk photos are purged after a week; the case's stays.
+    server.execute(&format!("UPDATE attachments SET created_at = created_at - {} WHERE id = {other}", 8 * 24 * 60 * MINUTE)).await;
+    let mut left = i64::MAX;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        left = server.count("attachments").await;
+        if left == before + 7 {
+            break;
+        }
+    }
+    assert_eq!(left, before + 7, "one photo of the case and six of the crowded walk remain");
+    let file = server.request("GET", &format!("/console/files/{other}"), &[("Cookie", admin.as_str())], b"").await;
+    assert_eq!(file.status, 404);
+    server.stop().await;
 }

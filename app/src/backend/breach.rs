@@ -34,6 +34,11 @@ pub fn spawn(pool: AnyPool, backend: Backend, live: Live, every: Duration) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "breach job failed; next round retries"),
             }
+            match super::visits::purge_unclaimed_walk_photos(&pool, now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(deleted = n, "unclaimed walk photos purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "purging walk photos failed; next round retries"),
+            }
         }
     });
 }

@@ -22,8 +22,8 @@ use crate::models::{
 };
 use std::collections::HashMap;
 
-struct Org {
-    id: i64,
+pub(crate) struct Org {
+    pub(crate) id: i64,
     name: String,
     company_name: String,
     hotline: String,
@@ -31,7 +31,7 @@ struct Org {
     theme_color: String,
 }
 
-async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
+pub(crate) async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
     if key.is_empty() || key.len() > 64 {
         return Err(AppError::NotFound);
     }
@@ -116,13 +116,13 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
     Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms(), terms: Some(terms), received_at_ms: 0 })
 }
 
-fn valid_submission_id(s: &str) -> bool {
+pub(crate) fn valid_submission_id(s: &str) -> bool {
     (16..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Validates everything, then creates the case in one transaction. A repeat
 /// of the same submission returns the case already created.
-pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, AppError> {
+pub async fn submit(pool: &AnyPool, mut s: CaseSubmission) -> Result<CaseReceipt, AppError> {
     let org = org_by_key(pool, &s.org_key).await?;
     if !valid_submission_id(&s.submission_id) {
         return Err(AppError::BadRequest);
@@ -208,6 +208,17 @@ pub async fn submit(pool: &AnyPool, s: CaseSubmission) -> Result<CaseReceipt, Ap
                 .bind(serde_json::json!({ "reporter": s.reporter_name.trim(), "severity": severity }).to_string())
                 .execute(&mut *tx)
                 .await?;
+            {
+                let before = s.steps.clone();
+                super::visits::claim_walk_photos(&mut tx, org.id, &s.submission_id, id, &mut s.steps).await?;
+                if s.steps != before {
+                    sqlx::query("UPDATE cases SET steps = $1 WHERE id = $2")
+                        .bind(serde_json::to_string(&s.steps).map_err(AppError::internal)?)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             if let (Some(session), Some(node)) = (&s.session_id, &final_node) {
                 guides::finish_session(&mut *tx, org.id, session, node, s.steps.len() as u32, status.as_str(), id).await?;
             }
@@ -353,7 +364,7 @@ fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptL
                 NodeKind::Check { .. } => s.value.clone(),
                 _ => None,
             };
-            Some(TranscriptLine { prompt: prompt.get(locale).to_string(), answer, value, seconds })
+            Some(TranscriptLine { prompt: prompt.get(locale).to_string(), answer, value, seconds, photo: s.photo })
         })
         .collect();
     let outcome = g.current(steps).and_then(|n| match &n.kind {

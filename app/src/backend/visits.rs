@@ -40,10 +40,23 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Stores a photo or signature of a case; returns its id.
+/// Where a file belongs: a case, or a guide walk that is not a case yet
+/// (the organisation and the widget's submission id).
+#[derive(Debug, Clone, Copy)]
+pub enum AttachTo<'a> {
+    Case(i64),
+    Walk { org_id: i64, submission_id: &'a str },
+}
+
+/// At most this many photos per guide walk before it becomes a case.
+pub const MAX_WALK_PHOTOS: u32 = 6;
+/// Walk photos never claimed by a case are deleted after this long.
+pub const WALK_PHOTO_KEEP_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Stores a photo or signature; returns its id.
 pub async fn store_attachment(
     conn: &mut AnyConnection,
-    case_id: i64,
+    to: AttachTo<'_>,
     kind: &str,
     name: &str,
     bytes: &[u8],
@@ -62,9 +75,13 @@ pub async fn store_attachment(
     }
     let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
     let digest = hex(&Sha256::digest(bytes));
+    let (case_id, org_id, submission_id) = match to {
+        AttachTo::Case(id) => (Some(id), None, None),
+        AttachTo::Walk { org_id, submission_id } => (None, Some(org_id), Some(submission_id.to_string())),
+    };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO attachments (case_id, kind, mime, name, size, sha256, data, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO attachments (case_id, kind, mime, name, size, sha256, data, uploaded_by, created_at, org_id, submission_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(case_id)
     .bind(kind)
@@ -75,6 +92,8 @@ pub async fn store_attachment(
     .bind(bytes.to_vec())
     .bind(by.encode())
     .bind(now_ms())
+    .bind(org_id)
+    .bind(submission_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(id)
@@ -85,10 +104,82 @@ pub async fn upload_photo(pool: &AnyPool, case_id: i64, name: &str, bytes: &[u8]
     let mut conn = pool.acquire().await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *conn).await?;
     exists.ok_or(AppError::NotFound)?;
-    let id = store_attachment(&mut conn, case_id, "photo", name, bytes, by).await?;
+    let id = store_attachment(&mut conn, AttachTo::Case(case_id), "photo", name, bytes, by).await?;
     drop(conn);
     tracing::info!(case = case_id, attachment = id, size = bytes.len(), "photo uploaded");
     Ok(id)
+}
+
+/// A photo taken during a guide walk, before there is a case: kept against
+/// the organisation and the widget's submission id until that submission
+/// arrives (`claim_walk_photos`). A submission already made takes photos
+/// through its case token instead.
+pub async fn upload_walk_photo(pool: &AnyPool, org_key: &str, submission_id: &str, name: &str, bytes: &[u8]) -> Result<i64, AppError> {
+    let org = super::cases::org_by_key(pool, org_key).await?;
+    if !super::cases::valid_submission_id(submission_id) {
+        return Err(AppError::BadRequest);
+    }
+    let mut tx = pool.begin().await?;
+    let submitted: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND submission_id = $2")
+        .bind(org.id)
+        .bind(submission_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if submitted.is_some() {
+        return Err(AppError::Conflict);
+    }
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE org_id = $1 AND submission_id = $2")
+        .bind(org.id)
+        .bind(submission_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if held >= i64::from(MAX_WALK_PHOTOS) {
+        return Err(AppError::InvalidUpload { problem: UploadProblem::TooMany { max: MAX_WALK_PHOTOS } });
+    }
+    let id = store_attachment(&mut tx, AttachTo::Walk { org_id: org.id, submission_id }, "photo", name, bytes, Actor::Customer).await?;
+    tx.commit().await?;
+    tracing::info!(org = org.id, attachment = id, size = bytes.len(), "walk photo uploaded");
+    Ok(id)
+}
+
+/// Moves a submission's walk photos onto its new case. Photo references in
+/// the walk that are not this submission's (or were purged) are dropped, so
+/// a walk can never point at another customer's file.
+pub async fn claim_walk_photos(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    submission_id: &str,
+    case_id: i64,
+    steps: &mut [crate::domain::guide::WalkStep],
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE attachments SET case_id = $1 WHERE org_id = $2 AND submission_id = $3 AND case_id IS NULL")
+        .bind(case_id)
+        .bind(org_id)
+        .bind(submission_id)
+        .execute(&mut *conn)
+        .await?;
+    for step in steps.iter_mut() {
+        let Some(id) = step.photo else { continue };
+        let ours: Option<i64> = sqlx::query_scalar("SELECT id FROM attachments WHERE id = $1 AND case_id = $2 AND kind = 'photo'")
+            .bind(id)
+            .bind(case_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if ours.is_none() {
+            tracing::warn!(case = case_id, attachment = id, "walk names a photo that is not its own; dropped");
+            step.photo = None;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes walk photos whose walk never became a case.
+pub async fn purge_unclaimed_walk_photos(pool: &AnyPool, now: i64) -> Result<u64, AppError> {
+    let done = sqlx::query("DELETE FROM attachments WHERE case_id IS NULL AND created_at < $1")
+        .bind(now - WALK_PHOTO_KEEP_MS)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A stored file for staff: (mime, bytes).
@@ -358,7 +449,7 @@ pub async fn sign(pool: &AnyPool, live: &Live, case_id: i64, by: Actor, signer: 
     let report = build_report(pool, case_id, &log).await?;
     let text = serde_json::to_string(&report).map_err(AppError::internal)?;
     let hash = hex(&Sha256::digest(text.as_bytes()));
-    let signature = store_attachment(&mut tx, case_id, "signature", "signature.png", &png, by).await?;
+    let signature = store_attachment(&mut tx, AttachTo::Case(case_id), "signature", "signature.png", &png, by).await?;
     let event = lifecycle::sign_report(&state, signer, signature, text, hash).map_err(staff_actions::refusal_error)?;
     append(&mut tx, case_id, now_ms(), by, &event, &log).await?;
     tx.commit().await?;

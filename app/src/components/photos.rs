@@ -12,11 +12,34 @@ use crate::errors::{AppError, UploadProblem};
 /// refused upload.
 pub const MAX_PHOTO_BYTES: f64 = 5.0 * 1024.0 * 1024.0;
 
-/// Who uploads: staff (session cookie) or a customer (widget org key and case token).
+/// Who uploads, and where the photo goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Uploader {
-    pub case: String,
-    pub customer: Option<(String, String)>,
+pub enum Uploader {
+    /// Staff, by session cookie.
+    Staff { case: String },
+    /// The customer, by the case token their widget kept.
+    Customer { case: String, org: String, token: String },
+    /// The customer during a guide walk, before the case exists: held
+    /// against the widget's submission id until it is submitted.
+    Walk { org: String, submission: String },
+}
+
+impl Uploader {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn url(&self, file_name: &str) -> String {
+        #[cfg(feature = "hydrate")]
+        let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+        #[cfg(not(feature = "hydrate"))]
+        let enc = |s: &str| s.to_string();
+        let name = enc(file_name);
+        match self {
+            Uploader::Staff { case } => format!("/api/attachments?case={}&name={name}", enc(case)),
+            Uploader::Customer { case, org, token } => {
+                format!("/api/attachments?case={}&name={name}&org={}&token={}", enc(case), enc(org), enc(token))
+            }
+            Uploader::Walk { org, submission } => format!("/api/attachments?name={name}&org={}&submission={}", enc(org), enc(submission)),
+        }
+    }
 }
 
 /// A file input that uploads each chosen photo at once and collects the ids.
@@ -38,10 +61,6 @@ pub fn PhotoPicker(uploader: Uploader, photos: RwSignal<Vec<i64>>, #[prop(into)]
             busy.set(true);
             leptos::task::spawn_local(async move {
                 for file in files {
-                    if file.size() > MAX_PHOTO_BYTES {
-                        error.set(Some(AppError::InvalidUpload { problem: UploadProblem::TooLarge { max_kb: 5 * 1024 } }));
-                        continue;
-                    }
                     match upload(&uploader.get_value(), &file).await {
                         Ok(id) => photos.update(|p| p.push(id)),
                         Err(e) => error.set(Some(e)),
@@ -66,15 +85,16 @@ pub fn PhotoPicker(uploader: Uploader, photos: RwSignal<Vec<i64>>, #[prop(into)]
     .into_any()
 }
 
+/// Sends one photo; answers its attachment id. Checks the size first so
+/// nobody waits for a refused upload.
 #[cfg(feature = "hydrate")]
-async fn upload(who: &Uploader, file: &web_sys::File) -> Result<i64, AppError> {
+pub async fn upload(who: &Uploader, file: &web_sys::File) -> Result<i64, AppError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
-    let mut url = format!("/api/attachments?case={}&name={}", enc(&who.case), enc(&file.name()));
-    if let Some((org, token)) = &who.customer {
-        url.push_str(&format!("&org={}&token={}", enc(org), enc(token)));
+    if file.size() > MAX_PHOTO_BYTES {
+        return Err(AppError::InvalidUpload { problem: UploadProblem::TooLarge { max_kb: 5 * 1024 } });
     }
+    let url = who.url(&file.name());
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(file);

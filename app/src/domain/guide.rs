@@ -195,6 +195,11 @@ pub struct WalkStep {
     /// What was collected, or the check's finding, for the technician.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// A photo taken at a collect step, uploaded before the case exists
+    /// (an attachment id; the server keeps it only if it came with this
+    /// submission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<i64>,
     /// Browser time in ms since the epoch; informational only.
     pub at_ms: i64,
 }
@@ -459,7 +464,7 @@ mod tests {
         let mut steps = Vec::new();
         for c in choices {
             let node = g.current(&steps).unwrap();
-            steps.push(WalkStep { node: node.id.clone(), choice: (*c).into(), value: None, at_ms: 0 });
+            steps.push(WalkStep { node: node.id.clone(), choice: (*c).into(), value: None, photo: None, at_ms: 0 });
         }
         steps
     }
@@ -495,10 +500,10 @@ mod tests {
         assert_eq!(g.replay(&bad), Err(WalkError::UnexpectedNode { index: 1 }));
         let mut bad = walk(&g, &["all_off"]);
         bad[0].choice = "nope".into();
-        bad.push(WalkStep { node: "power".into(), choice: "yes".into(), value: None, at_ms: 0 });
+        bad.push(WalkStep { node: "power".into(), choice: "yes".into(), value: None, photo: None, at_ms: 0 });
         assert_eq!(g.replay(&bad), Err(WalkError::UnknownChoice { index: 0 }));
         let mut extra = walk(&g, &["all_off", "yes"]);
-        extra.push(WalkStep { node: "fixed".into(), choice: "yes".into(), value: None, at_ms: 0 });
+        extra.push(WalkStep { node: "fixed".into(), choice: "yes".into(), value: None, photo: None, at_ms: 0 });
         assert_eq!(g.replay(&extra), Err(WalkError::UnexpectedNode { index: 2 }));
         let mut long = walk(&g, &["all_off"]);
         long[0].value = Some("x".repeat(MAX_VALUE_CHARS + 1));
@@ -646,7 +651,7 @@ mod tests {
                     break;
                 }
                 let pick = picks.next().unwrap_or(0) % exits.len();
-                steps.push(WalkStep { node: node.id.clone(), choice: exits[pick].0.clone(), value: None, at_ms: 0 });
+                steps.push(WalkStep { node: node.id.clone(), choice: exits[pick].0.clone(), value: None, photo: None, at_ms: 0 });
                 prop_assert!(steps.len() <= g.nodes.len());
             }
             prop_assert!(g.replay(&steps).is_ok());

@@ -418,6 +418,8 @@ pub struct TranscriptLine {
     pub value: Option<String>,
     /// Time the customer spent on this step (from the previous answer).
     pub seconds: Option<i64>,
+    /// A photo taken at this step (served to staff at /console/files/ID).
+    pub photo: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

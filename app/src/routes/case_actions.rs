@@ -295,7 +295,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
             <label for="f-downtime">{t.f_downtime}</label>
             <input id="f-downtime" type="number" min="0" max="86400" step="1" inputmode="numeric"
                 on:input=move |ev| extra3.set(event_target_value(&ev))/>
-            <PhotoPicker uploader=Uploader { case: case.number.clone(), customer: None } photos id="f-photos"/>
+            <PhotoPicker uploader=Uploader::Staff { case: case.number.clone() } photos id="f-photos"/>
         }
         .into_any(),
         Form::Swap => view! {

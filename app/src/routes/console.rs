@@ -428,6 +428,12 @@ fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<boo
                                         <span class="q">{l.prompt}</span> " → " <strong>{l.answer}</strong>
                                         {l.seconds.map(|s| view! { <span class="hint">{format!(" ({s} s)")}</span> })}
                                         {l.value.map(|v| view! { <br/><span class="finding">{v}</span> })}
+                                        {l.photo.map(|id| view! {
+                                            <br/>
+                                            <a href=format!("/console/files/{id}") target="_blank" rel="noopener" data-testid="transcript-photo">
+                                                <img src=format!("/console/files/{id}") alt=fill(t.ev_photos, 1) loading="lazy" class="thumb"/>
+                                            </a>
+                                        })}
                                     </li>
                                 }
                             })

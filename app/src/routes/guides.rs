@@ -206,7 +206,7 @@ fn GuidePreview(guide: Guide) -> impl IntoView {
                         let node_id = node.id.clone();
                         view! {
                             <button type="button" class="choice" on:click=move |_| {
-                                steps.update(|s| s.push(WalkStep { node: node_id.clone(), choice: choice.clone(), value: None, at_ms: 0 }))
+                                steps.update(|s| s.push(WalkStep { node: node_id.clone(), choice: choice.clone(), value: None, photo: None, at_ms: 0 }))
                             }>{label}</button>
                         }
                     })

@@ -169,6 +169,11 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         Stage::SelfResolved => host.post("resolved", None),
         _ => {}
     });
+    // The tracker reads this browser's storage, so it appears only once
+    // hydrated: the server renders the same page on every request, and
+    // hydration never meets a part the server could not know.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     let hotline = info.hotline.clone();
     let company_name = info.company_name.clone();
     let org_name = info.org_name.clone();
@@ -186,7 +191,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                     view! { <IntakeForm info=info.clone() name phone asset symptom error stage/> }.into_any()
                 }
                 Stage::Guide => {
-                    view! { <GuideWalk org_key=org_key_for_walk.clone() asset offer guide session steps error stage submit/> }.into_any()
+                    view! { <GuideWalk org_key=org_key_for_walk.clone() asset offer guide session steps error stage submit submission_id/> }.into_any()
                 }
                 Stage::Escalated(receipt) => {
                     view! {
@@ -216,10 +221,12 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                         .into_any()
                 }
             }}
-            <MyCases org_key=org_key_for_cases.clone() refresh=Signal::derive(move || match stage.get() {
-                Stage::Escalated(_) => 1,
-                _ => 0,
-            })/>
+            {move || mounted.get().then(|| view! {
+                <MyCases org_key=org_key_for_cases.clone() refresh=Signal::derive(move || match stage.get() {
+                    Stage::Escalated(_) => 1,
+                    _ => 0,
+                })/>
+            })}
             <footer class="widget-foot">
                 {t.hotline} ": " <a href=format!("tel:{hotline}")>{hotline.clone()}</a> " · " {company_name}
             </footer>
@@ -335,10 +342,14 @@ fn GuideWalk(
     error: RwSignal<Option<AppError>>,
     stage: RwSignal<Stage>,
     submit: Action<GuideResult, ()>,
+    /// The widget's id for this report, made on first use; photos taken
+    /// during the walk are held against it until the case exists.
+    submission_id: StoredValue<Option<String>>,
 ) -> impl IntoView {
     let t = use_texts();
     let locale = use_locale();
     let pending = submit.pending();
+    let photo_org = StoredValue::new(org_key.clone());
     // Each guide the customer starts is one session; counting it is not on
     // the walk's path, so a failure here is ignored.
     let session_org = org_key.clone();
@@ -404,7 +415,7 @@ fn GuideWalk(
         submit.dispatch(GuideResult::Escalate);
     };
     let advance = move |node: String, choice: String, value: Option<String>| {
-        steps.update(|s| s.push(WalkStep { node, choice, value, at_ms: browser_now_ms() }));
+        steps.update(|s| s.push(WalkStep { node, choice, value, photo: None, at_ms: browser_now_ms() }));
     };
     let error_signal: Signal<Option<AppError>> = error.into();
     // Keyboard and screen-reader users land on each new step's prompt
@@ -492,22 +503,81 @@ fn GuideWalk(
             NodeKind::Collect { prompt, input, optional, .. } => {
                 let value = RwSignal::new(String::new());
                 let missing = RwSignal::new(false);
+                // A photo is uploaded as soon as it is chosen; the step keeps its id.
+                let photo = RwSignal::new(None::<i64>);
+                let uploading = RwSignal::new(false);
+                let upload_error = RwSignal::new(None::<AppError>);
                 let node_for_next = node_id.clone();
                 let next = move |ev: SubmitEvent| {
                     ev.prevent_default();
+                    if uploading.get_untracked() {
+                        return;
+                    }
                     let v = value.get_untracked().trim().to_string();
                     if v.is_empty() && !optional {
                         missing.set(true);
                         return;
                     }
-                    advance(node_for_next.clone(), "next".into(), (!v.is_empty()).then_some(v));
+                    let step = WalkStep {
+                        node: node_for_next.clone(),
+                        choice: "next".into(),
+                        value: (!v.is_empty()).then_some(v),
+                        photo: photo.get_untracked(),
+                        at_ms: browser_now_ms(),
+                    };
+                    steps.update(|s| s.push(step));
+                };
+                #[allow(unused_variables)]
+                let on_photo = move |ev: leptos::ev::Event| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        use wasm_bindgen::JsCast;
+                        let Some(file) = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                            .and_then(|i| i.files())
+                            .and_then(|f| f.get(0))
+                        else {
+                            return;
+                        };
+                        let submission = submission_id.get_value().unwrap_or_else(random_id);
+                        submission_id.set_value(Some(submission.clone()));
+                        let who = crate::components::photos::Uploader::Walk { org: photo_org.get_value(), submission };
+                        value.set(String::new());
+                        photo.set(None);
+                        upload_error.set(None);
+                        missing.set(false);
+                        uploading.set(true);
+                        leptos::task::spawn_local(async move {
+                            match crate::components::photos::upload(&who, &file).await {
+                                Ok(id) => {
+                                    photo.set(Some(id));
+                                    value.set(file.name().chars().take(100).collect());
+                                }
+                                Err(e) => upload_error.set(Some(e)),
+                            }
+                            uploading.set(false);
+                        });
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = (ev, submission_id, photo_org);
                 };
                 let input_view = match input {
                     InputKind::Number => view! { <input id="collect" type="text" inputmode="decimal" maxlength="40" bind:value=value aria-describedby="collect-error"/> }.into_any(),
                     InputKind::Text => view! { <input id="collect" type="text" maxlength="200" bind:value=value aria-describedby="collect-error"/> }.into_any(),
                     InputKind::Photo => view! {
-                        <input id="collect" type="file" accept="image/*" capture="environment"
-                            on:change=move |ev| value.set(event_target_value(&ev).rsplit(['\\', '/']).next().unwrap_or_default().to_string())/>
+                        <input id="collect" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"
+                            on:change=on_photo aria-describedby="collect-status collect-error" data-testid="walk-photo"/>
+                        <p class="hint" id="collect-status" role="status" data-testid="walk-photo-status">
+                            {move || if uploading.get() {
+                                t.uploading.to_string()
+                            } else if photo.get().is_some() {
+                                fill(t.photo_added, 1)
+                            } else {
+                                String::new()
+                            }}
+                        </p>
+                        <ErrorText error=upload_error.into()/>
                     }.into_any(),
                 };
                 view! {
@@ -516,7 +586,7 @@ fn GuideWalk(
                         <label for="collect" id="guide-prompt" tabindex="-1">{prompt.get(locale).to_string()}</label>
                         {input_view}
                         <p class="field-error" id="collect-error" aria-live="polite">{move || missing.get().then_some(t.err_required)}</p>
-                        <button type="submit" class="primary">{t.next}</button>
+                        <button type="submit" class="primary" disabled=move || uploading.get()>{t.next}</button>
                     </form>
                     <StillNotFixed escalate pending/>
                 }
@@ -1169,7 +1239,7 @@ fn CustomerFollowUp(
                     }>
                         <label for=format!("w-info-{number}")>{t.f_notes}</label>
                         <textarea id=format!("w-info-{number}") maxlength="2000" on:input=move |ev| info.set(event_target_value(&ev))></textarea>
-                        <PhotoPicker uploader=Uploader { case: number.clone(), customer: Some((org.clone(), token.clone())) } photos id=format!("w-photos-{number}")/>
+                        <PhotoPicker uploader=Uploader::Customer { case: number.clone(), org: org.clone(), token: token.clone() } photos id=format!("w-photos-{number}")/>
                         <button type="submit" class="primary" disabled=move || pending.get()>{t.w_add_info_submit}</button>
                     </form>
                 </details>
