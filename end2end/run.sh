@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests against the release build, once on a fresh SQLite
 # file and once on a fresh PostgreSQL database, then reports the widget's
-# first-load size. Needs `cargo leptos build --release` first (tools/test).
+# first-load size. Needs the release build (tools/build.sh) first (tools/test).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/env.sh"
 cd "$ROOT/end2end"
