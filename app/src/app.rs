@@ -16,6 +16,13 @@ use crate::routes::widget::WidgetPage;
 pub const LANG_COOKIE: &str = "fixline_lang";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    html_document(options, || view! { <App/> })
+}
+
+/// The HTML document around a root component: language, CSP (with the
+/// response's nonce), meta tags and the hydration scripts for
+/// `options.output_name` (the console's bundle, or the widget's).
+pub(crate) fn html_document<V: IntoView + 'static>(options: LeptosOptions, body: impl FnOnce() -> V) -> impl IntoView {
     let locale = request_locale();
     #[cfg(feature = "ssr")]
     strict_content_security_policy();
@@ -31,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags/>
             </head>
             <body>
-                <App/>
+                {body()}
             </body>
         </html>
     }

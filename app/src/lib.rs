@@ -12,6 +12,7 @@ pub mod functions;
 pub mod i18n;
 pub mod models;
 pub mod routes;
+pub mod widget_app;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

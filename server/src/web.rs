@@ -4,6 +4,7 @@
 use app::backend::live::Live;
 use app::backend::{breach, db, demo, state::AppState};
 use app::errors::AppError;
+use app::widget_app::{widget_shell, WIDGET_PATH};
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -79,7 +80,11 @@ fn leptos_options() -> Result<LeptosOptions, String> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // The widget's page is rendered by its own root component and loads its
+    // own bundle (see `widget_page`); `App` keeps the route for client-side
+    // navigation, but the server serves it here, not through `leptos_routes`.
+    let mut routes = generate_route_list(App);
+    routes.retain(|r| r.path() != WIDGET_PATH);
     let uploads = Router::new()
         .route("/api/attachments", post(upload_photo))
         .layer(axum::extract::DefaultBodyLimit::disable())
@@ -91,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/live", get(live_updates))
         .route("/console/files/{id}", get(staff_file))
         .route("/embed.js", get(embed_js))
+        .route(WIDGET_PATH, get(widget_page))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -104,6 +110,18 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// The customer widget, rendered as `leptos_routes` renders the other pages
+/// (whole page once its data has loaded, `AppState` in context for the
+/// server functions it calls), in a document that loads the widget's bundle.
+async fn widget_page(State(state): State<AppState>, req: Request) -> Response {
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_app_async_with_context(
+        move || provide_context(state.clone()),
+        move || widget_shell(options.clone()),
+    );
+    handler(req).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
