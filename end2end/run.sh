@@ -42,8 +42,10 @@ stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 echo "-- end-to-end on SQLite" >&2
 start_server "sqlite://$work/e2e.db"
 npx playwright test
-echo "-- widget first-load size (report only: with its own bundle about 434 KB brotli, over the 150 KB budget)" >&2
-node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital"
+# The goal is 150 KB brotli; the widget's own bundle is about 435 KB today.
+# Until the goal is met this guards against growth: over 460 KB fails.
+echo "-- widget first-load size (fails above 460 KB brotli; goal 150 KB)" >&2
+node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 460
 stop_server
 
 echo "-- end-to-end on PostgreSQL" >&2

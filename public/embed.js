@@ -126,6 +126,12 @@ const build = () => {
   d.addEventListener('keydown', safe(e => isOpen && e.key == 'Escape' && close(1)));
 };
 
+// Case tokens kept in the host page's own storage too: a browser that blocks
+// third-party storage gives our frame none of its own.
+const CK = 'fixline.cases.' + org;
+const kept = () => { try { const v = JSON.parse(localStorage.getItem(CK)); return Array.isArray(v) ? v : [] } catch (e) { return [] } };
+const keep = v => { try { localStorage.setItem(CK, JSON.stringify(v)) } catch (e) {} };
+
 // Only our frame's window, from our origin, speaking our protocol.
 const onMsg = safe(e => {
   const m = e.data, y = m.type;
@@ -134,6 +140,7 @@ const onMsg = safe(e => {
     ready = 1;
     clearTimeout(rt);
     pre && post('prefill', pre);
+    post('cases', kept());
     isOpen && post('open');
     emit(y);
   } else if (y == 'resize') {
@@ -141,6 +148,9 @@ const onMsg = safe(e => {
     !panel && h === h && (fr.style.height = Math.min(2000, Math.max(200, h)) + 'px');
   } else if (y == 'close') close(1);
   else if (y == 'escalated' || y == 'resolved') emit(y, { number: m.number });
+  else if (y == 'remember' && /^FX-\d{6,9}$/.test(m.number) && /^[\w-]{16,100}$/.test(m.token)) {
+    keep([[m.number, m.token]].concat(kept().filter(c => c[0] != m.number)).slice(0, 20));
+  }
 });
 
 // API calls queue until boot, then replay with any pre-load array queue.

@@ -132,6 +132,8 @@ test("with third-party cookies blocked, the embedded widget still reports and tr
 
   await frame.getByRole("button", { name: "提交报修" }).click();
   const number = (await frame.getByTestId("case-number").textContent())!.trim();
+  // The host page keeps the case's token in its own (first-party) storage for the frame.
+  await expect.poll(() => page.evaluate(() => localStorage.getItem("fixline.cases.demo-hospital") ?? "")).toContain(number);
   // Later, on another visit: the case token kept in the frame's own storage finds the case again.
   await page.reload();
   await page.getByRole("button", { name: "故障报修" }).click();

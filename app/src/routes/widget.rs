@@ -163,9 +163,14 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         stage.set(Stage::Intake);
     };
 
-    let host = host_bridge::connect(&info, name, phone, asset);
+    // Bumped when the host page hands over the case tokens it kept.
+    let host_cases = RwSignal::new(0u32);
+    let host = host_bridge::connect(&info, name, phone, asset, host_cases);
     Effect::new(move |_| match stage.get() {
-        Stage::Escalated(receipt) => host.post("escalated", Some(&receipt.number)),
+        Stage::Escalated(receipt) => {
+            host.post("escalated", Some(&receipt.number));
+            host.remember(&receipt.number, &receipt.access_token);
+        }
         Stage::SelfResolved => host.post("resolved", None),
         _ => {}
     });
@@ -222,9 +227,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                 }
             }}
             {move || mounted.get().then(|| view! {
-                <MyCases org_key=org_key_for_cases.clone() refresh=Signal::derive(move || match stage.get() {
-                    Stage::Escalated(_) => 1,
-                    _ => 0,
+                <MyCases org_key=org_key_for_cases.clone() refresh=Signal::derive(move || {
+                    host_cases.get() * 2 + u32::from(matches!(stage.get(), Stage::Escalated(_)))
                 })/>
             })}
             <footer class="widget-foot">
@@ -922,12 +926,22 @@ fn random_id() -> String {
 fn remembered_cases() -> Vec<(String, String)> {
     #[cfg(feature = "hydrate")]
     {
-        let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else { return vec![] };
-        let n = storage.length().unwrap_or(0);
-        let mut out: Vec<(String, String)> = (0..n)
-            .filter_map(|i| storage.key(i).ok().flatten())
-            .filter_map(|k| Some((k.strip_prefix("fixline.case.")?.to_string(), storage.get_item(&k).ok().flatten()?)))
-            .collect();
+        // The frame's own storage (absent when the browser blocks
+        // third-party storage), then what the host page kept for us.
+        let mut out: Vec<(String, String)> = match web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            Some(storage) => (0..storage.length().unwrap_or(0))
+                .filter_map(|i| storage.key(i).ok().flatten())
+                .filter_map(|k| Some((k.strip_prefix("fixline.case.")?.to_string(), storage.get_item(&k).ok().flatten()?)))
+                .collect(),
+            None => Vec::new(),
+        };
+        host_bridge::HOST_CASES.with(|h| {
+            for (n, t) in h.borrow().iter() {
+                if !out.iter().any(|(m, _)| m == n) {
+                    out.push((n.clone(), t.clone()));
+                }
+            }
+        });
         out.sort_by(|a, b| b.0.cmp(&a.0));
         out.truncate(5);
         out
@@ -1295,7 +1309,30 @@ mod host_bridge {
         origin: StoredValue<Option<String>>,
     }
 
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        /// Case tokens the host page kept in its own storage and handed over.
+        pub static HOST_CASES: std::cell::RefCell<Vec<(String, String)>> = Default::default();
+    }
+
     impl Host {
+        /// Asks the host page to keep a case's token: a browser that blocks
+        /// third-party storage keeps none for this frame.
+        pub fn remember(&self, number: &str, token: &str) {
+            #[cfg(feature = "hydrate")]
+            if let (Some(origin), Some(parent)) = (self.origin.get_value(), window().parent().ok().flatten()) {
+                use js_sys::{Object, Reflect};
+                let msg = Object::new();
+                let _ = Reflect::set(&msg, &"fixline".into(), &1.into());
+                let _ = Reflect::set(&msg, &"type".into(), &"remember".into());
+                let _ = Reflect::set(&msg, &"number".into(), &number.into());
+                let _ = Reflect::set(&msg, &"token".into(), &token.into());
+                let _ = parent.post_message(&msg, &origin);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (number, token);
+        }
+
         pub fn post(&self, kind: &str, number: Option<&str>) {
             #[cfg(feature = "hydrate")]
             if let Some(origin) = self.origin.get_value() {
@@ -1322,7 +1359,13 @@ mod host_bridge {
         let _ = parent.post_message(&msg, origin);
     }
 
-    pub fn connect(info: &WidgetInfo, name: RwSignal<String>, phone: RwSignal<String>, asset: RwSignal<Option<i64>>) -> Host {
+    pub fn connect(
+        info: &WidgetInfo,
+        name: RwSignal<String>,
+        phone: RwSignal<String>,
+        asset: RwSignal<Option<i64>>,
+        host_cases: RwSignal<u32>,
+    ) -> Host {
         let origin = StoredValue::new(None::<String>);
         let host = Host { origin };
         #[cfg(feature = "hydrate")]
@@ -1350,17 +1393,24 @@ mod host_bridge {
                 let normal = crate::domain::embedding::normalise_origin(&claimed);
                 let Some(host_origin) = normal.filter(|o| *o == claimed && allowed.contains(o)) else { return };
                 origin.set_value(Some(host_origin.clone()));
-                listen(host_origin.clone(), name, phone, asset, assets.clone());
+                listen(host_origin.clone(), name, phone, asset, assets.clone(), host_cases);
                 post(&host_origin, "ready", None, None);
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (info, name, phone, asset);
+        let _ = (info, name, phone, asset, host_cases);
         host
     }
 
     #[cfg(feature = "hydrate")]
-    fn listen(origin: String, name: RwSignal<String>, phone: RwSignal<String>, asset: RwSignal<Option<i64>>, assets: Vec<crate::models::AssetOption>) {
+    fn listen(
+        origin: String,
+        name: RwSignal<String>,
+        phone: RwSignal<String>,
+        asset: RwSignal<Option<i64>>,
+        assets: Vec<crate::models::AssetOption>,
+        host_cases: RwSignal<u32>,
+    ) {
         use js_sys::Reflect;
         use wasm_bindgen::JsCast;
         use wasm_bindgen::JsValue;
@@ -1398,6 +1448,22 @@ mod host_bridge {
                             }
                         }
                     }
+                }
+                Some("cases") => {
+                    let Ok(list) = Reflect::get(&data, &"data".into()) else { return };
+                    let Ok(list) = list.dyn_into::<js_sys::Array>() else { return };
+                    let valid_token = |t: &str| (16..=100).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                    let cases: Vec<(String, String)> = list
+                        .iter()
+                        .take(20)
+                        .filter_map(|item| {
+                            let pair = item.dyn_into::<js_sys::Array>().ok()?;
+                            let (n, t) = (pair.get(0).as_string()?, pair.get(1).as_string()?);
+                            (crate::domain::case_number::parse(&n).is_some() && valid_token(&t)).then_some((n, t))
+                        })
+                        .collect();
+                    HOST_CASES.with(|h| *h.borrow_mut() = cases);
+                    host_cases.update(|n| *n += 1);
                 }
                 Some("open") => {
                     if let Some(el) = document().query_selector("main.widget input, main.widget select").ok().flatten() {
