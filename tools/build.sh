@@ -25,3 +25,6 @@ mkdir -p "$LEPTOS_SITE_ROOT/pkg"
 for f in widget.js widget.wasm; do
   cp "$ROOT/target/site-widget/pkg/$f" "$LEPTOS_SITE_ROOT/pkg/$f"
 done
+
+# 4. Compressed once here, at the highest levels, rather than per request.
+node "$ROOT/tools/precompress.mjs" "$LEPTOS_SITE_ROOT/pkg"

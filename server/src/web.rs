@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/live", get(live_updates))
         .route("/console/files/{id}", get(staff_file))
         .route("/embed.js", get(embed_js))
+        .nest_service("/pkg", bundles(&state))
         .route(WIDGET_PATH, get(widget_page))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
@@ -110,6 +111,18 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// The WASM, JS and CSS bundles. tools/build.sh stores each also brotli- and
+/// gzip-compressed at the highest level (.br, .gz), served as the browser
+/// accepts, so nothing is compressed per request. The names carry no hash,
+/// so browsers keep them but check back (304 when unchanged).
+fn bundles(state: &AppState) -> tower_http::set_header::SetResponseHeader<tower_http::services::ServeDir, http::HeaderValue> {
+    use tower::Layer;
+    let dir = std::path::Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir);
+    let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    tower_http::set_header::SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, http::HeaderValue::from_static("public, no-cache"))
+        .layer(files)
 }
 
 /// The customer widget, rendered as `leptos_routes` renders the other pages

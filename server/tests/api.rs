@@ -19,6 +19,7 @@ on_both_databases!(
     repeated_wrong_passwords_lock_the_account,
     unknown_pages_and_org_keys_are_404,
     pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed,
+    bundles_are_sent_precompressed_and_revalidated,
 );
 
 /// The id of the organisation's asset whose label contains `name`.
@@ -488,5 +489,30 @@ async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(d
     let js = server.request("GET", "/embed.js", &[], b"").await;
     assert_eq!(js.status, 200);
     assert!(js.body.len() < 8 * 1024, "embed.js is {} bytes", js.body.len());
+    server.stop().await;
+}
+
+/// The widget's WASM as the browser gets it: compressed once at build time
+/// (brotli or gzip, as accepted), cached and checked back with a 304.
+async fn bundles_are_sent_precompressed_and_revalidated(db: Db) {
+    let server = TestServer::start(db).await;
+    let page = server.request("GET", "/widget/demo-hospital", &[], b"").await.text();
+    assert!(page.contains("/pkg/widget.wasm"), "the widget page loads the widget's own bundle");
+    assert!(!page.contains("/pkg/fixline.wasm"), "and not the console's");
+
+    let raw = server.request("GET", "/pkg/widget.wasm", &[("Accept-Encoding", "identity")], b"").await;
+    assert_eq!((raw.status, raw.header("content-type")), (200, Some("application/wasm")));
+    assert!(raw.body.starts_with(b"\0asm"));
+    let br = server.request("GET", "/pkg/widget.wasm", &[("Accept-Encoding", "gzip, deflate, br")], b"").await;
+    assert_eq!((br.status, br.header("content-encoding")), (200, Some("br")));
+    assert!(br.body.len() * 3 < raw.body.len(), "brotli at build time: {} of {} bytes", br.body.len(), raw.body.len());
+    let gz = server.request("GET", "/pkg/widget.js", &[("Accept-Encoding", "gzip")], b"").await;
+    assert_eq!((gz.status, gz.header("content-encoding")), (200, Some("gzip")));
+    assert_eq!(br.header("cache-control"), Some("public, no-cache"));
+
+    let modified = raw.header("last-modified").expect("last-modified").to_string();
+    let again = server.request("GET", "/pkg/widget.wasm", &[("If-Modified-Since", modified.as_str())], b"").await;
+    assert_eq!(again.status, 304);
+    assert_eq!(server.request("GET", "/pkg/nothing.wasm", &[], b"").await.status, 404);
     server.stop().await;
 }
