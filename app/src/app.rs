@@ -63,12 +63,12 @@ fn strict_content_security_policy() {
     }
 }
 
-#[component]
-pub fn App() -> impl IntoView {
+/// What every root component (`App`, `WidgetApp`) sets up: meta, the
+/// request's language, and the `data-hydrated` mark. Returns the texts.
+pub(crate) fn provide_root_context() -> &'static Texts {
     provide_meta_context();
     let locale = request_locale();
     provide_context(locale);
-    let t = locale.texts();
     // Effects run only in the browser, after hydration: tests and scripts
     // wait for this mark before interacting.
     Effect::new(|_| {
@@ -76,6 +76,12 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    locale.texts()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let t = provide_root_context();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fixline.css"/>

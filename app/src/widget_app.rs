@@ -5,11 +5,11 @@
 //! `/widget/{org_key}`, so the bundle carries none of the console.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
-use crate::app::{html_document, request_locale};
+use crate::app::{html_document, provide_root_context};
 use crate::components::NotFound;
 use crate::routes::widget::WidgetPage;
 
@@ -27,16 +27,7 @@ pub fn widget_shell(mut options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn WidgetApp() -> impl IntoView {
-    provide_meta_context();
-    let locale = request_locale();
-    provide_context(locale);
-    let t = locale.texts();
-    // As in `App`: tests and scripts wait for this mark before interacting.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    let t = provide_root_context();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fixline.css"/>
