@@ -25,12 +25,10 @@ pub enum Uploader {
 }
 
 impl Uploader {
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    /// Only the browser uploads.
+    #[cfg(feature = "hydrate")]
     fn url(&self, file_name: &str) -> String {
-        #[cfg(feature = "hydrate")]
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
-        #[cfg(not(feature = "hydrate"))]
-        let enc = |s: &str| s.to_string();
         let name = enc(file_name);
         match self {
             Uploader::Staff { case } => format!("/api/attachments?case={}&name={name}", enc(case)),
