@@ -42,10 +42,13 @@ stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 echo "-- end-to-end on SQLite" >&2
 start_server "sqlite://$work/e2e.db"
 npx playwright test
-# The goal is 150 KB brotli; the widget's own bundle is about 435 KB today.
-# Until the goal is met this guards against growth: over 460 KB fails.
-echo "-- widget first-load size (fails above 460 KB brotli; goal 150 KB)" >&2
-node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 460
+# The goal is 150 KB brotli. The first load is the intake form's bundle
+# (about 225 KB today); the guide walk and the case tracker are chunks
+# fetched on first use, listed after the total. Until the goal is met this
+# guards against growth: over 240 KB fails.
+echo "-- widget first-load size (fails above 240 KB brotli; goal 150 KB)" >&2
+node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 240 \
+  /pkg/split_widget_guide.wasm /pkg/split_widget_cases.wasm $(cd ../target/site/pkg && ls chunk_*.wasm 2>/dev/null | sed 's|^|/pkg/|')
 stop_server
 
 echo "-- end-to-end on PostgreSQL" >&2

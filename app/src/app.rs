@@ -11,7 +11,6 @@ use crate::routes::followup::{FollowUpPage, RatingsPage, VisitsPage};
 use crate::routes::home::HomePage;
 use crate::routes::report::ReportRoute;
 use crate::routes::settings::SettingsPage;
-use crate::routes::widget::WidgetPage;
 
 pub const LANG_COOKIE: &str = "fixline_lang";
 
@@ -89,7 +88,6 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=StaticSegment("") view=HomePage/>
-                <Route path=(StaticSegment("widget"), ParamSegment("org_key")) view=WidgetPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("login")) view=LoginPage/>
                 <Route path=StaticSegment("console") view=QueuePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("guides")) view=GuidesPage ssr=SsrMode::Async/>

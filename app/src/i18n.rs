@@ -73,6 +73,7 @@ pub fn fill(template: &str, n: impl std::fmt::Display) -> String {
 pub struct Texts {
     pub product: &'static str,
     pub loading: &'static str,
+    pub retry: &'static str,
     pub language: &'static str,
 
     pub home_title: &'static str,
@@ -654,6 +655,7 @@ impl Texts {
 pub static ZH_CN: Texts = Texts {
     product: "Fixline 售后服务",
     loading: "正在加载…",
+    retry: "重试",
     language: "语言",
     home_title: "Fixline 售后自助服务",
     home_intro: "客户在内网报修、自助排查；解决不了的，自动转给技术员上门。",
@@ -1135,6 +1137,7 @@ pub static ZH_CN: Texts = Texts {
 pub static ZH_TW: Texts = Texts {
     product: "Fixline 售後服務",
     loading: "正在載入…",
+    retry: "重試",
     language: "語言",
     home_title: "Fixline 售後自助服務",
     home_intro: "客戶在內網報修、自助排查；解決不了的，自動轉給技術員到場處理。",
@@ -1616,6 +1619,7 @@ pub static ZH_TW: Texts = Texts {
 pub static EN: Texts = Texts {
     product: "Fixline after-sales service",
     loading: "Loading…",
+    retry: "Try again",
     language: "Language",
     home_title: "Fixline after-sales self-service",
     home_intro: "Customers report faults from their intranet and fix what they can; the rest goes to a technician, already diagnosed.",

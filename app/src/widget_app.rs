@@ -6,11 +6,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::app::{html_document, provide_root_context};
-use crate::components::NotFound;
 use crate::routes::widget::WidgetPage;
 
 /// The bundle's name: `/pkg/widget.js` and `/pkg/widget.wasm`.
@@ -25,17 +22,30 @@ pub fn widget_shell(mut options: LeptosOptions) -> impl IntoView {
     html_document(options, || view! { <WidgetApp/> })
 }
 
+/// One page, so no router (which would be a good part of the bundle): the
+/// organisation key is read from the path. The server serves this only on
+/// [`WIDGET_PATH`], rendered whole before sending (`render_app_async`).
 #[component]
 pub fn WidgetApp() -> impl IntoView {
     let t = provide_root_context();
+    let org_key = org_key_from_path(&page_path());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fixline.css"/>
         <Title text=t.product/>
-        <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=(StaticSegment("widget"), ParamSegment("org_key")) view=WidgetPage ssr=SsrMode::Async/>
-            </Routes>
-        </Router>
+        <WidgetPage org_key/>
     }
+}
+
+/// `/widget/{org_key}` → the key (empty for any other path: "not found").
+pub fn org_key_from_path(path: &str) -> String {
+    path.strip_prefix("/widget/").filter(|k| !k.contains('/')).unwrap_or_default().to_string()
+}
+
+/// The path of the page being rendered (server) or shown (browser).
+pub fn page_path() -> String {
+    #[cfg(feature = "ssr")]
+    return use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    return window().location().pathname().unwrap_or_default();
 }

@@ -168,3 +168,34 @@ test("a photo taken during the walk reaches the technician with the case", async
   await expect(staff.getByTestId("transcript")).toContainText("gate-screen.png");
   await customer.close();
 });
+
+test("the guide's code is fetched only when a walk starts, and a failed fetch can be tried again", async ({ page }) => {
+  const wasm: string[] = [];
+  page.on("request", (r) => {
+    const file = new URL(r.url()).pathname.split("/").pop()!;
+    if (file.endsWith(".wasm")) wasm.push(file);
+  });
+  // The deferred parts' chunks (split_*.wasm, chunk_*.wasm) fail until released.
+  let offline = true;
+  await page.route(/\/pkg\/(split|chunk)_[^/]*\.wasm$/, (route) => (offline ? route.abort() : route.continue()));
+  await page.goto("/widget/demo-factory?lang=en");
+  await hydrated(page);
+  // First load: the main bundle only (this browser has reported no case, so no tracker either).
+  expect(wasm).toEqual(["widget.wasm"]);
+  await fillIntake(page, EN_LABELS, {
+    name: "Wang Lei", phone: "13800138000", asset: "无线报警主机 HA-6600（一号厂区）", symptom: `Keys do nothing ${Date.now()}`,
+  });
+  await page.getByRole("button", { name: "Next: troubleshoot" }).click();
+  // The guide's chunk cannot be fetched: the customer is told what to do.
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("Cannot reach the server");
+  expect(wasm).toContain("split_widget_guide.wasm");
+  offline = false;
+  await page.getByRole("button", { name: "Try again" }).click();
+  await page.getByRole("button", { name: "Alarm panel self-check" }).click();
+  await expect(page.getByText("Step 1")).toBeVisible();
+  // Nothing typed was lost on the way.
+  await page.getByRole("button", { name: "Edit the report" }).click();
+  await expect(page.getByLabel("Your name")).toHaveValue("Wang Lei");
+  expect(wasm.filter((f) => f.startsWith("split_widget_cases"))).toEqual([]);
+});

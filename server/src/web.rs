@@ -81,10 +81,8 @@ fn leptos_options() -> Result<LeptosOptions, String> {
 
 pub fn router(state: AppState) -> Router {
     // The widget's page is rendered by its own root component and loads its
-    // own bundle (see `widget_page`); `App` keeps the route for client-side
-    // navigation, but the server serves it here, not through `leptos_routes`.
-    let mut routes = generate_route_list(App);
-    routes.retain(|r| r.path() != WIDGET_PATH);
+    // own bundle (see `widget_page`); `App` has no widget route.
+    let routes = generate_route_list(App);
     let uploads = Router::new()
         .route("/api/attachments", post(upload_photo))
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -72,9 +72,15 @@ pub fn NotFound(#[prop(optional)] body: Option<&'static str>) -> impl IntoView {
 /// language of everything it renders.
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
+    let path = use_location().pathname;
+    view! { <LanguageLinks path/> }
+}
+
+/// The language links for a given path (the widget has no router).
+#[component]
+pub fn LanguageLinks(#[prop(into)] path: Signal<String>) -> impl IntoView {
     let t = use_texts();
     let current = use_locale();
-    let path = use_location().pathname;
     view! {
         <nav class="langs" aria-label=t.language>
             {Locale::ALL

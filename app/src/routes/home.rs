@@ -13,7 +13,7 @@ pub fn HomePage() -> impl IntoView {
             <h1>{t.home_title}</h1>
             <p>{t.home_intro}</p>
             <ul class="links">
-                <li><a href="/widget/demo-hospital">{t.home_widget_link}</a></li>
+                <li><a href="/widget/demo-hospital" rel="external">{t.home_widget_link}</a></li>
                 <li><a href="/console">{t.home_console_link}</a></li>
             </ul>
         </main>

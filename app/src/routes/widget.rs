@@ -3,10 +3,9 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::app::{use_locale, use_texts};
-use crate::components::{ErrorText, FieldMsg, LanguageSwitcher, Loaded};
+use crate::components::{ErrorText, FieldMsg, LanguageLinks, Loaded};
 use super::checks::{clock_result, clock_skew_seconds};
 use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind, Outcome, Severity, WalkStep};
 use crate::domain::intake;
@@ -17,15 +16,16 @@ use crate::i18n::fill;
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
 
 #[component]
-pub fn WidgetPage() -> impl IntoView {
+pub fn WidgetPage(org_key: String) -> impl IntoView {
     let t = use_texts();
-    let params = use_params_map();
-    let org_key = move || params.read().get("org_key").unwrap_or_default();
-    let info = Resource::new(org_key, load_widget);
+    let info = Resource::new({
+        let org_key = org_key.clone();
+        move || org_key.clone()
+    }, load_widget);
     view! {
         <Loaded
             resource=info
-            render=move |info| view! { <Widget org_key=org_key() info/> }
+            render=move |info| view! { <Widget org_key=org_key.clone() info/> }
             not_found=t.org_not_found_body
         />
     }
@@ -52,6 +52,9 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let offer = RwSignal::new(None::<GuideOffer>);
     let guide = RwSignal::new(None::<Guide>);
+    // The guide a restored draft was walking, (id, version), until the walk
+    // has reloaded the guides and found it again.
+    let resume = StoredValue::new(None::<(String, u32)>);
     // (guide id, session id) of the walk under way, for the guide's analytics.
     let session = RwSignal::new(None::<(String, String)>);
     let submission_id = StoredValue::new(None::<String>);
@@ -59,6 +62,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let org_key_for_walk = org_key.clone();
     let org_key_for_cases = org_key.clone();
     let draft_key = format!("fixline.draft.{org_key}");
+    let page_path = format!("/widget/{org_key}");
     let submit = Action::new(move |result: &GuideResult| {
         let id = submission_id.get_value().unwrap_or_else(random_id);
         submission_id.set_value(Some(id.clone()));
@@ -111,7 +115,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                 asset.set(d.asset_id);
                 symptom.set(d.symptom);
                 steps.set(d.steps);
-                guide.set(d.guide);
+                resume.set_value(d.guide);
                 session.set(d.session);
                 submission_id.set_value(d.submission_id);
                 if d.in_guide {
@@ -124,7 +128,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             phone: phone.get(),
             asset_id: asset.get(),
             symptom: symptom.get(),
-            guide: guide.get(),
+            guide: guide.with(|g| g.as_ref().map(|g| (g.id.clone(), g.version))).or_else(|| resume.get_value()),
             steps: steps.get(),
             session: session.get(),
             submission_id: submission_id.get_value(),
@@ -157,6 +161,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         steps.set(Vec::new());
         offer.set(None);
         guide.set(None);
+        resume.set_value(None);
         session.set(None);
         error.set(None);
         submission_id.set_value(None);
@@ -179,24 +184,48 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     // hydration never meets a part the server could not know.
     let mounted = RwSignal::new(false);
     Effect::new(move |_| mounted.set(true));
+    let tracker_refresh = Signal::derive(move || host_cases.get() * 2 + u32::from(matches!(stage.get(), Stage::Escalated(_))));
+    // The tracker's code is fetched only by a browser that has reported a
+    // case: most visitors never download it.
+    let has_cases = Memo::new(move |_| {
+        tracker_refresh.track();
+        mounted.get() && !remembered_cases().is_empty()
+    });
     let hotline = info.hotline.clone();
     let company_name = info.company_name.clone();
     let org_name = info.org_name.clone();
+    // Someone filling in the form will most likely walk a guide next: fetch
+    // its code meanwhile, so "next" shows the guide without a wait.
+    let prefetched = StoredValue::new(false);
+    let prefetch = move |_| {
+        if !prefetched.get_value() {
+            prefetched.set_value(true);
+            leptos::task::spawn_local(async move {
+                // A failure is met again, and explained, when the walk starts.
+                let _ = prefetch_guide_walk().await;
+            });
+        }
+    };
     view! {
-        <main class="widget">
+        <main class="widget" on:focusin=prefetch>
             <header class="widget-head">
                 <div>
                     <h1>{t.widget_title}</h1>
                     <p class="org">{org_name}</p>
                 </div>
-                <LanguageSwitcher/>
+                <LanguageLinks path=page_path/>
             </header>
             {move || match stage.get() {
                 Stage::Intake => {
                     view! { <IntakeForm info=info.clone() name phone asset symptom error stage/> }.into_any()
                 }
                 Stage::Guide => {
-                    view! { <GuideWalk org_key=org_key_for_walk.clone() asset offer guide session steps error stage submit submission_id/> }.into_any()
+                    let org_key = org_key_for_walk.clone();
+                    let load = move || {
+                        let org_key = org_key.clone();
+                        guide_walk_chunk(GuideWalkProps { org_key, asset, offer, guide, resume, session, steps, error, stage, submit, submission_id })
+                    };
+                    view! { <Deferred load/> }.into_any()
                 }
                 Stage::Escalated(receipt) => {
                     view! {
@@ -226,17 +255,88 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                         .into_any()
                 }
             }}
-            {move || mounted.get().then(|| view! {
-                <MyCases org_key=org_key_for_cases.clone() refresh=Signal::derive(move || {
-                    host_cases.get() * 2 + u32::from(matches!(stage.get(), Stage::Escalated(_)))
-                })/>
-            })}
+            {move || {
+                let org_key = org_key_for_cases.clone();
+                let load = move || my_cases_chunk(MyCasesProps { org_key: org_key.clone(), refresh: tracker_refresh });
+                has_cases.get().then(|| view! { <Deferred load/> })
+            }}
             <footer class="widget-foot">
                 {t.hotline} ": " <a href=format!("tel:{hotline}")>{hotline.clone()}</a> " · " {company_name}
             </footer>
         </main>
     }
 }
+
+/// A part of the widget that is not in the first download: its code is a
+/// WASM chunk of its own (`cargo leptos build --split`), fetched on first use.
+/// If the chunk cannot be fetched the customer is told and can try again;
+/// nothing typed is lost (the draft lives in the main part).
+#[component]
+fn Deferred<F, Fut>(load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<AnyView, ChunkMissing>> + 'static,
+{
+    let t = use_texts();
+    let attempt = RwSignal::new(0u32);
+    view! {
+        <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
+            {move || {
+                attempt.track();
+                let chunk = send_wrapper::SendWrapper::new(load());
+                Suspend::new(async move {
+                    match chunk.await {
+                        Ok(view) => view,
+                        Err(ChunkMissing) => view! {
+                            <div class="chunk-missing" role="alert">
+                                <p class="error">{t.err_unreachable}</p>
+                                <button type="button" class="secondary" on:click=move |_| attempt.update(|n| *n += 1)>{t.retry}</button>
+                            </div>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// A deferred part's chunk could not be fetched (offline, server down).
+struct ChunkMissing;
+
+impl From<leptos::wasm_split::SplitLoaderError> for ChunkMissing {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ChunkMissing
+    }
+}
+
+/// `$name(props)` renders `$component` from the WASM chunk `$chunk` (in the
+/// browser; the server calls it directly), and `$prefetch()` fetches the
+/// chunk ahead of need. Components already run untracked.
+macro_rules! deferred_component {
+    ($name:ident, $prefetch:ident, $chunk:ident, $component:ident, $props:ty) => {
+        #[cfg(feature = "hydrate")]
+        #[allow(improper_ctypes_definitions)]
+        #[leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible, preload($prefetch))]
+        fn $name(props: $props) -> Result<AnyView, ChunkMissing> {
+            Ok($component(props).into_any())
+        }
+
+        #[cfg(not(feature = "hydrate"))]
+        async fn $name(props: $props) -> Result<AnyView, ChunkMissing> {
+            Ok($component(props).into_any())
+        }
+
+        #[cfg(not(feature = "hydrate"))]
+        #[allow(dead_code)]
+        async fn $prefetch() -> Result<(), ChunkMissing> {
+            Ok(())
+        }
+    };
+}
+
+deferred_component!(guide_walk_chunk, prefetch_guide_walk, widget_guide, GuideWalk, GuideWalkProps);
+deferred_component!(my_cases_chunk, prefetch_my_cases, widget_cases, MyCases, MyCasesProps);
 
 #[component]
 fn IntakeForm(
@@ -341,6 +441,7 @@ fn GuideWalk(
     asset: RwSignal<Option<i64>>,
     offer: RwSignal<Option<GuideOffer>>,
     guide: RwSignal<Option<Guide>>,
+    resume: StoredValue<Option<(String, u32)>>,
     session: RwSignal<Option<(String, String)>>,
     steps: RwSignal<Vec<WalkStep>>,
     error: RwSignal<Option<AppError>>,
@@ -377,7 +478,8 @@ fn GuideWalk(
                     o.received_at_ms = browser_now_ms();
                     // Keep the guide being walked (e.g. restored after a reload)
                     // if it is still offered; else the only one, else let the customer pick.
-                    let current = guide.with_untracked(|g| g.as_ref().map(|g| (g.id.clone(), g.version)));
+                    let current = guide.with_untracked(|g| g.as_ref().map(|g| (g.id.clone(), g.version))).or_else(|| resume.get_value());
+                    resume.set_value(None);
                     let kept = current.as_ref().and_then(|(id, v)| o.guides.iter().find(|g| &g.id == id && g.version == *v).cloned());
                     if kept.is_none() {
                         steps.set(Vec::new());
@@ -821,15 +923,21 @@ fn file_from_event(ev: &leptos::ev::Event) -> Option<FileHandle> {
 mod drafts {
     use serde::{Deserialize, Serialize};
 
-    use crate::domain::guide::{Guide, WalkStep};
+    use crate::domain::guide::WalkStep;
 
+    /// The guide itself is not kept, only which one (id, version): the walk
+    /// loads the guides again anyway, and the main WASM then needs no code
+    /// to read or write a guide. (A draft from before this change has its
+    /// guide under `guide`, which is ignored: the report is kept, the walk
+    /// starts again.)
     #[derive(Serialize, Deserialize)]
     pub struct Draft {
         pub name: String,
         pub phone: String,
         pub asset_id: Option<i64>,
         pub symptom: String,
-        pub guide: Option<Guide>,
+        #[serde(default, rename = "guide_ref")]
+        pub guide: Option<(String, u32)>,
         pub steps: Vec<WalkStep>,
         #[serde(default)]
         pub session: Option<(String, String)>,
