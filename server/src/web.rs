@@ -4,6 +4,7 @@
 use app::backend::live::Live;
 use app::backend::{breach, db, demo, state::AppState};
 use app::errors::AppError;
+use app::routes::widget::WidgetBoot;
 use app::widget_app::{widget_shell, WIDGET_PATH};
 use app::{shell, App};
 use axum::body::Body;
@@ -127,12 +128,32 @@ fn bundles(state: &AppState) -> tower_http::set_header::SetResponseHeader<tower_
 /// (whole page once its data has loaded, `AppState` in context for the
 /// server functions it calls), in a document that loads the widget's bundle.
 async fn widget_page(State(state): State<AppState>, req: Request) -> Response {
+    // The organisation is looked up before rendering and handed to the page
+    // whole (`WidgetBoot`): the browser reads it from the page, not through a
+    // server function.
+    let org_key = app::widget_app::org_key_from_path(req.uri().path());
+    let boot = match app::backend::cases::widget_info(&state.pool, &org_key).await {
+        Ok(info) => WidgetBoot::Ready(info),
+        Err(AppError::NotFound) => WidgetBoot::NotFound,
+        Err(e) => {
+            tracing::error!(error = ?e, "widget page: organisation lookup failed");
+            WidgetBoot::Failed
+        }
+    };
+    let failed = boot == WidgetBoot::Failed;
     let options = state.leptos_options.clone();
     let handler = leptos_axum::render_app_async_with_context(
-        move || provide_context(state.clone()),
+        move || {
+            provide_context(state.clone());
+            provide_context(boot.clone());
+        },
         move || widget_shell(options.clone()),
     );
-    handler(req).await
+    let mut res = handler(req).await;
+    if failed {
+        *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    }
+    res
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -5,29 +5,90 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::app::{use_locale, use_texts};
-use crate::components::{ErrorText, FieldMsg, LanguageLinks, Loaded};
+use crate::components::{ErrorText, FieldMsg, LanguageLinks, NotFound};
 use super::checks::{clock_result, clock_skew_seconds};
 use crate::domain::guide::{self, Check, CheckResult, Guide, InputKind, NodeKind, Outcome, Severity, WalkStep};
 use crate::domain::intake;
 use crate::domain::logscan::{choose, Finding};
 use crate::errors::{AppError, Field};
-use crate::functions::widget::{answer_quote, load_guides, load_widget, start_guide, submit_case, track_case};
+use crate::functions::widget::{answer_quote, load_guides, start_guide, submit_case, track_case};
 use crate::i18n::fill;
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
+
+/// What the widget page starts from, decided by the server before it
+/// renders: the organisation's details, or why there are none. It reaches
+/// the browser in the page itself, as the `data-boot` attribute (JSON, read
+/// with the browser's own parser), so the first download needs neither
+/// serde nor a server-function client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WidgetBoot {
+    Ready(WidgetInfo),
+    NotFound,
+    /// The server could not look the organisation up (database down).
+    Failed,
+}
+
+const BOOT_NOT_FOUND: &str = "not-found";
+#[cfg(feature = "ssr")]
+const BOOT_FAILED: &str = "failed";
+
+impl WidgetBoot {
+    /// The boot the server provided (server), or the one in the page (browser),
+    /// with the attribute's text.
+    fn current() -> (WidgetBoot, String) {
+        #[cfg(feature = "ssr")]
+        {
+            let boot = use_context::<WidgetBoot>().unwrap_or(WidgetBoot::Failed);
+            let text = match &boot {
+                WidgetBoot::Ready(info) => serde_json::to_string(info).unwrap_or_default(),
+                WidgetBoot::NotFound => BOOT_NOT_FOUND.to_string(),
+                WidgetBoot::Failed => BOOT_FAILED.to_string(),
+            };
+            (boot, text)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            #[cfg(feature = "hydrate")]
+            let text = document()
+                .query_selector("[data-boot]")
+                .ok()
+                .flatten()
+                .and_then(|e| e.get_attribute("data-boot"))
+                .unwrap_or_default();
+            #[cfg(not(feature = "hydrate"))]
+            let text = String::new();
+            (WidgetBoot::parse(&text), text)
+        }
+    }
+
+    #[cfg(not(feature = "ssr"))]
+    fn parse(text: &str) -> WidgetBoot {
+        match text {
+            BOOT_NOT_FOUND => WidgetBoot::NotFound,
+            #[cfg(feature = "hydrate")]
+            json if json.starts_with('{') => js::widget_info(json).map_or(WidgetBoot::Failed, WidgetBoot::Ready),
+            _ => WidgetBoot::Failed,
+        }
+    }
+}
 
 #[component]
 pub fn WidgetPage(org_key: String) -> impl IntoView {
     let t = use_texts();
-    let info = Resource::new({
-        let org_key = org_key.clone();
-        move || org_key.clone()
-    }, load_widget);
+    let (boot, text) = WidgetBoot::current();
     view! {
-        <Loaded
-            resource=info
-            render=move |info| view! { <Widget org_key=org_key.clone() info/> }
-            not_found=t.org_not_found_body
-        />
+        <div class="widget-root" data-boot=text>
+            {match boot {
+                WidgetBoot::Ready(info) => view! { <Widget org_key info/> }.into_any(),
+                WidgetBoot::NotFound => view! { <NotFound body=t.org_not_found_body/> }.into_any(),
+                WidgetBoot::Failed => view! {
+                    <main class="page narrow">
+                        <p class="error" role="alert">{t.error(&AppError::Internal)}</p>
+                    </main>
+                }
+                .into_any(),
+            }}
+        </div>
     }
 }
 
@@ -61,49 +122,9 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
 
     let org_key_for_walk = org_key.clone();
     let org_key_for_cases = org_key.clone();
+    let org_key_for_beacon = org_key.clone();
     let draft_key = format!("fixline.draft.{org_key}");
     let page_path = format!("/widget/{org_key}");
-    let submit = Action::new(move |result: &GuideResult| {
-        let id = submission_id.get_value().unwrap_or_else(random_id);
-        submission_id.set_value(Some(id.clone()));
-        let submission = CaseSubmission {
-            org_key: org_key.clone(),
-            submission_id: id,
-            reporter_name: name.get_untracked(),
-            phone: phone.get_untracked(),
-            asset_id: asset.get_untracked(),
-            symptom: symptom.get_untracked(),
-            guide_id: guide.with_untracked(|g| g.as_ref().map(|g| g.id.clone()).unwrap_or_default()),
-            guide_version: guide.with_untracked(|g| g.as_ref().map_or(0, |g| g.version)),
-            // Without a guide there is no walk to send.
-            steps: if guide.with_untracked(Option::is_some) { steps.get_untracked() } else { Vec::new() },
-            result: *result,
-            session_id: session.get_untracked().map(|(_, id)| id),
-        };
-        let result = *result;
-        async move {
-            match submit_case(submission).await {
-                Ok(receipt) => {
-                    remember_case(&receipt);
-                    error.set(None);
-                    stage.set(match result {
-                        GuideResult::Escalate => Stage::Escalated(receipt),
-                        GuideResult::SelfResolved => Stage::SelfResolved,
-                    });
-                }
-                Err(e) => {
-                    let intake_problem = [Field::ReporterName, Field::Phone, Field::Asset, Field::Symptom]
-                        .into_iter()
-                        .any(|f| e.problem_for(f).is_some());
-                    if intake_problem {
-                        stage.set(Stage::Intake);
-                    }
-                    error.set(Some(e));
-                }
-            }
-        }
-    });
-
     // Nothing typed is lost: the report and the walk are kept in this
     // browser until the case is submitted, and restored after a reload.
     // (Effects run only in the browser, after hydration.)
@@ -142,7 +163,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
 
     // A walk left unfinished is reported once, as the page goes away, so
     // the guide's analytics can show where customers give up.
-    let beacon_org = org_key_for_walk.clone();
+    let beacon_org = org_key_for_beacon;
     let _ = window_event_listener(leptos::ev::pagehide, move |_| {
         let (Some((_, session_id)), Some(g)) = (session.get_untracked(), guide.get_untracked()) else { return };
         if !matches!(stage.get_untracked(), Stage::Guide | Stage::Intake) {
@@ -223,7 +244,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                     let org_key = org_key_for_walk.clone();
                     let load = move || {
                         let org_key = org_key.clone();
-                        guide_walk_chunk(GuideWalkProps { org_key, asset, offer, guide, resume, session, steps, error, stage, submit, submission_id })
+                        guide_walk_chunk(GuideWalkProps { org_key, name, phone, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id })
                     };
                     view! { <Deferred load/> }.into_any()
                 }
@@ -438,7 +459,10 @@ fn IntakeForm(
 #[component]
 fn GuideWalk(
     org_key: String,
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
     asset: RwSignal<Option<i64>>,
+    symptom: RwSignal<String>,
     offer: RwSignal<Option<GuideOffer>>,
     guide: RwSignal<Option<Guide>>,
     resume: StoredValue<Option<(String, u32)>>,
@@ -446,11 +470,55 @@ fn GuideWalk(
     steps: RwSignal<Vec<WalkStep>>,
     error: RwSignal<Option<AppError>>,
     stage: RwSignal<Stage>,
-    submit: Action<GuideResult, ()>,
     /// The widget's id for this report, made on first use; photos taken
     /// during the walk are held against it until the case exists.
     submission_id: StoredValue<Option<String>>,
 ) -> impl IntoView {
+    // Sending the report lives here, with the buttons that send it (the
+    // guide walk's chunk), so the first download needs no server-function
+    // client.
+    let submit_org = org_key.clone();
+    let submit = Action::new(move |result: &GuideResult| {
+        let id = submission_id.get_value().unwrap_or_else(random_id);
+        submission_id.set_value(Some(id.clone()));
+        let submission = CaseSubmission {
+            org_key: submit_org.clone(),
+            submission_id: id,
+            reporter_name: name.get_untracked(),
+            phone: phone.get_untracked(),
+            asset_id: asset.get_untracked(),
+            symptom: symptom.get_untracked(),
+            guide_id: guide.with_untracked(|g| g.as_ref().map(|g| g.id.clone()).unwrap_or_default()),
+            guide_version: guide.with_untracked(|g| g.as_ref().map_or(0, |g| g.version)),
+            // Without a guide there is no walk to send.
+            steps: if guide.with_untracked(Option::is_some) { steps.get_untracked() } else { Vec::new() },
+            result: *result,
+            session_id: session.get_untracked().map(|(_, id)| id),
+        };
+        let result = *result;
+        async move {
+            match submit_case(submission).await {
+                Ok(receipt) => {
+                    remember_case(&receipt);
+                    error.set(None);
+                    stage.set(match result {
+                        GuideResult::Escalate => Stage::Escalated(receipt),
+                        GuideResult::SelfResolved => Stage::SelfResolved,
+                    });
+                }
+                Err(e) => {
+                    let intake_problem = [Field::ReporterName, Field::Phone, Field::Asset, Field::Symptom]
+                        .into_iter()
+                        .any(|f| e.problem_for(f).is_some());
+                    if intake_problem {
+                        stage.set(Stage::Intake);
+                    }
+                    error.set(Some(e));
+                }
+            }
+        }
+    });
+
     let t = use_texts();
     let locale = use_locale();
     let pending = submit.pending();
@@ -920,26 +988,85 @@ fn file_from_event(ev: &leptos::ev::Event) -> Option<FileHandle> {
 }
 
 
-mod drafts {
-    use serde::{Deserialize, Serialize};
+/// The browser's JSON, through js-sys: reading and writing the few small
+/// things the main part keeps (the boot data, drafts) this way keeps serde
+/// out of the first download.
+#[cfg(feature = "hydrate")]
+mod js {
+    use js_sys::{Array, Object, Reflect, JSON};
+    use wasm_bindgen::JsValue;
 
+    use crate::models::{AssetOption, WidgetInfo};
+
+    pub fn parse(text: &str) -> Option<JsValue> {
+        JSON::parse(text).ok().filter(|v| v.is_object())
+    }
+
+    pub fn stringify(value: &JsValue) -> Option<String> {
+        JSON::stringify(value).ok()?.as_string()
+    }
+
+    pub fn get(v: &JsValue, key: &str) -> JsValue {
+        Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    pub fn string(v: &JsValue, key: &str) -> Option<String> {
+        get(v, key).as_string()
+    }
+
+    /// A whole number (ids, times in ms); anything else is absent.
+    pub fn integer(v: &JsValue, key: &str) -> Option<i64> {
+        get(v, key).as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15).map(|n| n as i64)
+    }
+
+    pub fn list(v: &JsValue, key: &str) -> Vec<JsValue> {
+        let a = get(v, key);
+        if Array::is_array(&a) { Array::from(&a).iter().collect() } else { Vec::new() }
+    }
+
+    pub fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
+        let _ = Reflect::set(o, &JsValue::from_str(key), &value.into());
+    }
+
+    pub fn optional(value: Option<impl Into<JsValue>>) -> JsValue {
+        value.map_or(JsValue::NULL, Into::into)
+    }
+
+    pub fn array(items: impl IntoIterator<Item = JsValue>) -> JsValue {
+        items.into_iter().collect::<Array>().into()
+    }
+
+    pub fn widget_info(text: &str) -> Option<WidgetInfo> {
+        let v = parse(text)?;
+        Some(WidgetInfo {
+            org_name: string(&v, "org_name")?,
+            company_name: string(&v, "company_name")?,
+            hotline: string(&v, "hotline")?,
+            assets: list(&v, "assets")
+                .iter()
+                .filter_map(|a| Some(AssetOption { id: integer(a, "id")?, label: string(a, "label")?, serial: string(a, "serial").unwrap_or_default() }))
+                .collect(),
+            allowed_origins: list(&v, "allowed_origins").iter().filter_map(JsValue::as_string).collect(),
+            theme_color: string(&v, "theme_color").unwrap_or_default(),
+        })
+    }
+}
+
+mod drafts {
     use crate::domain::guide::WalkStep;
 
     /// The guide itself is not kept, only which one (id, version): the walk
-    /// loads the guides again anyway, and the main WASM then needs no code
-    /// to read or write a guide. (A draft from before this change has its
-    /// guide under `guide`, which is ignored: the report is kept, the walk
-    /// starts again.)
-    #[derive(Serialize, Deserialize)]
+    /// loads the guides again anyway. Stored as JSON in the shape serde would
+    /// write; a draft from before `guide_ref` has its guide under `guide`,
+    /// which is ignored (the report is kept, the walk starts again).
+    #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Draft {
         pub name: String,
         pub phone: String,
         pub asset_id: Option<i64>,
         pub symptom: String,
-        #[serde(default, rename = "guide_ref")]
         pub guide: Option<(String, u32)>,
         pub steps: Vec<WalkStep>,
-        #[serde(default)]
         pub session: Option<(String, String)>,
         pub submission_id: Option<String>,
         pub in_guide: bool,
@@ -950,9 +1077,77 @@ mod drafts {
         web_sys::window()?.local_storage().ok().flatten()
     }
 
+    #[cfg(feature = "hydrate")]
+    fn decode(text: &str) -> Option<Draft> {
+        use super::js::{get, integer, list, parse, string};
+        use js_sys::Array;
+        let pair = |v: wasm_bindgen::JsValue| -> Option<(wasm_bindgen::JsValue, wasm_bindgen::JsValue)> {
+            Array::is_array(&v).then(|| (Array::from(&v).get(0), Array::from(&v).get(1)))
+        };
+        let v = parse(text)?;
+        Some(Draft {
+            name: string(&v, "name").unwrap_or_default(),
+            phone: string(&v, "phone").unwrap_or_default(),
+            asset_id: integer(&v, "asset_id"),
+            symptom: string(&v, "symptom").unwrap_or_default(),
+            guide: pair(get(&v, "guide_ref")).and_then(|(id, version)| {
+                Some((id.as_string()?, version.as_f64().filter(|n| *n >= 0.0 && *n <= u32::MAX as f64)? as u32))
+            }),
+            steps: list(&v, "steps")
+                .iter()
+                .filter_map(|s| {
+                    Some(WalkStep {
+                        node: string(s, "node")?,
+                        choice: string(s, "choice")?,
+                        value: string(s, "value"),
+                        photo: integer(s, "photo"),
+                        at_ms: integer(s, "at_ms").unwrap_or(0),
+                    })
+                })
+                .collect(),
+            session: pair(get(&v, "session")).and_then(|(g, s)| Some((g.as_string()?, s.as_string()?))),
+            submission_id: string(&v, "submission_id"),
+            in_guide: get(&v, "in_guide").as_bool().unwrap_or(false),
+        })
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn encode(d: &Draft) -> Option<String> {
+        use super::js::{array, optional, set, stringify};
+        use js_sys::Object;
+        use wasm_bindgen::JsValue;
+        let o = Object::new();
+        set(&o, "name", d.name.as_str());
+        set(&o, "phone", d.phone.as_str());
+        set(&o, "asset_id", optional(d.asset_id.map(|a| a as f64)));
+        set(&o, "symptom", d.symptom.as_str());
+        set(&o, "guide_ref", optional(d.guide.as_ref().map(|(id, v)| array([JsValue::from_str(id), JsValue::from(*v)]))));
+        set(
+            &o,
+            "steps",
+            array(d.steps.iter().map(|s| {
+                let step = Object::new();
+                set(&step, "node", s.node.as_str());
+                set(&step, "choice", s.choice.as_str());
+                if let Some(value) = &s.value {
+                    set(&step, "value", value.as_str());
+                }
+                if let Some(photo) = s.photo {
+                    set(&step, "photo", photo as f64);
+                }
+                set(&step, "at_ms", s.at_ms as f64);
+                step.into()
+            })),
+        );
+        set(&o, "session", optional(d.session.as_ref().map(|(g, s)| array([JsValue::from_str(g), JsValue::from_str(s)]))));
+        set(&o, "submission_id", optional(d.submission_id.as_deref()));
+        set(&o, "in_guide", d.in_guide);
+        stringify(&o.into())
+    }
+
     pub fn load(key: &str) -> Option<Draft> {
         #[cfg(feature = "hydrate")]
-        return serde_json::from_str(&storage()?.get_item(key).ok()??).ok();
+        return decode(&storage()?.get_item(key).ok()??);
         #[cfg(not(feature = "hydrate"))]
         {
             let _ = key;
@@ -962,7 +1157,7 @@ mod drafts {
 
     pub fn save(key: &str, draft: &Draft) {
         #[cfg(feature = "hydrate")]
-        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(draft)) {
+        if let (Some(s), Some(json)) = (storage(), encode(draft)) {
             let _ = s.set_item(key, &json);
         }
         #[cfg(not(feature = "hydrate"))]
@@ -992,9 +1187,13 @@ fn focus_prompt() {
 fn send_progress_beacon(org_key: &str, session_id: &str, last_node: &str, steps: usize) {
     #[cfg(feature = "hydrate")]
     {
-        let body = serde_json::json!({ "org_key": org_key, "session_id": session_id, "last_node": last_node, "steps": steps });
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().send_beacon_with_opt_str("/api/guide_progress", Some(&body.to_string()));
+        let body = js_sys::Object::new();
+        js::set(&body, "org_key", org_key);
+        js::set(&body, "session_id", session_id);
+        js::set(&body, "last_node", last_node);
+        js::set(&body, "steps", steps as f64);
+        if let (Some(w), Some(body)) = (web_sys::window(), js::stringify(&body.into())) {
+            let _ = w.navigator().send_beacon_with_opt_str("/api/guide_progress", Some(&body));
         }
     }
     #[cfg(not(feature = "hydrate"))]
