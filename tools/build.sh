@@ -24,17 +24,22 @@ rm -rf "$ROOT/target/site-widget/pkg"
 env -u LEPTOS_OUTPUT_NAME -u LEPTOS_SITE_ROOT \
   cargo leptos build --release --project widget --frontend-only --split "$@"
 
-# 3. Serve both bundles from one site: widget.js, widget.wasm, the split
-#    loader (__wasm_split.*.js) and the chunks. The split manifest stays out:
+# 3. Serve both bundles from one site: widget.js, widget.wasm, widget.css,
+#    the split loader (__wasm_split.*.js) and the chunks. The split manifest stays out:
 #    the server would read it for every page, and no page preloads a chunk.
 mkdir -p "$LEPTOS_SITE_ROOT/pkg"
 rm -f "$LEPTOS_SITE_ROOT"/pkg/__wasm_split* "$LEPTOS_SITE_ROOT"/pkg/widget*
 for f in "$ROOT"/target/site-widget/pkg/*; do
   case "$(basename "$f")" in
     __wasm_split_manifest.json) ;;
-    *.js|*.wasm) cp "$f" "$LEPTOS_SITE_ROOT/pkg/" ;;
+    *.js|*.wasm|*.css) cp "$f" "$LEPTOS_SITE_ROOT/pkg/" ;;
   esac
 done
 
-# 4. Compressed once here, at the highest levels, rather than per request.
+# 4. The loader host pages include (public/embed.js, readable source) goes
+#    out minified: it must stay under 5 KB.
+terser "$ROOT/public/embed.js" --compress passes=2 --mangle --toplevel --comments '/^!/' \
+  --output "$LEPTOS_SITE_ROOT/embed.js"
+
+# 5. Compressed once here, at the highest levels, rather than per request.
 node "$ROOT/tools/precompress.mjs" "$LEPTOS_SITE_ROOT/pkg"

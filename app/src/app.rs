@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
@@ -15,14 +15,23 @@ use crate::routes::settings::SettingsPage;
 pub const LANG_COOKIE: &str = "fixline_lang";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    html_document(options, || view! { <App/> })
+    html_document(options, "fixline", view! { <MetaTags/> }, || view! { <App/> })
 }
 
 /// The HTML document around a root component: language, CSP (with the
-/// response's nonce), meta tags and the hydration scripts for
-/// `options.output_name` (the console's bundle, or the widget's).
-pub(crate) fn html_document<V: IntoView + 'static>(options: LeptosOptions, body: impl FnOnce() -> V) -> impl IntoView {
+/// response's nonce), the stylesheet `/{pkg}/{stylesheet}.css`, the rest of
+/// the head, and the hydration scripts for `options.output_name` (the
+/// console's bundle, or the widget's). Rendered on the server only, so the
+/// head's links can carry the bundles' versioned directory
+/// (`options.site_pkg_dir`, set by the server) without the browser knowing it.
+pub(crate) fn html_document<V: IntoView + 'static>(
+    options: LeptosOptions,
+    stylesheet: &str,
+    head: impl IntoView + 'static,
+    body: impl FnOnce() -> V,
+) -> impl IntoView {
     let locale = request_locale();
+    let stylesheet = format!("/{}/{stylesheet}.css", options.site_pkg_dir);
     #[cfg(feature = "ssr")]
     strict_content_security_policy();
     view! {
@@ -33,8 +42,9 @@ pub(crate) fn html_document<V: IntoView + 'static>(options: LeptosOptions, body:
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <HydrationScripts options/>
-                <MetaTags/>
+                {head}
             </head>
             <body>
                 {body()}
@@ -62,10 +72,9 @@ fn strict_content_security_policy() {
     }
 }
 
-/// What every root component (`App`, `WidgetApp`) sets up: meta, the
-/// request's language, and the `data-hydrated` mark. Returns the texts.
+/// What every root component (`App`, `WidgetApp`) sets up: the request's
+/// language and the `data-hydrated` mark. Returns the texts.
 pub(crate) fn provide_root_context() -> &'static Texts {
-    provide_meta_context();
     let locale = request_locale();
     provide_context(locale);
     // Effects run only in the browser, after hydration: tests and scripts
@@ -80,10 +89,11 @@ pub(crate) fn provide_root_context() -> &'static Texts {
 
 #[component]
 pub fn App() -> impl IntoView {
+    // Pages set their titles with leptos_meta; the widget does without it.
+    provide_meta_context();
     let t = provide_root_context();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/fixline.css"/>
         <Title text=t.product/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>

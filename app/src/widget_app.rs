@@ -1,25 +1,26 @@
 //! The customer widget as an application of its own: the root component the
 //! widget's WASM bundle (crate `widget`) hydrates, and the document the
-//! server renders it in. It provides what `App` provides to the widget route
-//! (meta, language, the hydration mark, the stylesheet) but routes only
-//! `/widget/{org_key}`, so the bundle carries none of the console.
+//! server renders it in. It provides what `App` provides (language, the
+//! hydration mark) but shows only `/widget/{org_key}`, so the bundle carries
+//! none of the console: no router, no leptos_meta, its own stylesheet.
 
 use leptos::prelude::*;
-use leptos_meta::{Stylesheet, Title};
 
-use crate::app::{html_document, provide_root_context};
+use crate::app::{html_document, provide_root_context, request_locale};
 use crate::routes::widget::WidgetPage;
 
-/// The bundle's name: `/pkg/widget.js` and `/pkg/widget.wasm`.
+/// The bundle's name: `/pkg/widget.js`, `/pkg/widget.wasm`, `/pkg/widget.css`.
 pub const WIDGET_OUTPUT_NAME: &str = "widget";
 /// The route the widget's document is served on (axum's syntax).
 pub const WIDGET_PATH: &str = "/widget/{org_key}";
 
 /// The widget's document: the same as `shell`'s, but loading the widget's
-/// bundle (`options.output_name` set to [`WIDGET_OUTPUT_NAME`] here).
+/// bundle and stylesheet (`options.output_name` set to [`WIDGET_OUTPUT_NAME`]
+/// here), with the title written by the server.
 pub fn widget_shell(mut options: LeptosOptions) -> impl IntoView {
     options.output_name = WIDGET_OUTPUT_NAME.into();
-    html_document(options, || view! { <WidgetApp/> })
+    let title = request_locale().texts().product;
+    html_document(options, WIDGET_OUTPUT_NAME, view! { <title>{title}</title> }, || view! { <WidgetApp/> })
 }
 
 /// One page, so no router (which would be a good part of the bundle): the
@@ -27,14 +28,9 @@ pub fn widget_shell(mut options: LeptosOptions) -> impl IntoView {
 /// [`WIDGET_PATH`], rendered whole before sending (`render_app_async`).
 #[component]
 pub fn WidgetApp() -> impl IntoView {
-    let t = provide_root_context();
+    provide_root_context();
     let org_key = org_key_from_path(&page_path());
-
-    view! {
-        <Stylesheet id="leptos" href="/pkg/fixline.css"/>
-        <Title text=t.product/>
-        <WidgetPage org_key/>
-    }
+    view! { <WidgetPage org_key/> }
 }
 
 /// `/widget/{org_key}` → the key (empty for any other path: "not found").

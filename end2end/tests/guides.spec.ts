@@ -177,7 +177,7 @@ test("the guide's code is fetched only when a walk starts, and a failed fetch ca
   });
   // The deferred parts' chunks (split_*.wasm, chunk_*.wasm) fail until released.
   let offline = true;
-  await page.route(/\/pkg\/(split|chunk)_[^/]*\.wasm$/, (route) => (offline ? route.abort() : route.continue()));
+  await page.route(/\/pkg\/(?:[0-9a-f]+\/)?(split|chunk)_[^/]*\.wasm$/, (route) => (offline ? route.abort() : route.continue()));
   await page.goto("/widget/demo-factory?lang=en");
   await hydrated(page);
   // First load: the main bundle only (this browser has reported no case, so no tracker either).

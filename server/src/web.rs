@@ -36,6 +36,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     let mut leptos_options = leptos_options()?;
     leptos_options.site_addr = args.addr;
     leptos_options.site_root = args.site_root.clone().into();
+    leptos_options.site_pkg_dir = versioned_pkg_dir(&args.site_root).into();
 
     let live = Live::start(backend, database_url);
     breach::spawn(pool.clone(), backend, live.clone(), std::time::Duration::from_secs(args.breach_every));
@@ -95,7 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/live", get(live_updates))
         .route("/console/files/{id}", get(staff_file))
         .route("/embed.js", get(embed_js))
-        .nest_service("/pkg", bundles(&state))
+        .route("/pkg/{*file}", get(bundle))
         .route(WIDGET_PATH, get(widget_page))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
@@ -112,16 +113,65 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The WASM, JS and CSS bundles. tools/build.sh stores each also brotli- and
+/// Where tools/build.sh puts the WASM, JS and CSS bundles, under the site root.
+const PKG_DIR: &str = "pkg";
+
+/// `pkg/<build id>`: the directory pages load the bundles from. The id is a
+/// hash of the bundles (names and contents, not the .br/.gz copies), so every
+/// server instance of the same build agrees on it, and a new build gets new
+/// URLs, which browsers may keep for a year without checking back. Plain
+/// `pkg` when there is nothing to hash (no front-end build).
+fn versioned_pkg_dir(site_root: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let dir = std::path::Path::new(site_root).join(PKG_DIR);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.is_file() && !matches!(p.extension().and_then(|e| e.to_str()), Some("br" | "gz")));
+    files.sort();
+    let mut hash = Sha256::new();
+    for path in &files {
+        let Ok(bytes) = std::fs::read(path) else { return PKG_DIR.into() };
+        hash.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+    }
+    if files.is_empty() {
+        return PKG_DIR.into();
+    }
+    let id: String = hash.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PKG_DIR}/{id}")
+}
+
+/// A WASM, JS or CSS bundle. tools/build.sh stores each also brotli- and
 /// gzip-compressed at the highest level (.br, .gz), served as the browser
-/// accepts, so nothing is compressed per request. The names carry no hash,
-/// so browsers keep them but check back (304 when unchanged).
-fn bundles(state: &AppState) -> tower_http::set_header::SetResponseHeader<tower_http::services::ServeDir, http::HeaderValue> {
-    use tower::Layer;
-    let dir = std::path::Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir);
+/// accepts, so nothing is compressed per request. Under the current build's
+/// directory (`/pkg/<build id>/…`, what pages link to) a file never changes,
+/// so it is cached for a year; under plain `/pkg/…` browsers keep it but
+/// check back (304 when unchanged). An earlier build's id is a 404: its
+/// files are gone, and today's must not be cached under its name.
+async fn bundle(State(state): State<AppState>, mut req: Request) -> Response {
+    use tower::ServiceExt;
+    let pkg = &*state.leptos_options.site_pkg_dir;
+    let path = req.uri().path().to_string();
+    let (file, cache_control) = match path.strip_prefix(&format!("/{pkg}/")) {
+        Some(file) if pkg != PKG_DIR => (file, "public, max-age=31536000, immutable"),
+        _ => (path.strip_prefix("/pkg/").unwrap_or_default(), "public, no-cache"),
+    };
+    match format!("/{file}").parse() {
+        Ok(uri) => *req.uri_mut() = uri,
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    }
+    let dir = std::path::Path::new(&*state.leptos_options.site_root).join(PKG_DIR);
     let files = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    tower_http::set_header::SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, http::HeaderValue::from_static("public, no-cache"))
-        .layer(files)
+    let mut res = match files.oneshot(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(never) => match never {},
+    };
+    if res.status() == StatusCode::OK || res.status() == StatusCode::NOT_MODIFIED {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    }
+    res
 }
 
 /// The customer widget, rendered as `leptos_routes` renders the other pages
@@ -261,14 +311,21 @@ async fn upload_photo(
 }
 
 /// The loader customers put on their intranet. Its address never changes,
-/// so it is cached briefly; it is built into the binary.
-async fn embed_js() -> Response {
+/// so it is cached briefly.
+async fn embed_js(State(state): State<AppState>) -> Response {
+    // tools/build.sh writes the minified loader into the site; the source
+    // (the same script, readable) serves when there is no build.
+    let path = std::path::Path::new(&*state.leptos_options.site_root).join("embed.js");
+    let script = match tokio::fs::read_to_string(&path).await {
+        Ok(minified) => std::borrow::Cow::Owned(minified),
+        Err(_) => std::borrow::Cow::Borrowed(include_str!("../../public/embed.js")),
+    };
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        include_str!("../../public/embed.js"),
+        script,
     )
         .into_response()
 }

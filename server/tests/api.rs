@@ -19,7 +19,8 @@ on_both_databases!(
     repeated_wrong_passwords_lock_the_account,
     unknown_pages_and_org_keys_are_404,
     pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed,
-    bundles_are_sent_precompressed_and_revalidated,
+    bundles_are_sent_precompressed_and_cached,
+    the_widget_says_so_when_the_database_fails,
 );
 
 /// The id of the organisation's asset whose label contains `name`.
@@ -488,31 +489,66 @@ async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(d
     // embed.js is served, small and framework-free.
     let js = server.request("GET", "/embed.js", &[], b"").await;
     assert_eq!(js.status, 200);
-    assert!(js.body.len() < 8 * 1024, "embed.js is {} bytes", js.body.len());
+    assert!(js.body.len() < 5 * 1024, "embed.js is {} bytes", js.body.len());
     server.stop().await;
 }
 
 /// The widget's WASM as the browser gets it: compressed once at build time
-/// (brotli or gzip, as accepted), cached and checked back with a 304.
-async fn bundles_are_sent_precompressed_and_revalidated(db: Db) {
+/// (brotli or gzip, as accepted). Pages link to the build's own directory,
+/// cached for a year; the plain path is kept but checked back with a 304.
+async fn bundles_are_sent_precompressed_and_cached(db: Db) {
     let server = TestServer::start(db).await;
     let page = server.request("GET", "/widget/demo-hospital", &[], b"").await.text();
-    assert!(page.contains("/pkg/widget.wasm"), "the widget page loads the widget's own bundle");
-    assert!(!page.contains("/pkg/fixline.wasm"), "and not the console's");
+    let dir = page
+        .split("href=\"/pkg/")
+        .nth(1)
+        .and_then(|rest| rest.split_once("/widget.css"))
+        .map(|(id, _)| format!("/pkg/{id}"))
+        .expect("the widget page links its stylesheet under /pkg/<build id>/");
+    assert_eq!(dir.len(), "/pkg/".len() + 16, "a 64-bit hex build id: {dir}");
+    assert!(page.contains(&format!("{dir}/widget.wasm")), "the widget page loads the widget's own bundle");
+    assert!(!page.contains("fixline.wasm") && !page.contains("fixline.css"), "and not the console's");
+    let console = server.request("GET", "/console/login", &[], b"").await.text();
+    assert!(console.contains(&format!("{dir}/fixline.css")) && console.contains(&format!("{dir}/fixline.wasm")));
 
-    let raw = server.request("GET", "/pkg/widget.wasm", &[("Accept-Encoding", "identity")], b"").await;
+    let raw = server.request("GET", &format!("{dir}/widget.wasm"), &[("Accept-Encoding", "identity")], b"").await;
     assert_eq!((raw.status, raw.header("content-type")), (200, Some("application/wasm")));
     assert!(raw.body.starts_with(b"\0asm"));
-    let br = server.request("GET", "/pkg/widget.wasm", &[("Accept-Encoding", "gzip, deflate, br")], b"").await;
+    assert_eq!(raw.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    let br = server.request("GET", &format!("{dir}/widget.wasm"), &[("Accept-Encoding", "gzip, deflate, br")], b"").await;
     assert_eq!((br.status, br.header("content-encoding")), (200, Some("br")));
     assert!(br.body.len() * 3 < raw.body.len(), "brotli at build time: {} of {} bytes", br.body.len(), raw.body.len());
-    let gz = server.request("GET", "/pkg/widget.js", &[("Accept-Encoding", "gzip")], b"").await;
+    let gz = server.request("GET", &format!("{dir}/widget.js"), &[("Accept-Encoding", "gzip")], b"").await;
     assert_eq!((gz.status, gz.header("content-encoding")), (200, Some("gzip")));
-    assert_eq!(br.header("cache-control"), Some("public, no-cache"));
+    let css = server.request("GET", &format!("{dir}/widget.css"), &[], b"").await;
+    assert_eq!((css.status, css.header("content-type")), (200, Some("text/css")));
+    assert!(css.text().contains("widget-head"), "{}", css.text());
+    assert!(!css.text().contains("settings-form"), "the widget's stylesheet has none of the console's rules");
 
-    let modified = raw.header("last-modified").expect("last-modified").to_string();
+    let plain = server.request("GET", "/pkg/widget.wasm", &[("Accept-Encoding", "identity")], b"").await;
+    assert_eq!((plain.status, plain.header("cache-control")), (200, Some("public, no-cache")));
+    assert_eq!(plain.body, raw.body);
+    let modified = plain.header("last-modified").expect("last-modified").to_string();
     let again = server.request("GET", "/pkg/widget.wasm", &[("If-Modified-Since", modified.as_str())], b"").await;
     assert_eq!(again.status, 304);
     assert_eq!(server.request("GET", "/pkg/nothing.wasm", &[], b"").await.status, 404);
+    // An earlier build's directory is gone: never today's files under its name.
+    assert_eq!(server.request("GET", "/pkg/0123456789abcdef/widget.wasm", &[], b"").await.status, 404);
+    assert_eq!(server.request("GET", &format!("{dir}/../../Cargo.toml"), &[], b"").await.status, 404);
+    server.stop().await;
+}
+
+/// The database fails while the widget's organisation is looked up: the
+/// customer gets a page that says the service is unavailable (503), not
+/// "not found" and not a bare 500.
+async fn the_widget_says_so_when_the_database_fails(db: Db) {
+    let server = TestServer::start(db).await;
+    server.execute("ALTER TABLE organisations RENAME TO organisations_gone").await;
+    let res = server.request("GET", "/widget/demo-hospital", &[("Accept-Language", "en")], b"").await;
+    assert_eq!(res.status, 503, "{}", res.text());
+    let html = res.text();
+    assert!(html.contains("data-boot=\"failed\""), "{html}");
+    assert!(html.contains("Something went wrong on the server"), "{html}");
+    assert!(!html.contains("not valid"), "not the unknown-link page");
     server.stop().await;
 }
