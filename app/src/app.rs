@@ -4,7 +4,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::NotFound;
-use crate::i18n::{Locale, Texts};
+use crate::i18n::{ConsoleTexts, Locale, Texts};
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
 use crate::routes::guides::{GuidePreviewPage, GuidesPage};
 use crate::routes::followup::{FollowUpPage, RatingsPage, VisitsPage};
@@ -131,6 +131,11 @@ pub fn use_locale() -> Locale {
 
 pub fn use_texts() -> &'static Texts {
     use_locale().texts()
+}
+
+/// The console's pages: their own texts and the shared ones.
+pub fn use_console_texts() -> &'static ConsoleTexts {
+    use_locale().console_texts()
 }
 
 /// The page's language. The server decides (`?lang=`, then the language

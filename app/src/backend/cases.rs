@@ -344,7 +344,7 @@ fn parse_status(s: &str) -> Result<CaseStatus, AppError> {
 
 /// The walk in words: each prompt with the customer's answer.
 fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptLine>, Option<OutcomeView>) {
-    let t = locale.texts();
+    let t = locale.console_texts();
     let lines = steps
         .iter()
         .enumerate()
@@ -404,7 +404,7 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
     let now = now_ms();
     let clocks = staff_actions::clock_states(&log, &terms, service::parse_zone(&zone), now);
     let dir = staff_actions::staff_directory(pool).await?;
-    let t = locale.texts();
+    let t = locale.console_texts();
     let name = |id: Option<i64>| id.map(|i| staff_actions::actor_name(crate::domain::lifecycle::Actor::Staff { id: i }, &dir, "", ""));
     let reported_on = terms.working.local_date(created_at.div_euclid(60_000));
     let (warranty, billing) = super::visits::assess(&mut conn, id, reported_on, state.diagnosis.as_ref()).await?;
@@ -507,7 +507,7 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
     let state = CaseState::from_log(&log);
     let terms = service::terms(pool, org.id).await?;
     let dir = staff_actions::staff_directory(pool).await?;
-    let t = locale.texts();
+    let t = locale.console_texts();
     let visible: Vec<_> = log
         .into_iter()
         .filter_map(|mut e| {

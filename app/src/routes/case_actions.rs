@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::console::{channel_name, outcome_name, severity_name, target_name};
-use crate::app::use_texts;
+use crate::app::use_console_texts;
 use crate::components::live::pause_name;
 use crate::components::ErrorText;
 use crate::domain::calendar::Date;
@@ -64,7 +64,7 @@ fn ms_to_local_input(ms: i64, offset_minutes: i64) -> String {
 
 #[component]
 pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let act = ServerAction::<ActOnCase>::new();
     let pending = act.pending();
     let error = Signal::derive(move || act.value().get().and_then(Result::err));
@@ -156,7 +156,7 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
 
 #[component]
 fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pending: Memo<bool>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let notes = RwSignal::new(String::new());
     let choice = RwSignal::new(String::new());
     let when = RwSignal::new(String::new());

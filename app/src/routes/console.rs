@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::use_texts;
+use crate::app::use_console_texts;
 use super::case_actions::CaseActions;
 use crate::components::live::{clock_name, duration_text, pause_name, use_live_updates, use_ticking_now, ClockBadge};
 use crate::components::{ready_marker, ErrorText, LanguageSwitcher, NotFound};
@@ -16,12 +16,12 @@ use crate::domain::warranty::BillingClass;
 use crate::errors::AppError;
 use crate::functions::auth::{current_staff, Login, Logout};
 use crate::functions::cases::{get_case, list_queue};
-use crate::i18n::{fill, Texts};
+use crate::i18n::{fill, ConsoleTexts, Texts};
 use crate::models::{CaseDetail, CaseStatus, Queue, QueueFilter, Role, StaffUser};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let login = ServerAction::<Login>::new();
     let pending = login.pending();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
@@ -54,7 +54,7 @@ pub(crate) struct SignedIn(Resource<Result<Option<StaffUser>, AppError>>);
 /// browser to the sign-in page.
 #[component]
 pub(crate) fn StaffOnly(children: Children) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let user = Resource::new(|| (), |_| current_staff());
     // Provided here, synchronously, so pages below find it however their
     // own data resolves during hydration.
@@ -83,7 +83,7 @@ pub(crate) fn StaffOnly(children: Children) -> impl IntoView {
 
 #[component]
 fn ConsoleHeader(user: StaffUser) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let logout = ServerAction::<Logout>::new();
     view! {
         <header class="console-head">
@@ -118,7 +118,7 @@ pub fn QueuePage() -> impl IntoView {
 
 #[component]
 fn Queue() -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let filter = RwSignal::new(QueueFilter::default());
     let bump = RwSignal::new(0u32);
     let rows = Resource::new(move || (filter.get(), bump.get()), |(f, _)| list_queue(f));
@@ -211,7 +211,7 @@ fn Queue() -> impl IntoView {
 
 #[component]
 fn QueueTable(queue: Queue) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let now = use_ticking_now(queue.server_now_ms);
     view! {
         <div class="table-wrap">
@@ -269,7 +269,7 @@ pub fn CasePage() -> impl IntoView {
 
 #[component]
 fn CaseView() -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let params = use_params_map();
     let number = move || params.read().get("number").unwrap_or_default();
     let bump = RwSignal::new(0u32);
@@ -329,7 +329,7 @@ fn CaseView() -> impl IntoView {
 
 #[component]
 fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let now = use_ticking_now(case.server_now_ms);
     let me = use_context::<SignedIn>().and_then(|s| s.0.get_untracked()).and_then(Result::ok).flatten();
     let names: Vec<(i64, String)> = case.responders.iter().chain(case.technicians.iter()).map(|s| (s.id, s.name.clone())).collect();
@@ -597,7 +597,7 @@ pub(crate) fn target_name(t: &Texts, x: EscalationTarget) -> &'static str {
     }
 }
 
-pub(crate) fn tier_name(t: &Texts, tier: Tier) -> &'static str {
+pub(crate) fn tier_name(t: &ConsoleTexts, tier: Tier) -> &'static str {
     match tier {
         Tier::Phone => t.tier_phone,
         Tier::Remote => t.tier_remote,
@@ -618,7 +618,7 @@ pub(crate) fn status_name(t: &Texts, s: CaseStatus) -> &'static str {
     }
 }
 
-pub(crate) fn billing_name(t: &Texts, b: BillingClass) -> &'static str {
+pub(crate) fn billing_name(t: &ConsoleTexts, b: BillingClass) -> &'static str {
     match b {
         BillingClass::A => t.billing_a,
         BillingClass::B => t.billing_b,
@@ -635,7 +635,7 @@ pub(crate) fn severity_name(t: &Texts, s: Severity) -> &'static str {
     }
 }
 
-fn role_name(t: &Texts, r: Role) -> &'static str {
+fn role_name(t: &ConsoleTexts, r: Role) -> &'static str {
     match r {
         Role::Admin => t.role_admin,
         Role::Supervisor => t.role_supervisor,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::console::{status_name, StaffOnly};
 use super::names;
-use crate::app::use_texts;
+use crate::app::use_console_texts;
 use crate::components::Loaded;
 use crate::functions::visits::{list_follow_ups, list_ratings, my_visits};
 use crate::models::{FollowUps, TechnicianRating, VisitRow};
@@ -23,7 +23,7 @@ pub fn VisitsPage() -> impl IntoView {
 
 #[component]
 fn Visits(visits: Vec<VisitRow>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let ready = crate::components::ready_marker();
     let (sign, rest): (Vec<_>, Vec<_>) = visits.into_iter().partition(|v| v.needs_signature);
     let (today, other): (Vec<_>, Vec<_>) = rest.into_iter().partition(|v| v.today || v.status == crate::models::CaseStatus::OnSite);
@@ -72,7 +72,7 @@ pub fn FollowUpPage() -> impl IntoView {
 
 #[component]
 fn FollowUpList(list: FollowUps) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let ready = crate::components::ready_marker();
     let link = |n: &str| view! { <a href=format!("/console/cases/{n}")><strong>{n.to_string()}</strong></a> };
     view! {
@@ -142,7 +142,7 @@ fn avg(v: i64) -> String {
 
 #[component]
 fn Ratings(rows: Vec<TechnicianRating>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let ready = crate::components::ready_marker();
     view! {
         <main class="console ratings" data-ready=ready>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::console::StaffOnly;
-use crate::app::{use_locale, use_texts};
+use crate::app::{use_locale, use_console_texts};
 use crate::components::Loaded;
 use crate::domain::guide::{Guide, NodeKind, Outcome, WalkStep};
 use crate::functions::guides::{get_guide, list_guide_stats, ImportGuide};
@@ -22,7 +22,7 @@ pub fn GuidesPage() -> impl IntoView {
 
 #[component]
 fn GuideLibrary() -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let import = ServerAction::<ImportGuide>::new();
     // Reload the table after each successful import.
     let stats = Resource::new(move || import.version().get(), |_| list_guide_stats());
@@ -37,7 +37,7 @@ fn GuideLibrary() -> impl IntoView {
 
 #[component]
 fn StatsTable(rows: Vec<GuideStats>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let top = |rows: &[(String, i64)]| rows.iter().take(3).map(|(n, c)| format!("{n} ({c})")).collect::<Vec<_>>().join("; ");
     view! {
         <div class="table-wrap">
@@ -101,7 +101,7 @@ fn StatsTable(rows: Vec<GuideStats>) -> impl IntoView {
 
 #[component]
 fn ImportForm(import: ServerAction<ImportGuide>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let json = RwSignal::new(String::new());
     let pending = import.pending();
     let result = import.value();
@@ -175,7 +175,7 @@ fn GuidePreviewLoader() -> impl IntoView {
 /// reach each branch (checks included) without running the check.
 #[component]
 fn GuidePreview(guide: Guide) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let locale = use_locale();
     let steps = RwSignal::new(Vec::<WalkStep>::new());
     let title = guide.title.get(locale).to_string();

@@ -8,12 +8,12 @@ use leptos_router::hooks::use_params_map;
 
 use super::console::StaffOnly;
 use super::names;
-use crate::app::use_texts;
+use crate::app::use_console_texts;
 use crate::components::photos::SignaturePad;
 use crate::components::{ErrorText, Loaded};
 use crate::errors::AppError;
 use crate::functions::visits::{get_report, sign_report};
-use crate::i18n::{fill, EN, ZH_CN};
+use crate::i18n::{fill, EN_CONSOLE, ZH_CN_CONSOLE};
 use crate::models::{ReportPage, ReportView};
 
 #[component]
@@ -33,7 +33,7 @@ pub fn ReportRoute() -> impl IntoView {
 
 #[component]
 fn ReportScreen(page: ReportPage, number: String, signed: Callback<()>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let ready = crate::components::ready_marker();
     let back = format!("/console/cases/{number}");
     let print = move |_| {
@@ -46,15 +46,15 @@ fn ReportScreen(page: ReportPage, number: String, signed: Callback<()>) -> impl 
         (Some(s), _) => view! {
             <ReportBody report=s.report/>
             <section class="report-signature" data-testid="report-signed">
-                <h2>{bi(ZH_CN.report_signed_by, EN.report_signed_by)}</h2>
+                <h2>{bi(ZH_CN_CONSOLE.report_signed_by, EN_CONSOLE.report_signed_by)}</h2>
                 <img src=format!("/console/files/{}", s.signature_id) alt=fill(t.ev_report_signed, &s.signer) class="signature"/>
-                <p><strong>{s.signer.clone()}</strong> " · " {bi(ZH_CN.report_signed_at, EN.report_signed_at)} " " {s.signed_at.clone()}</p>
-                <p class="hash">{bi(ZH_CN.report_hash, EN.report_hash)} " " <code>{s.hash.clone()}</code></p>
+                <p><strong>{s.signer.clone()}</strong> " · " {bi(ZH_CN_CONSOLE.report_signed_at, EN_CONSOLE.report_signed_at)} " " {s.signed_at.clone()}</p>
+                <p class="hash">{bi(ZH_CN_CONSOLE.report_hash, EN_CONSOLE.report_hash)} " " <code>{s.hash.clone()}</code></p>
                 <p class=if s.verified { "ok" } else { "error" } data-testid="report-verified">
                     {if s.verified { t.report_verified } else { t.report_tampered }}
                 </p>
                 {(!s.corrections.is_empty()).then(|| view! {
-                    <h2>{bi(ZH_CN.report_corrections, EN.report_corrections)}</h2>
+                    <h2>{bi(ZH_CN_CONSOLE.report_corrections, EN_CONSOLE.report_corrections)}</h2>
                     <ul>{s.corrections.into_iter().map(|(at, notes)| view! { <li><time>{at}</time> " " {notes}</li> }).collect_view()}</ul>
                 })}
             </section>
@@ -85,7 +85,7 @@ fn bi(zh: &'static str, en: &'static str) -> String {
 
 #[component]
 fn ReportBody(report: ReportView) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let row = |zh: &'static str, en: &'static str, value: String| {
         view! { <tr><th scope="row">{bi(zh, en)}</th><td>{value}</td></tr> }
     };
@@ -99,29 +99,29 @@ fn ReportBody(report: ReportView) -> impl IntoView {
     });
     view! {
         <header class="report-head">
-            <h1>{bi(ZH_CN.report_title, EN.report_title)}</h1>
+            <h1>{bi(ZH_CN_CONSOLE.report_title, EN_CONSOLE.report_title)}</h1>
             <p class="number">{report.number.clone()}</p>
         </header>
         <table class="report-table">
             <tbody>
-                {row(ZH_CN.report_company, EN.report_company, report.company.clone())}
-                {row(ZH_CN.report_customer, EN.report_customer, report.org_name.clone())}
-                {row(ZH_CN.report_site, EN.report_site, report.site.clone())}
-                {row(ZH_CN.report_asset, EN.report_asset, report.asset_label.clone())}
-                {row(ZH_CN.report_serial, EN.report_serial, report.asset_serial.clone())}
-                {row(ZH_CN.report_reporter, EN.report_reporter, report.reporter_name.clone())}
-                {row(ZH_CN.report_reported, EN.report_reported, report.reported_at.clone())}
-                {row(ZH_CN.report_symptom, EN.report_symptom, report.symptom.clone())}
-                {row(ZH_CN.report_technician, EN.report_technician, report.technician.clone().unwrap_or_default())}
-                {row(ZH_CN.report_arrived, EN.report_arrived, report.arrived_at.clone().unwrap_or_default())}
-                {row(ZH_CN.report_resolved, EN.report_resolved, report.resolved_at.clone().unwrap_or_default())}
-                {row(ZH_CN.report_diagnosis, EN.report_diagnosis, diagnosis.unwrap_or_default())}
-                {row(ZH_CN.report_summary, EN.report_summary, report.summary.clone())}
-                {row(ZH_CN.report_hours, EN.report_hours, fill(t.report_minutes, report.minutes_worked))}
-                {row(ZH_CN.report_billing, EN.report_billing, billing.to_string())}
+                {row(ZH_CN_CONSOLE.report_company, EN_CONSOLE.report_company, report.company.clone())}
+                {row(ZH_CN_CONSOLE.report_customer, EN_CONSOLE.report_customer, report.org_name.clone())}
+                {row(ZH_CN_CONSOLE.report_site, EN_CONSOLE.report_site, report.site.clone())}
+                {row(ZH_CN_CONSOLE.report_asset, EN_CONSOLE.report_asset, report.asset_label.clone())}
+                {row(ZH_CN_CONSOLE.report_serial, EN_CONSOLE.report_serial, report.asset_serial.clone())}
+                {row(ZH_CN_CONSOLE.report_reporter, EN_CONSOLE.report_reporter, report.reporter_name.clone())}
+                {row(ZH_CN_CONSOLE.report_reported, EN_CONSOLE.report_reported, report.reported_at.clone())}
+                {row(ZH_CN_CONSOLE.report_symptom, EN_CONSOLE.report_symptom, report.symptom.clone())}
+                {row(ZH_CN_CONSOLE.report_technician, EN_CONSOLE.report_technician, report.technician.clone().unwrap_or_default())}
+                {row(ZH_CN_CONSOLE.report_arrived, EN_CONSOLE.report_arrived, report.arrived_at.clone().unwrap_or_default())}
+                {row(ZH_CN_CONSOLE.report_resolved, EN_CONSOLE.report_resolved, report.resolved_at.clone().unwrap_or_default())}
+                {row(ZH_CN_CONSOLE.report_diagnosis, EN_CONSOLE.report_diagnosis, diagnosis.unwrap_or_default())}
+                {row(ZH_CN_CONSOLE.report_summary, EN_CONSOLE.report_summary, report.summary.clone())}
+                {row(ZH_CN_CONSOLE.report_hours, EN_CONSOLE.report_hours, fill(t.report_minutes, report.minutes_worked))}
+                {row(ZH_CN_CONSOLE.report_billing, EN_CONSOLE.report_billing, billing.to_string())}
             </tbody>
         </table>
-        <h2>{bi(ZH_CN.report_work, EN.report_work)}</h2>
+        <h2>{bi(ZH_CN_CONSOLE.report_work, EN_CONSOLE.report_work)}</h2>
         <ol class="report-work">
             {report.work.into_iter().map(|w| view! {
                 <li>
@@ -138,7 +138,7 @@ fn ReportBody(report: ReportView) -> impl IntoView {
                 </li>
             }).collect_view()}
         </ol>
-        <h2>{bi(ZH_CN.report_parts, EN.report_parts)}</h2>
+        <h2>{bi(ZH_CN_CONSOLE.report_parts, EN_CONSOLE.report_parts)}</h2>
         <table class="report-parts">
             <tbody>
                 {report.parts.into_iter().map(|p| view! { <tr><td>{p.name}</td><td class="qty">{format!("×{}", p.quantity)}</td></tr> }).collect_view()}
@@ -151,7 +151,7 @@ fn ReportBody(report: ReportView) -> impl IntoView {
 /// The customer signs on this screen: name, signature, confirm.
 #[component]
 pub fn SignForm(number: String, signed: Callback<()>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let signer = RwSignal::new(String::new());
     let signature = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<AppError>);

@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 
 use super::console::StaffOnly;
-use crate::app::use_texts;
+use crate::app::use_console_texts;
 use crate::components::{ErrorText, Loaded};
 use crate::domain::clock::{Basis, Policy, Target, Zone};
 use crate::domain::holidays::{self, DayKind};
 use crate::functions::settings::{load_settings, SaveCalendar, SaveEmbedding, SavePolicy, SaveSiteZone};
-use crate::i18n::Texts;
+use crate::i18n::ConsoleTexts;
 use crate::models::{CalendarForm, OrgTerms, ServiceSettings};
 
 #[component]
@@ -25,7 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn Settings(settings: ServiceSettings) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let can_edit = settings.can_edit;
     let ready = crate::components::ready_marker();
     view! {
@@ -42,7 +42,7 @@ fn Settings(settings: ServiceSettings) -> impl IntoView {
 
 #[component]
 fn CalendarEditor(form: CalendarForm, can_edit: bool) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let always = RwSignal::new(form.always);
     let weekly: Vec<RwSignal<String>> = (0..7).map(|i| RwSignal::new(form.weekly.get(i).cloned().unwrap_or_default())).collect();
     let holidays_text = RwSignal::new(form.holidays.clone());
@@ -124,7 +124,7 @@ fn CalendarEditor(form: CalendarForm, can_edit: bool) -> impl IntoView {
 
 #[component]
 fn HolidayPreview(preview: Memo<holidays::HolidayImport>) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let summary = move || {
         let p = preview.read();
         let h = p.days.iter().filter(|d| d.kind == DayKind::Holiday).count();
@@ -178,7 +178,7 @@ fn policy_targets() -> [(&'static str, fn(&mut Policy) -> &mut Target); 15] {
     ]
 }
 
-fn target_label(t: &Texts, key: &str) -> &'static str {
+fn target_label(t: &ConsoleTexts, key: &str) -> &'static str {
     match key {
         "response" => t.target_response,
         "dispatch" => t.target_dispatch,
@@ -198,7 +198,7 @@ fn target_label(t: &Texts, key: &str) -> &'static str {
     }
 }
 
-pub(crate) fn zone_name(t: &Texts, z: Zone) -> &'static str {
+pub(crate) fn zone_name(t: &ConsoleTexts, z: Zone) -> &'static str {
     match z {
         Zone::Ring1 => t.zone_ring1,
         Zone::Ring2 => t.zone_ring2,
@@ -213,7 +213,7 @@ const ZONES: [(Zone, &str); 5] =
 
 #[component]
 fn PolicyEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let policy = RwSignal::new(org.policy.clone());
     let save = ServerAction::<SavePolicy>::new();
     let pending = save.pending();
@@ -307,7 +307,7 @@ fn PolicyEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
 /// line to paste into the intranet page.
 #[component]
 fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     let origins = RwSignal::new(org.allowed_origins.join("\n"));
     let colour = RwSignal::new(org.theme_color.clone());
     let save = ServerAction::<SaveEmbedding>::new();
