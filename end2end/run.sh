@@ -48,6 +48,8 @@ npx playwright test
 echo "-- widget first-load size (fails above 150 KB brotli)" >&2
 node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 150 \
   /pkg/split_widget_guide.wasm /pkg/split_widget_cases.wasm $(cd ../target/site/pkg && ls chunk_*.wasm 2>/dev/null | sed 's|^|/pkg/|')
+echo "-- console first-load size (staff pages; no budget)" >&2
+node size-report.mjs "$FIXLINE_BASE_URL/console/login"
 stop_server
 
 echo "-- end-to-end on PostgreSQL" >&2

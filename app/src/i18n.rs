@@ -570,6 +570,10 @@ pub struct ConsoleTexts {
     pub embed_colour: &'static str,
     pub embed_snippet: &'static str,
     pub save_embed: &'static str,
+    pub embed_logo: &'static str,
+    pub embed_logo_none: &'static str,
+    pub embed_logo_uploading: &'static str,
+    pub remove_logo: &'static str,
     pub w_close: &'static str,
 }
 
@@ -1157,6 +1161,10 @@ pub static ZH_CN_CONSOLE: ConsoleTexts = ConsoleTexts {
     embed_colour: "主题颜色（如 #0b5cad，可留空）",
     embed_snippet: "把这一行放到内网页面中：",
     save_embed: "保存嵌入设置",
+    embed_logo: "标志（PNG、JPEG 或 WebP，不超过 256 KB，显示在报修窗口顶部）",
+    embed_logo_none: "尚未上传标志",
+    embed_logo_uploading: "正在上传标志…",
+    remove_logo: "移除标志",
     w_close: "关闭",
 };
 
@@ -1643,6 +1651,10 @@ pub static ZH_TW_CONSOLE: ConsoleTexts = ConsoleTexts {
     embed_colour: "主題顏色（如 #0b5cad，可留空）",
     embed_snippet: "把這一行放到內網頁面中：",
     save_embed: "儲存嵌入設定",
+    embed_logo: "標誌（PNG、JPEG 或 WebP，不超過 256 KB，顯示在報修視窗頂部）",
+    embed_logo_none: "尚未上傳標誌",
+    embed_logo_uploading: "正在上傳標誌…",
+    remove_logo: "移除標誌",
     w_close: "關閉",
 };
 
@@ -2129,6 +2141,10 @@ pub static EN_CONSOLE: ConsoleTexts = ConsoleTexts {
     embed_colour: "Theme colour (e.g. #0b5cad; optional)",
     embed_snippet: "Put this line on the intranet page:",
     save_embed: "Save embedding",
+    embed_logo: "Logo (PNG, JPEG or WebP, at most 256 KB; shown at the top of the widget)",
+    embed_logo_none: "No logo yet",
+    embed_logo_uploading: "Uploading the logo…",
+    remove_logo: "Remove the logo",
     w_close: "Close",
 };
 

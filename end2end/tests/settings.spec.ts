@@ -44,3 +44,36 @@ test("a supervisor reads the settings but cannot change them", async ({ browser 
   await expect(page.getByRole("button", { name: "Save calendar" })).toBeDisabled();
   await expect(page.getByLabel("Response").first()).toBeDisabled();
 });
+
+test("an admin gives the widget a logo, and the widget shows it", async ({ browser }) => {
+  const page = await staffPage(browser, "admin", "en");
+  await page.goto("/console/settings");
+  await hydrated(page);
+  const section = page.getByTestId("embed-settings").filter({ hasText: 'data-org="demo-hospital"' });
+  await expect(section.getByText("No logo yet")).toBeVisible();
+  const input = section.getByLabel(/^Logo/);
+  // The server judges the bytes, not the name or the declared type.
+  await input.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: Buffer.from("not a picture") });
+  await expect(section.getByRole("alert")).toContainText("Only JPEG, PNG or WebP images are accepted.");
+  await expect(section.getByText("No logo yet")).toBeVisible();
+
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+  await input.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png });
+  const preview = section.getByTestId("logo-preview");
+  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+  await expect(section.getByRole("alert")).toHaveCount(0);
+
+  const widget = await (await browser.newContext({ locale: "en" })).newPage();
+  await widget.goto("/widget/demo-hospital");
+  await hydrated(widget);
+  const logo = widget.getByTestId("org-logo");
+  await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+  await widget.close();
+
+  // Removed again, so other tests see the widget as shipped.
+  await section.getByRole("button", { name: "Remove the logo" }).click();
+  await expect(section.getByText("No logo yet")).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("embed-settings").filter({ hasText: 'data-org="demo-hospital"' }).getByText("No logo yet")).toBeVisible();
+});

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let uploads = Router::new()
         .route("/api/attachments", post(upload_photo))
+        .route("/api/org-logo", post(upload_logo))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT));
     let pages = Router::new()
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/live", get(live_updates))
         .route("/console/files/{id}", get(staff_file))
         .route("/embed.js", get(embed_js))
+        .route("/widget-logo/{org_key}", get(widget_logo))
         .route("/pkg/{*file}", get(bundle))
         .route(WIDGET_PATH, get(widget_page))
         .leptos_routes(&state, routes, {
@@ -148,15 +150,20 @@ fn versioned_pkg_dir(site_root: &str) -> String {
 /// accepts, so nothing is compressed per request. Under the current build's
 /// directory (`/pkg/<build id>/…`, what pages link to) a file never changes,
 /// so it is cached for a year; under plain `/pkg/…` browsers keep it but
-/// check back (304 when unchanged). An earlier build's id is a 404: its
-/// files are gone, and today's must not be cached under its name.
+/// check back (304 when unchanged). So does another build's id (a page from
+/// another instance during a rolling update): today's files must not be
+/// cached under its name, but the page still gets them.
 async fn bundle(State(state): State<AppState>, mut req: Request) -> Response {
     use tower::ServiceExt;
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+    const REVALIDATE: &str = "public, no-cache";
     let pkg = &*state.leptos_options.site_pkg_dir;
     let path = req.uri().path().to_string();
-    let (file, cache_control) = match path.strip_prefix(&format!("/{pkg}/")) {
-        Some(file) if pkg != PKG_DIR => (file, "public, max-age=31536000, immutable"),
-        _ => (path.strip_prefix("/pkg/").unwrap_or_default(), "public, no-cache"),
+    let rest = path.strip_prefix("/pkg/").unwrap_or_default();
+    let (file, cache_control) = match rest.split_once('/') {
+        Some((id, file)) if format!("{PKG_DIR}/{id}") == pkg => (file, IMMUTABLE),
+        Some((id, file)) if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) => (file, REVALIDATE),
+        _ => (rest, REVALIDATE),
     };
     match format!("/{file}").parse() {
         Ok(uri) => *req.uri_mut() = uri,
@@ -306,6 +313,48 @@ async fn upload_photo(
     let name = q.name.unwrap_or_default();
     match app::backend::visits::upload_photo(&state.pool, case_id, &name, &body, by).await {
         Ok(id) => ([(header::CONTENT_TYPE, "application/json")], format!("{{\"id\":{id}}}")).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+/// An admin sets the logo of an organisation's widget: the image is the
+/// body (`?org_id=…`). Answers `{"url": …}`, its new address.
+async fn upload_logo(State(state): State<AppState>, uri: http::Uri, headers: http::HeaderMap, body: axum::body::Bytes) -> Response {
+    use app::models::Role;
+    match app::backend::auth::session_user(&state.pool, &headers).await {
+        Ok(Some(user)) if user.role == Role::Admin => {}
+        Ok(Some(_)) => return error_response(AppError::Forbidden),
+        Ok(None) => return error_response(AppError::Unauthenticated),
+        Err(e) => return error_response(e),
+    }
+    let org_id = uri.query().unwrap_or_default().split('&').find_map(|kv| kv.strip_prefix("org_id=")).and_then(|v| v.parse::<i64>().ok());
+    let Some(org_id) = org_id else { return error_response(AppError::BadRequest) };
+    match app::backend::service::save_logo(&state.pool, org_id, Some(&body)).await {
+        Ok(url) => {
+            tracing::info!(org_id, size = body.len(), "widget logo saved");
+            ([(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "url": url }).to_string()).into_response()
+        }
+        Err(e) => error_response(e),
+    }
+}
+
+/// An organisation's logo, shown in its widget. At its current address
+/// (`?v=` its hash) it never changes, so it is cached for a year.
+async fn widget_logo(State(state): State<AppState>, axum::extract::Path(org_key): axum::extract::Path<String>, uri: http::Uri) -> Response {
+    match app::backend::cases::widget_logo(&state.pool, &org_key).await {
+        Ok((mime, sha256, bytes)) => {
+            let current = sha256.get(..16).is_some_and(|v| uri.query() == Some(format!("v={v}").as_str()));
+            let cache = if current { "public, max-age=31536000, immutable" } else { "public, no-cache" };
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, cache.to_string()),
+                    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".to_string()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
         Err(e) => error_response(e),
     }
 }

@@ -21,6 +21,7 @@ on_both_databases!(
     pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed,
     bundles_are_sent_precompressed_and_cached,
     the_widget_says_so_when_the_database_fails,
+    an_admin_gives_the_widget_a_logo,
 );
 
 /// The id of the organisation's asset whose label contains `name`.
@@ -532,8 +533,11 @@ async fn bundles_are_sent_precompressed_and_cached(db: Db) {
     let again = server.request("GET", "/pkg/widget.wasm", &[("If-Modified-Since", modified.as_str())], b"").await;
     assert_eq!(again.status, 304);
     assert_eq!(server.request("GET", "/pkg/nothing.wasm", &[], b"").await.status, 404);
-    // An earlier build's directory is gone: never today's files under its name.
-    assert_eq!(server.request("GET", "/pkg/0123456789abcdef/widget.wasm", &[], b"").await.status, 404);
+    // Another build's id (a page from another instance during an update)
+    // gets today's files, but never cached for good under that name.
+    let other = server.request("GET", "/pkg/0123456789abcdef/widget.wasm", &[("Accept-Encoding", "identity")], b"").await;
+    assert_eq!((other.status, other.header("cache-control")), (200, Some("public, no-cache")));
+    assert_eq!(other.body, raw.body);
     assert_eq!(server.request("GET", &format!("{dir}/../../Cargo.toml"), &[], b"").await.status, 404);
     server.stop().await;
 }
@@ -550,5 +554,72 @@ async fn the_widget_says_so_when_the_database_fails(db: Db) {
     assert!(html.contains("data-boot=\"failed\""), "{html}");
     assert!(html.contains("Something went wrong on the server"), "{html}");
     assert!(!html.contains("not valid"), "not the unknown-link page");
+    server.stop().await;
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65,
+    84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2, 135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+async fn post_logo(server: &TestServer, query: &str, cookie: Option<&str>, origin: Option<&str>, body: &[u8]) -> support::Response {
+    let own = format!("http://{}", server.addr);
+    let mut headers = vec![("Content-Type", "application/octet-stream"), ("Origin", origin.unwrap_or(&own))];
+    if let Some(c) = cookie {
+        headers.push(("Cookie", c));
+    }
+    server.request("POST", &format!("/api/org-logo?{query}"), &headers, body).await
+}
+
+/// An admin gives an organisation's widget a logo: only admins, only from
+/// Fixline's own pages, only a real image of modest size. It shows in that
+/// organisation's widget only, is cached at its versioned address, and can
+/// be removed.
+async fn an_admin_gives_the_widget_a_logo(db: Db) {
+    let server = TestServer::start(db).await;
+    let admin = server.login("admin", "fixline-demo").await;
+    let supervisor = server.login("supervisor", "fixline-demo").await;
+    let orgs = server.call_form("load_settings", "", Some(&admin)).await.json()["orgs"].clone();
+    let org = orgs.as_array().unwrap().iter().find(|o| o["widget_key"] == "demo-hospital").unwrap().clone();
+    assert_eq!(org["logo_url"], "", "no logo yet");
+    let q = format!("org_id={}", org["id"]);
+
+    assert_eq!(post_logo(&server, &q, None, None, PNG).await.status, 401);
+    assert_eq!(post_logo(&server, &q, Some(&supervisor), None, PNG).await.status, 403);
+    assert_eq!(post_logo(&server, &q, Some(&admin), Some("https://evil.example"), PNG).await.status, 403, "cross-site upload");
+    let res = post_logo(&server, &q, Some(&admin), None, b"<svg onload=alert(1)>").await;
+    assert_eq!((res.status, res.json()["kind"].as_str(), res.json()["problem"]["problem"].as_str()), (415, Some("invalid_upload"), Some("not_an_image")));
+    let mut big = PNG.to_vec();
+    big.resize(300 * 1024, 0);
+    assert_eq!(post_logo(&server, &q, Some(&admin), None, &big).await.status, 413);
+    assert_eq!(post_logo(&server, &q, Some(&admin), None, b"").await.status, 415);
+    assert_eq!(post_logo(&server, "org_id=x", Some(&admin), None, PNG).await.status, 400);
+    assert_eq!(post_logo(&server, "org_id=999999", Some(&admin), None, PNG).await.status, 404);
+    assert!(!server.request("GET", "/widget/demo-hospital", &[], b"").await.text().contains("org-logo"), "refused uploads change nothing");
+
+    let res = post_logo(&server, &q, Some(&admin), None, PNG).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let url = res.json()["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("/widget-logo/demo-hospital?v="), "{url}");
+    let logo = server.request("GET", &url, &[], b"").await;
+    assert_eq!((logo.status, logo.header("content-type")), (200, Some("image/png")));
+    assert_eq!(logo.body, PNG);
+    assert_eq!(logo.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    let unversioned = server.request("GET", "/widget-logo/demo-hospital", &[], b"").await;
+    assert_eq!((unversioned.status, unversioned.header("cache-control")), (200, Some("public, no-cache")));
+    let page = server.request("GET", "/widget/demo-hospital", &[], b"").await.text();
+    assert!(page.contains("class=\"org-logo\"") && page.contains(&url), "the widget shows it");
+    let settings = server.call_form("load_settings", "", Some(&admin)).await.json();
+    assert!(settings["orgs"].as_array().unwrap().iter().any(|o| o["logo_url"] == url.as_str()));
+    // Another organisation's widget is untouched.
+    assert!(!server.request("GET", "/widget/demo-factory", &[], b"").await.text().contains("org-logo"));
+    assert_eq!(server.request("GET", "/widget-logo/demo-factory", &[], b"").await.status, 404);
+
+    let remove = json!({ "org_id": org["id"] });
+    assert_eq!(server.call_json("remove_logo", &remove, Some(&supervisor)).await.status, 403);
+    assert_eq!(server.call_json("remove_logo", &remove, Some(&admin)).await.status, 200);
+    assert_eq!(server.request("GET", &url, &[], b"").await.status, 404);
+    assert!(!server.request("GET", "/widget/demo-hospital", &[], b"").await.text().contains("org-logo"));
     server.stop().await;
 }

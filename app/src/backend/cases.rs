@@ -29,21 +29,35 @@ pub(crate) struct Org {
     hotline: String,
     allowed_origins: String,
     theme_color: String,
+    logo_sha256: String,
 }
 
 pub(crate) async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
     if key.is_empty() || key.len() > 64 {
         return Err(AppError::NotFound);
     }
-    let row: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT o.id, o.name, c.name, c.hotline, o.allowed_origins, o.theme_color FROM organisations o \
+    let row: Option<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, c.name, c.hotline, o.allowed_origins, o.theme_color, o.logo_sha256 FROM organisations o \
          JOIN companies c ON c.id = o.company_id WHERE o.widget_key = $1",
     )
     .bind(key)
     .fetch_optional(pool)
     .await?;
-    let (id, name, company_name, hotline, allowed_origins, theme_color) = row.ok_or(AppError::NotFound)?;
-    Ok(Org { id, name, company_name, hotline, allowed_origins, theme_color })
+    let (id, name, company_name, hotline, allowed_origins, theme_color, logo_sha256) = row.ok_or(AppError::NotFound)?;
+    Ok(Org { id, name, company_name, hotline, allowed_origins, theme_color, logo_sha256 })
+}
+
+/// The organisation's logo for its widget: type, content hash and bytes.
+pub async fn widget_logo(pool: &AnyPool, org_key: &str) -> Result<(String, String, Vec<u8>), AppError> {
+    if org_key.is_empty() || org_key.len() > 64 {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<(String, String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT logo_mime, logo_sha256, logo FROM organisations WHERE widget_key = $1").bind(org_key).fetch_optional(pool).await?;
+    match row {
+        Some((mime, sha256, Some(bytes))) if !mime.is_empty() => Ok((mime, sha256, bytes)),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, AppError> {
@@ -65,6 +79,7 @@ pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, Ap
             .collect(),
         allowed_origins: org.allowed_origins.split_whitespace().map(String::from).collect(),
         theme_color: org.theme_color,
+        logo_url: super::service::logo_url(org_key, &org.logo_sha256),
     })
 }
 

@@ -171,17 +171,18 @@ pub async fn settings(pool: &AnyPool, can_edit: bool) -> Result<crate::models::S
             CalendarForm { always: false, weekly: cal.weekly.iter().map(|d| format_day_hours(d)).collect(), holidays: String::new() }
         }
     };
-    let orgs: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, timezone, policy, widget_key, allowed_origins, theme_color FROM organisations ORDER BY name, id",
+    let orgs: Vec<(i64, String, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, timezone, policy, widget_key, allowed_origins, theme_color, logo_sha256 FROM organisations ORDER BY name, id",
     )
     .fetch_all(pool)
     .await?;
     let sites: Vec<(i64, i64, String, String)> = sqlx::query_as("SELECT id, org_id, name, zone FROM sites ORDER BY name, id").fetch_all(pool).await?;
     let orgs = orgs
         .into_iter()
-        .map(|(id, name, timezone, policy, widget_key, origins, theme_color)| OrgTerms {
+        .map(|(id, name, timezone, policy, widget_key, origins, theme_color, logo_sha256)| OrgTerms {
             id,
             name,
+            logo_url: logo_url(&widget_key, &logo_sha256),
             widget_key,
             allowed_origins: origins.split_whitespace().map(String::from).collect(),
             theme_color,
@@ -296,4 +297,40 @@ pub async fn frame_ancestors(pool: &AnyPool, widget_key: &str) -> Result<String,
         sqlx::query_scalar("SELECT allowed_origins FROM organisations WHERE widget_key = $1").bind(widget_key).fetch_optional(pool).await?;
     let list: Vec<String> = origins.unwrap_or_default().split_whitespace().map(String::from).collect();
     Ok(crate::domain::embedding::frame_ancestors(&list))
+}
+
+/// The logo's address, versioned by its hash (so it can be cached for a
+/// year), or empty when the organisation has none.
+pub fn logo_url(widget_key: &str, sha256: &str) -> String {
+    match sha256.get(..16) {
+        Some(version) => format!("/widget-logo/{widget_key}?v={version}"),
+        None => String::new(),
+    }
+}
+
+/// Sets (`Some`) or removes (`None`) the logo of an organisation's widget.
+/// PNG, JPEG or WebP, judged by the bytes. Returns its new address.
+pub async fn save_logo(pool: &AnyPool, org_id: i64, image: Option<&[u8]>) -> Result<String, AppError> {
+    use crate::domain::embedding::MAX_LOGO_BYTES;
+    use crate::errors::UploadProblem;
+    use sha2::{Digest, Sha256};
+    let (bytes, mime, sha256) = match image {
+        None => (None, "", String::new()),
+        Some([]) => return Err(AppError::InvalidUpload { problem: UploadProblem::Empty }),
+        Some(b) if b.len() > MAX_LOGO_BYTES => {
+            return Err(AppError::InvalidUpload { problem: UploadProblem::TooLarge { max_kb: (MAX_LOGO_BYTES / 1024) as u32 } })
+        }
+        Some(b) => {
+            let mime = super::visits::sniff_image(b).ok_or(AppError::InvalidUpload { problem: UploadProblem::NotAnImage })?;
+            (Some(b.to_vec()), mime, Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect())
+        }
+    };
+    let key: Option<String> = sqlx::query_scalar("UPDATE organisations SET logo = $1, logo_mime = $2, logo_sha256 = $3 WHERE id = $4 RETURNING widget_key")
+        .bind(bytes)
+        .bind(mime)
+        .bind(&sha256)
+        .bind(org_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(logo_url(&key.ok_or(AppError::NotFound)?, &sha256))
 }

@@ -4,6 +4,8 @@
 
 /// At most this many origins per organisation.
 pub const MAX_ORIGINS: usize = 20;
+/// Largest logo accepted for a widget: a small header image, not a photo.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]

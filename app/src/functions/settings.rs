@@ -50,3 +50,14 @@ pub async fn save_embedding(org_id: i64, origins: String, colour: String) -> Res
     tracing::info!(user = %user.username, org_id, "embedding settings saved");
     Ok(())
 }
+
+/// Removes the logo from an organisation's widget (uploads go to
+/// `POST /api/org-logo?org_id=…`, the image as the body).
+#[server(input = Json, endpoint = "remove_logo")]
+pub async fn remove_logo(org_id: i64) -> Result<(), AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::service::save_logo(&pool, org_id, None).await?;
+    tracing::info!(user = %user.username, org_id, "widget logo removed");
+    Ok(())
+}

@@ -17,6 +17,9 @@ pub struct WidgetInfo {
     pub allowed_origins: Vec<String>,
     /// `#rrggbb` or empty.
     pub theme_color: String,
+    /// The organisation's logo (`/widget-logo/KEY?v=…`), or empty.
+    #[serde(default)]
+    pub logo_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -479,6 +482,8 @@ pub struct OrgTerms {
     /// Intranet origins that may frame the widget.
     pub allowed_origins: Vec<String>,
     pub theme_color: String,
+    /// The widget's logo (`/widget-logo/KEY?v=…`), or empty.
+    pub logo_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,8 @@ use crate::app::use_console_texts;
 use crate::components::{ErrorText, Loaded};
 use crate::domain::clock::{Basis, Policy, Target, Zone};
 use crate::domain::holidays::{self, DayKind};
-use crate::functions::settings::{load_settings, SaveCalendar, SaveEmbedding, SavePolicy, SaveSiteZone};
+use crate::errors::AppError;
+use crate::functions::settings::{load_settings, RemoveLogo, SaveCalendar, SaveEmbedding, SavePolicy, SaveSiteZone};
 use crate::i18n::ConsoleTexts;
 use crate::models::{CalendarForm, OrgTerms, ServiceSettings};
 
@@ -345,9 +346,101 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
                     <ErrorText error/>
                 </fieldset>
             </form>
+            <LogoEditor org_id logo_url=org.logo_url.clone() can_edit/>
             <p>{t.embed_snippet}</p>
             <pre class="snippet" data-testid="embed-snippet"><code>{snippet}</code></pre>
         </section>
     }
     .into_any()
+}
+
+/// The logo at the top of the organisation's widget: uploaded as soon as it
+/// is chosen (the server checks type and size), shown, and removable.
+#[component]
+fn LogoEditor(org_id: i64, logo_url: String, can_edit: bool) -> impl IntoView {
+    let t = use_console_texts();
+    let logo = RwSignal::new(logo_url);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let remove = ServerAction::<RemoveLogo>::new();
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            logo.set(String::new());
+        }
+    });
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            error.set(None);
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                match upload_logo(org_id, &file).await {
+                    Ok(url) => logo.set(url),
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, org_id, busy, error);
+    };
+    let id = format!("logo-{org_id}");
+    view! {
+        <div class="logo-editor" data-testid="logo-editor">
+            <label for=id.clone()>{t.embed_logo}</label>
+            {move || {
+                let url = logo.get();
+                if url.is_empty() {
+                    view! { <p class="hint">{t.embed_logo_none}</p> }.into_any()
+                } else {
+                    view! { <img class="logo-preview" src=url alt="" data-testid="logo-preview"/> }.into_any()
+                }
+            }}
+            <input id=id type="file" accept="image/png,image/jpeg,image/webp" disabled=!can_edit on:change=on_change data-testid="logo-input"/>
+            <p class="hint" role="status">{move || if busy.get() { t.embed_logo_uploading } else { "" }}</p>
+            <Show when=move || can_edit && !logo.get().is_empty()>
+                <button type="button" class="secondary" disabled=move || remove.pending().get()
+                    on:click=move |_| { remove.dispatch(RemoveLogo { org_id }); }>{t.remove_logo}</button>
+            </Show>
+            <ErrorText error=error.into()/>
+            <ErrorText error=remove_error/>
+        </div>
+    }
+    .into_any()
+}
+
+/// Sends the logo as the request body; answers its new address.
+#[cfg(feature = "hydrate")]
+async fn upload_logo(org_id: i64, file: &web_sys::File) -> Result<String, AppError> {
+    use crate::domain::embedding::MAX_LOGO_BYTES;
+    use crate::errors::UploadProblem;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    // Refused at once rather than after the upload.
+    if file.size() > MAX_LOGO_BYTES as f64 {
+        return Err(AppError::InvalidUpload { problem: UploadProblem::TooLarge { max_kb: (MAX_LOGO_BYTES / 1024) as u32 } });
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(file);
+    let window = web_sys::window().ok_or(AppError::Unreachable)?;
+    let url = format!("/api/org-logo?org_id={org_id}");
+    let res: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;
+    let text = JsFuture::from(res.text().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
+    let text = text.as_string().unwrap_or_default();
+    if res.ok() {
+        #[derive(serde::Deserialize)]
+        struct Saved {
+            url: String,
+        }
+        serde_json::from_str::<Saved>(&text).map(|s| s.url).map_err(|_| AppError::Internal)
+    } else {
+        Err(serde_json::from_str::<AppError>(&text).unwrap_or(AppError::Internal))
+    }
 }

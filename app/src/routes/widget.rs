@@ -215,6 +215,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let hotline = info.hotline.clone();
     let company_name = info.company_name.clone();
     let org_name = info.org_name.clone();
+    let logo_url = info.logo_url.clone();
     // Someone filling in the form will most likely walk a guide next: fetch
     // its code meanwhile, so "next" shows the guide without a wait.
     let prefetched = StoredValue::new(false);
@@ -230,6 +231,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     view! {
         <main class="widget" on:focusin=prefetch>
             <header class="widget-head">
+                // Decorative: the organisation's name is the text beside it.
+                {(!logo_url.is_empty()).then(|| view! { <img class="org-logo" src=logo_url alt="" data-testid="org-logo"/> })}
                 <div>
                     <h1>{t.widget_title}</h1>
                     <p class="org">{org_name}</p>
@@ -1048,6 +1051,7 @@ mod js {
                 .collect(),
             allowed_origins: list(&v, "allowed_origins").iter().filter_map(JsValue::as_string).collect(),
             theme_color: string(&v, "theme_color").unwrap_or_default(),
+            logo_url: string(&v, "logo_url").unwrap_or_default(),
         })
     }
 }
