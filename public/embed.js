@@ -1,5 +1,7 @@
-/*! Fixline widget loader. ES2019, no deps. CSP-safe: no markup strings,
- * no inline styles (CSSOM only), no eval. Never throws into the host page. */
+/*! Fixline widget loader */
+/* ES2019, no deps. CSP-safe: no markup strings, no inline styles (CSSOM
+ * only), no eval. Never throws into the host page. The build minifies it
+ * (tools/build.sh); it must stay under 5 KB. */
 (() => { try {
 const w = window, d = document, q = w.Fixline;
 if (q && q._fx) return; // loaded twice: first copy wins

@@ -339,21 +339,30 @@ async fn upload_logo(State(state): State<AppState>, uri: http::Uri, headers: htt
 }
 
 /// An organisation's logo, shown in its widget. At its current address
-/// (`?v=` its hash) it never changes, so it is cached for a year.
-async fn widget_logo(State(state): State<AppState>, axum::extract::Path(org_key): axum::extract::Path<String>, uri: http::Uri) -> Response {
+/// (`?v=` its hash) it never changes, so it is cached for a year; anywhere
+/// else it is checked back by its hash (ETag, 304 when unchanged).
+async fn widget_logo(
+    State(state): State<AppState>,
+    axum::extract::Path(org_key): axum::extract::Path<String>,
+    uri: http::Uri,
+    headers: http::HeaderMap,
+) -> Response {
     match app::backend::cases::widget_logo(&state.pool, &org_key).await {
         Ok((mime, sha256, bytes)) => {
-            let current = sha256.get(..16).is_some_and(|v| uri.query() == Some(format!("v={v}").as_str()));
+            let version = sha256.get(..16).unwrap_or_default();
+            let current = uri.query() == Some(format!("v={version}").as_str());
             let cache = if current { "public, max-age=31536000, immutable" } else { "public, no-cache" };
-            (
-                [
-                    (header::CONTENT_TYPE, mime),
-                    (header::CACHE_CONTROL, cache.to_string()),
-                    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".to_string()),
-                ],
-                bytes,
-            )
-                .into_response()
+            let etag = format!("\"{version}\"");
+            let headers_out = [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, cache.to_string()),
+                (header::ETAG, etag.clone()),
+                (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox".to_string()),
+            ];
+            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+                return (StatusCode::NOT_MODIFIED, headers_out).into_response();
+            }
+            (headers_out, bytes).into_response()
         }
         Err(e) => error_response(e),
     }

@@ -608,6 +608,8 @@ async fn an_admin_gives_the_widget_a_logo(db: Db) {
     assert_eq!(logo.header("cache-control"), Some("public, max-age=31536000, immutable"));
     let unversioned = server.request("GET", "/widget-logo/demo-hospital", &[], b"").await;
     assert_eq!((unversioned.status, unversioned.header("cache-control")), (200, Some("public, no-cache")));
+    let etag = unversioned.header("etag").expect("etag").to_string();
+    assert_eq!(server.request("GET", "/widget-logo/demo-hospital", &[("If-None-Match", etag.as_str())], b"").await.status, 304);
     let page = server.request("GET", "/widget/demo-hospital", &[], b"").await.text();
     assert!(page.contains("class=\"org-logo\"") && page.contains(&url), "the widget shows it");
     let settings = server.call_form("load_settings", "", Some(&admin)).await.json();
