@@ -79,6 +79,9 @@ pub fn fill(template: &str, n: impl std::fmt::Display) -> String {
     template.replace("{n}", &n.to_string())
 }
 
+/// What the widget shows, and whatever the server and the console share
+/// with it. The console's own strings are in [`ConsoleTexts`], so the
+/// widget's WASM does not carry them.
 pub struct Texts {
     pub product: &'static str,
     pub loading: &'static str,
