@@ -120,11 +120,10 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let session = RwSignal::new(None::<(String, String)>);
     let submission_id = StoredValue::new(None::<String>);
 
-    let org_key_for_walk = org_key.clone();
-    let org_key_for_cases = org_key.clone();
-    let org_key_for_beacon = org_key.clone();
     let draft_key = format!("fixline.draft.{org_key}");
     let page_path = format!("/widget/{org_key}");
+    // Read by the walk, the tracker and the beacon, each in closures of its own.
+    let org_key = StoredValue::new(org_key);
     // Nothing typed is lost: the report and the walk are kept in this
     // browser until the case is submitted, and restored after a reload.
     // (Effects run only in the browser, after hydration.)
@@ -163,7 +162,6 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
 
     // A walk left unfinished is reported once, as the page goes away, so
     // the guide's analytics can show where customers give up.
-    let beacon_org = org_key_for_beacon;
     let _ = window_event_listener(leptos::ev::pagehide, move |_| {
         let (Some((_, session_id)), Some(g)) = (session.get_untracked(), guide.get_untracked()) else { return };
         if !matches!(stage.get_untracked(), Stage::Guide | Stage::Intake) {
@@ -171,7 +169,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         }
         let taken = steps.get_untracked();
         let Some(node) = g.current(&taken) else { return };
-        send_progress_beacon(&beacon_org, &session_id, &node.id, taken.len());
+        org_key.with_value(|org_key| send_progress_beacon(org_key, &session_id, &node.id, taken.len()));
     });
 
     let start_over = move || {
@@ -244,9 +242,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                     view! { <IntakeForm info=info.clone() name phone asset symptom error stage/> }.into_any()
                 }
                 Stage::Guide => {
-                    let org_key = org_key_for_walk.clone();
                     let load = move || {
-                        let org_key = org_key.clone();
+                        let org_key = org_key.get_value();
                         guide_walk_chunk(GuideWalkProps { org_key, name, phone, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id })
                     };
                     view! { <Deferred load/> }.into_any()
@@ -280,8 +277,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                 }
             }}
             {move || {
-                let org_key = org_key_for_cases.clone();
-                let load = move || my_cases_chunk(MyCasesProps { org_key: org_key.clone(), refresh: tracker_refresh });
+                let load = move || my_cases_chunk(MyCasesProps { org_key: org_key.get_value(), refresh: tracker_refresh });
                 has_cases.get().then(|| view! { <Deferred load/> })
             }}
             <footer class="widget-foot">
