@@ -1,5 +1,5 @@
 // Transfer size of a page's first load: the HTML and every /pkg asset it
-// references (JS, WASM, CSS), raw, gzip -9 and brotli q11.
+// references (JS, WASM, CSS) and its logo, raw, gzip -9 and brotli q11.
 // Usage: node size-report.mjs URL [brotli budget in KB] [LATER_URL...]; exits
 // 1 over budget. LATER_URLs (chunks fetched on demand) are listed, not counted.
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -14,7 +14,8 @@ const fetchBytes = async (u) => {
 
 const html = await fetchBytes(base);
 const assets = new Set();
-for (const m of html.toString().matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)) assets.add(m[1]);
+// Bundles, and the organisation's logo if it has one.
+for (const m of html.toString().matchAll(/(?:href|src)="(\/(?:pkg|widget-logo)\/[^"]+)"/g)) assets.add(m[1].replaceAll("&amp;", "&"));
 
 const rows = [["html " + base.pathname, html]];
 // Scripts are ES modules: what they import statically is fetched at once too

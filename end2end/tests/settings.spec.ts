@@ -49,7 +49,7 @@ test("an admin gives the widget a logo, and the widget shows it", async ({ brows
   const page = await staffPage(browser, "admin", "en");
   await page.goto("/console/settings");
   await hydrated(page);
-  const section = page.getByTestId("embed-settings").filter({ hasText: 'data-org="demo-hospital"' });
+  const section = page.getByTestId("embed-settings").filter({ hasText: 'data-org="demo-factory"' });
   await expect(section.getByText("No logo yet")).toBeVisible();
   const input = section.getByLabel(/^Logo/);
   // The server judges the bytes, not the name or the declared type.
@@ -64,7 +64,7 @@ test("an admin gives the widget a logo, and the widget shows it", async ({ brows
   await expect(section.getByRole("alert")).toHaveCount(0);
 
   const widget = await (await browser.newContext({ locale: "en" })).newPage();
-  await widget.goto("/widget/demo-hospital");
+  await widget.goto("/widget/demo-factory");
   await hydrated(widget);
   const logo = widget.getByTestId("org-logo");
   await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
@@ -75,5 +75,5 @@ test("an admin gives the widget a logo, and the widget shows it", async ({ brows
   await expect(section.getByText("No logo yet")).toBeVisible();
   await page.reload();
   await hydrated(page);
-  await expect(page.getByTestId("embed-settings").filter({ hasText: 'data-org="demo-hospital"' }).getByText("No logo yet")).toBeVisible();
+  await expect(page.getByTestId("embed-settings").filter({ hasText: 'data-org="demo-factory"' }).getByText("No logo yet")).toBeVisible();
 });

@@ -581,7 +581,7 @@ async fn an_admin_gives_the_widget_a_logo(db: Db) {
     let admin = server.login("admin", "fixline-demo").await;
     let supervisor = server.login("supervisor", "fixline-demo").await;
     let orgs = server.call_form("load_settings", "", Some(&admin)).await.json()["orgs"].clone();
-    let org = orgs.as_array().unwrap().iter().find(|o| o["widget_key"] == "demo-hospital").unwrap().clone();
+    let org = orgs.as_array().unwrap().iter().find(|o| o["widget_key"] == "demo-factory").unwrap().clone();
     assert_eq!(org["logo_url"], "", "no logo yet");
     let q = format!("org_id={}", org["id"]);
 
@@ -596,32 +596,35 @@ async fn an_admin_gives_the_widget_a_logo(db: Db) {
     assert_eq!(post_logo(&server, &q, Some(&admin), None, b"").await.status, 415);
     assert_eq!(post_logo(&server, "org_id=x", Some(&admin), None, PNG).await.status, 400);
     assert_eq!(post_logo(&server, "org_id=999999", Some(&admin), None, PNG).await.status, 404);
-    assert!(!server.request("GET", "/widget/demo-hospital", &[], b"").await.text().contains("org-logo"), "refused uploads change nothing");
+    assert!(!server.request("GET", "/widget/demo-factory", &[], b"").await.text().contains("org-logo"), "refused uploads change nothing");
 
     let res = post_logo(&server, &q, Some(&admin), None, PNG).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let url = res.json()["url"].as_str().unwrap().to_string();
-    assert!(url.starts_with("/widget-logo/demo-hospital?v="), "{url}");
+    assert!(url.starts_with("/widget-logo/demo-factory?v="), "{url}");
     let logo = server.request("GET", &url, &[], b"").await;
     assert_eq!((logo.status, logo.header("content-type")), (200, Some("image/png")));
     assert_eq!(logo.body, PNG);
     assert_eq!(logo.header("cache-control"), Some("public, max-age=31536000, immutable"));
-    let unversioned = server.request("GET", "/widget-logo/demo-hospital", &[], b"").await;
+    let unversioned = server.request("GET", "/widget-logo/demo-factory", &[], b"").await;
     assert_eq!((unversioned.status, unversioned.header("cache-control")), (200, Some("public, no-cache")));
     let etag = unversioned.header("etag").expect("etag").to_string();
-    assert_eq!(server.request("GET", "/widget-logo/demo-hospital", &[("If-None-Match", etag.as_str())], b"").await.status, 304);
-    let page = server.request("GET", "/widget/demo-hospital", &[], b"").await.text();
+    assert_eq!(server.request("GET", "/widget-logo/demo-factory", &[("If-None-Match", etag.as_str())], b"").await.status, 304);
+    let page = server.request("GET", "/widget/demo-factory", &[], b"").await.text();
     assert!(page.contains("class=\"org-logo\"") && page.contains(&url), "the widget shows it");
     let settings = server.call_form("load_settings", "", Some(&admin)).await.json();
     assert!(settings["orgs"].as_array().unwrap().iter().any(|o| o["logo_url"] == url.as_str()));
-    // Another organisation's widget is untouched.
-    assert!(!server.request("GET", "/widget/demo-factory", &[], b"").await.text().contains("org-logo"));
-    assert_eq!(server.request("GET", "/widget-logo/demo-factory", &[], b"").await.status, 404);
+    // Another organisation's widget keeps its own (the demo hospital's).
+    let hospital = server.request("GET", "/widget/demo-hospital", &[], b"").await.text();
+    assert!(hospital.contains("/widget-logo/demo-hospital?v=") && !hospital.contains("/widget-logo/demo-factory"));
+    let theirs = server.request("GET", "/widget-logo/demo-hospital", &[], b"").await;
+    assert_eq!((theirs.status, theirs.header("content-type")), (200, Some("image/png")));
+    assert_ne!(theirs.body, PNG);
 
     let remove = json!({ "org_id": org["id"] });
     assert_eq!(server.call_json("remove_logo", &remove, Some(&supervisor)).await.status, 403);
     assert_eq!(server.call_json("remove_logo", &remove, Some(&admin)).await.status, 200);
     assert_eq!(server.request("GET", &url, &[], b"").await.status, 404);
-    assert!(!server.request("GET", "/widget/demo-hospital", &[], b"").await.text().contains("org-logo"));
+    assert!(!server.request("GET", "/widget/demo-factory", &[], b"").await.text().contains("org-logo"));
     server.stop().await;
 }

@@ -33,8 +33,19 @@ pub async fn seed(pool: &AnyPool) -> Result<bool, String> {
     for (username, name, role) in DEMO_STAFF {
         create_staff(pool, username, name, role, DEMO_PASSWORD).await.map_err(|e| e.to_string())?;
     }
+    // The hospital's widget (the one the demo intranet embeds) has a logo,
+    // so theming is seen at once; the factory's has none.
+    let hospital: i64 = sqlx::query_scalar("SELECT id FROM organisations WHERE widget_key = $1")
+        .bind(DEMO_ORG_KEYS[0])
+        .fetch_one(pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    super::service::save_logo(pool, hospital, Some(DEMO_HOSPITAL_LOGO)).await.map_err(|e| format!("demo logo: {e}"))?;
     Ok(true)
 }
+
+/// A 48×48 PNG: a white cross on Fixline's blue.
+const DEMO_HOSPITAL_LOGO: &[u8] = include_bytes!("../../demo/hospital-logo.png");
 
 async fn insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
     let now = now_ms();

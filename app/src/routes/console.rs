@@ -308,6 +308,10 @@ fn CaseView() -> impl IntoView {
         editing.set(false);
         bump.update(|b| *b += 1);
     });
+    // Who is looking decides the actions offered. Awaited with the case, not
+    // read as it stands: after a click from the queue both are fetched, and
+    // the case could arrive first (and the actions never appear).
+    let signed_in = use_context::<SignedIn>().map(|s| s.0);
     view! {
         <Show when=move || stale.get()>
             <p class="notice" role="status">
@@ -317,8 +321,12 @@ fn CaseView() -> impl IntoView {
         </Show>
         <Transition fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
             {move || Suspend::new(async move {
+                let me = match signed_in {
+                    Some(user) => user.await.ok().flatten(),
+                    None => None,
+                };
                 match case.await {
-                    Ok(case) => view! { <CaseDetailView case refresh editing/> }.into_any(),
+                    Ok(case) => view! { <CaseDetailView case me refresh editing/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
                 }
@@ -328,10 +336,9 @@ fn CaseView() -> impl IntoView {
 }
 
 #[component]
-fn CaseDetailView(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
+fn CaseDetailView(case: CaseDetail, me: Option<StaffUser>, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
     let t = use_console_texts();
     let now = use_ticking_now(case.server_now_ms);
-    let me = use_context::<SignedIn>().and_then(|s| s.0.get_untracked()).and_then(Result::ok).flatten();
     let names: Vec<(i64, String)> = case.responders.iter().chain(case.technicians.iter()).map(|s| (s.id, s.name.clone())).collect();
     let timeline = case.timeline.clone();
     let ready = ready_marker();
