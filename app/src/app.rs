@@ -15,22 +15,23 @@ use crate::routes::settings::SettingsPage;
 pub const LANG_COOKIE: &str = "fixline_lang";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    html_document(options, "fixline", view! { <MetaTags/> }, || view! { <App/> })
+    html_document(options, "fixline", |_| view! { <MetaTags/> }, || view! { <App/> })
 }
 
 /// The HTML document around a root component: language, CSP (with the
 /// response's nonce), the stylesheet `/{pkg}/{stylesheet}.css`, the rest of
-/// the head, and the hydration scripts for `options.output_name` (the
+/// the head (`head`, given the page's texts), and the hydration scripts for `options.output_name` (the
 /// console's bundle, or the widget's). Rendered on the server only, so the
 /// head's links can carry the bundles' versioned directory
 /// (`options.site_pkg_dir`, set by the server) without the browser knowing it.
-pub(crate) fn html_document<V: IntoView + 'static>(
+pub(crate) fn html_document<H: IntoView + 'static, V: IntoView + 'static>(
     options: LeptosOptions,
     stylesheet: &str,
-    head: impl IntoView + 'static,
+    head: impl FnOnce(&'static Texts) -> H,
     body: impl FnOnce() -> V,
 ) -> impl IntoView {
     let locale = request_locale();
+    let head = head(locale.texts());
     let stylesheet = format!("/{}/{stylesheet}.css", options.site_pkg_dir);
     #[cfg(feature = "ssr")]
     strict_content_security_policy();

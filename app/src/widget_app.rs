@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::{html_document, provide_root_context, request_locale};
+use crate::app::{html_document, provide_root_context};
 use crate::routes::widget::WidgetPage;
 
 /// The bundle's name: `/pkg/widget.js`, `/pkg/widget.wasm`, `/pkg/widget.css`.
@@ -19,8 +19,7 @@ pub const WIDGET_PATH: &str = "/widget/{org_key}";
 /// here), with the title written by the server.
 pub fn widget_shell(mut options: LeptosOptions) -> impl IntoView {
     options.output_name = WIDGET_OUTPUT_NAME.into();
-    let title = request_locale().texts().product;
-    html_document(options, WIDGET_OUTPUT_NAME, view! { <title>{title}</title> }, || view! { <WidgetApp/> })
+    html_document(options, WIDGET_OUTPUT_NAME, |t| view! { <title>{t.product}</title> }, || view! { <WidgetApp/> })
 }
 
 /// One page, so no router (which would be a good part of the bundle): the

@@ -157,11 +157,11 @@ async fn bundle(State(state): State<AppState>, mut req: Request) -> Response {
     use tower::ServiceExt;
     const IMMUTABLE: &str = "public, max-age=31536000, immutable";
     const REVALIDATE: &str = "public, no-cache";
-    let pkg = &*state.leptos_options.site_pkg_dir;
+    let build_id = state.leptos_options.site_pkg_dir.strip_prefix(PKG_DIR).and_then(|rest| rest.strip_prefix('/'));
     let path = req.uri().path().to_string();
     let rest = path.strip_prefix("/pkg/").unwrap_or_default();
     let (file, cache_control) = match rest.split_once('/') {
-        Some((id, file)) if format!("{PKG_DIR}/{id}") == pkg => (file, IMMUTABLE),
+        Some((id, file)) if Some(id) == build_id => (file, IMMUTABLE),
         Some((id, file)) if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) => (file, REVALIDATE),
         _ => (rest, REVALIDATE),
     };

@@ -32,8 +32,13 @@ pub(crate) struct Org {
     logo_sha256: String,
 }
 
+/// Widget keys are short; anything else is not looked up.
+fn plausible_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 64
+}
+
 pub(crate) async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
-    if key.is_empty() || key.len() > 64 {
+    if !plausible_key(key) {
         return Err(AppError::NotFound);
     }
     let row: Option<(i64, String, String, String, String, String, String)> = sqlx::query_as(
@@ -49,7 +54,7 @@ pub(crate) async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppErro
 
 /// The organisation's logo for its widget: type, content hash and bytes.
 pub async fn widget_logo(pool: &AnyPool, org_key: &str) -> Result<(String, String, Vec<u8>), AppError> {
-    if org_key.is_empty() || org_key.len() > 64 {
+    if !plausible_key(org_key) {
         return Err(AppError::NotFound);
     }
     let row: Option<(String, String, Option<Vec<u8>>)> =

@@ -322,7 +322,7 @@ pub async fn save_logo(pool: &AnyPool, org_id: i64, image: Option<&[u8]>) -> Res
         }
         Some(b) => {
             let mime = super::visits::sniff_image(b).ok_or(AppError::InvalidUpload { problem: UploadProblem::NotAnImage })?;
-            (Some(b.to_vec()), mime, Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect())
+            (Some(b.to_vec()), mime, super::visits::hex(&Sha256::digest(b)))
         }
     };
     let key: Option<String> = sqlx::query_scalar("UPDATE organisations SET logo = $1, logo_mime = $2, logo_sha256 = $3 WHERE id = $4 RETURNING widget_key")

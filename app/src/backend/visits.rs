@@ -215,7 +215,7 @@ pub async fn check_action_photos(conn: &mut AnyConnection, case_id: i64, action:
     check_photos(conn, case_id, photos_of(action)).await
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

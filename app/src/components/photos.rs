@@ -87,26 +87,32 @@ pub fn PhotoPicker(uploader: Uploader, photos: RwSignal<Vec<i64>>, #[prop(into)]
 /// nobody waits for a refused upload.
 #[cfg(feature = "hydrate")]
 pub async fn upload(who: &Uploader, file: &web_sys::File) -> Result<i64, AppError> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
     if file.size() > MAX_PHOTO_BYTES {
         return Err(AppError::InvalidUpload { problem: UploadProblem::TooLarge { max_kb: 5 * 1024 } });
     }
-    let url = who.url(&file.name());
+    #[derive(serde::Deserialize)]
+    struct Created {
+        id: i64,
+    }
+    post_file::<Created>(&who.url(&file.name()), file).await.map(|c| c.id)
+}
+
+/// POSTs a file as the request body; answers the JSON reply, or the
+/// server's `AppError`.
+#[cfg(feature = "hydrate")]
+pub async fn post_file<T: serde::de::DeserializeOwned>(url: &str, file: &web_sys::File) -> Result<T, AppError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(file);
     let window = web_sys::window().ok_or(AppError::Unreachable)?;
     let res: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;
+        JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;
     let text = JsFuture::from(res.text().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
     let text = text.as_string().unwrap_or_default();
     if res.ok() {
-        #[derive(serde::Deserialize)]
-        struct Created {
-            id: i64,
-        }
-        serde_json::from_str::<Created>(&text).map(|c| c.id).map_err(|_| AppError::Internal)
+        serde_json::from_str::<T>(&text).map_err(|_| AppError::Internal)
     } else {
         Err(serde_json::from_str::<AppError>(&text).unwrap_or(AppError::Internal))
     }

@@ -419,28 +419,13 @@ fn LogoEditor(org_id: i64, logo_url: String, can_edit: bool) -> impl IntoView {
 async fn upload_logo(org_id: i64, file: &web_sys::File) -> Result<String, AppError> {
     use crate::domain::embedding::MAX_LOGO_BYTES;
     use crate::errors::UploadProblem;
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
     // Refused at once rather than after the upload.
     if file.size() > MAX_LOGO_BYTES as f64 {
         return Err(AppError::InvalidUpload { problem: UploadProblem::TooLarge { max_kb: (MAX_LOGO_BYTES / 1024) as u32 } });
     }
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(file);
-    let window = web_sys::window().ok_or(AppError::Unreachable)?;
-    let url = format!("/api/org-logo?org_id={org_id}");
-    let res: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;
-    let text = JsFuture::from(res.text().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
-    let text = text.as_string().unwrap_or_default();
-    if res.ok() {
-        #[derive(serde::Deserialize)]
-        struct Saved {
-            url: String,
-        }
-        serde_json::from_str::<Saved>(&text).map(|s| s.url).map_err(|_| AppError::Internal)
-    } else {
-        Err(serde_json::from_str::<AppError>(&text).unwrap_or(AppError::Internal))
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        url: String,
     }
+    crate::components::photos::post_file::<Saved>(&format!("/api/org-logo?org_id={org_id}"), file).await.map(|s| s.url)
 }
