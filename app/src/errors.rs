@@ -26,8 +26,13 @@ pub enum AppError {
     Unauthenticated,
     #[error("wrong username or password")]
     WrongCredentials,
-    #[error("too many failed attempts")]
-    RateLimited,
+    /// Too many requests from this client (or sign-in attempts for this
+    /// name); answered 429 with `Retry-After`.
+    #[error("too many requests")]
+    RateLimited { retry_after_s: u32 },
+    /// The database cannot be reached or is overloaded; try again shortly.
+    #[error("service unavailable")]
+    Unavailable,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -89,6 +94,8 @@ pub enum SettingsProblem {
     BadOrigin { index: u32 },
     TooManyOrigins,
     BadColour,
+    /// A daily case cap outside 1–100,000 (empty: the server's default).
+    BadCaseCap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,8 +105,11 @@ pub enum UploadProblem {
     TooLarge { max_kb: u32 },
     /// Only JPEG, PNG and WebP photos (PNG signatures), judged by content.
     NotAnImage,
-    /// A guide walk holds at most `max` photos before it becomes a case.
+    /// A guide walk holds at most `max` photos before it becomes a case
+    /// (and a customer at most this many on one case).
     TooMany { max: u32 },
+    /// The case's or the organisation's storage quota is used up.
+    StorageFull,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,14 +130,14 @@ impl AppError {
             AppError::Invalid { .. } | AppError::InvalidGuide { .. } | AppError::InvalidSettings { .. } => 422,
             AppError::BadRequest => 400,
             AppError::Unauthenticated | AppError::WrongCredentials => 401,
-            AppError::RateLimited => 429,
+            AppError::RateLimited { .. } => 429,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Conflict | AppError::QuoteNotApproved | AppError::NotSigned => 409,
-            AppError::InvalidUpload { problem: UploadProblem::TooLarge { .. } } => 413,
+            AppError::InvalidUpload { problem: UploadProblem::TooLarge { .. } | UploadProblem::StorageFull } => 413,
             AppError::InvalidUpload { problem: UploadProblem::TooMany { .. } } => 409,
             AppError::InvalidUpload { .. } => 415,
-            AppError::Unreachable => 503,
+            AppError::Unreachable | AppError::Unavailable => 503,
             AppError::Internal => 500,
         }
     }
@@ -150,8 +160,37 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
+    /// Database trouble is told apart: unreachable or overloaded is 503 (the
+    /// client may retry), text the database cannot store is the client's
+    /// fault (400), anything else is logged and opaque.
     fn from(e: sqlx::Error) -> Self {
-        AppError::internal(e)
+        use sqlx::Error as E;
+        match &e {
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            E::Database(d) => {
+                let code = d.code().unwrap_or_default();
+                let message = d.message();
+                // PostgreSQL: invalid byte sequence (NUL), untranslatable character.
+                if code == "22021" || code == "22P05" {
+                    tracing::info!(error = %e, "refused text the database cannot store");
+                    AppError::BadRequest
+                // PostgreSQL shutting down, connection failures, too many clients.
+                } else if code.starts_with("08") || code == "57P01" || code == "57P03" || code == "53300" {
+                    tracing::warn!(error = %e, "database unavailable");
+                    AppError::Unavailable
+                // SQLite: busy or locked past the busy timeout.
+                } else if code == "5" || code == "6" || message.contains("database is locked") {
+                    tracing::warn!(error = %e, "database busy");
+                    AppError::Unavailable
+                } else {
+                    AppError::internal(e)
+                }
+            }
+            _ => AppError::internal(e),
+        }
     }
 }
 

@@ -163,6 +163,9 @@ pub struct Texts {
     pub err_forbidden: &'static str,
     pub err_not_found: &'static str,
     pub err_unreachable: &'static str,
+    pub err_unavailable: &'static str,
+    pub err_bad_case_cap: &'static str,
+    pub err_upload_storage_full: &'static str,
     pub err_internal: &'static str,
     pub status_acknowledged: &'static str,
     pub status_dispatched: &'static str,
@@ -339,6 +342,10 @@ pub struct Texts {
 /// texts both show are reached through `Deref` (`t.loading` works on both).
 pub struct ConsoleTexts {
     pub common: &'static Texts,
+    pub queue_total: &'static str,
+    pub queue_more: &'static str,
+    pub limits_biting: &'static str,
+    pub embed_daily_cap: &'static str,
     pub guides_title: &'static str,
     pub guides_link: &'static str,
     pub col_guide: &'static str,
@@ -645,6 +652,7 @@ impl Texts {
             BadOrigin { index } => fill(self.err_bad_origin, index + 1),
             TooManyOrigins => self.err_too_many_origins.into(),
             BadColour => self.err_bad_colour.into(),
+            BadCaseCap => self.err_bad_case_cap.into(),
         }
     }
 
@@ -663,7 +671,8 @@ impl Texts {
             AppError::InvalidGuide { problems } => format!("{}\n{}", self.err_invalid_guide, problems.join("\n")),
             AppError::Unauthenticated => self.err_unauthenticated.into(),
             AppError::WrongCredentials => self.err_wrong_credentials.into(),
-            AppError::RateLimited => self.err_rate_limited.into(),
+            AppError::RateLimited { retry_after_s } => fill(self.err_rate_limited, retry_after_s),
+            AppError::Unavailable => self.err_unavailable.into(),
             AppError::Forbidden => self.err_forbidden.into(),
             AppError::NotFound => self.err_not_found.into(),
             AppError::Conflict => self.err_conflict.into(),
@@ -674,6 +683,7 @@ impl Texts {
                 crate::errors::UploadProblem::TooLarge { max_kb } => fill(self.err_upload_too_large, max_kb),
                 crate::errors::UploadProblem::NotAnImage => self.err_upload_type.into(),
                 crate::errors::UploadProblem::TooMany { max } => fill(self.err_upload_too_many, max),
+                crate::errors::UploadProblem::StorageFull => self.err_upload_storage_full.into(),
             },
             AppError::Unreachable => self.err_unreachable.into(),
             AppError::Internal => self.err_internal.into(),
@@ -752,10 +762,13 @@ pub static ZH_CN: Texts = Texts {
     err_bad_request: "请求格式有误，请刷新页面后重试",
     err_unauthenticated: "登录已失效，请重新登录",
     err_wrong_credentials: "用户名或密码错误",
-    err_rate_limited: "失败次数过多，请 5 分钟后再试",
+    err_rate_limited: "请求过于频繁，请 {n} 秒后再试",
     err_forbidden: "您没有权限执行此操作",
     err_not_found: "没有找到相应的记录",
     err_unreachable: "无法连接服务器，请检查网络后重试；紧急情况请拨打服务热线",
+    err_bad_case_cap: "每日报修上限须为 1 到 100000 之间的整数，留空则使用系统默认值",
+    err_upload_storage_full: "照片存储空间已满，请直接描述问题，或拨打服务热线",
+    err_unavailable: "服务暂时繁忙，您填写的内容已保留，请稍后重试；紧急情况请拨打服务热线",
     err_internal: "服务器出错，请稍后重试；如果一直出现，请拨打服务热线",
     status_acknowledged: "已受理",
     status_dispatched: "已派工",
@@ -929,6 +942,10 @@ pub static ZH_CN: Texts = Texts {
 };
 
 pub static ZH_CN_CONSOLE: ConsoleTexts = ConsoleTexts {
+    queue_total: "共 {n} 个",
+    queue_more: "再显示 100 个",
+    embed_daily_cap: "每日报修上限（24 小时内；留空使用系统默认值）",
+    limits_biting: "今日被频率或数量限制拒绝的请求（如为正常使用，请在服务设置中提高上限）：",
     common: &ZH_CN,
     guides_title: "排查指南",
     guides_link: "排查指南与统计",
@@ -1242,10 +1259,13 @@ pub static ZH_TW: Texts = Texts {
     err_bad_request: "請求格式有誤，請重新整理頁面後再試",
     err_unauthenticated: "登入已失效，請重新登入",
     err_wrong_credentials: "使用者名稱或密碼錯誤",
-    err_rate_limited: "失敗次數過多，請 5 分鐘後再試",
+    err_rate_limited: "請求過於頻繁，請 {n} 秒後再試",
     err_forbidden: "您沒有權限執行此操作",
     err_not_found: "沒有找到相應的記錄",
     err_unreachable: "無法連線到伺服器，請檢查網路後再試；緊急情況請撥打服務專線",
+    err_bad_case_cap: "每日報修上限須為 1 到 100000 之間的整數，留空則使用系統預設值",
+    err_upload_storage_full: "照片儲存空間已滿，請直接描述問題，或撥打服務專線",
+    err_unavailable: "服務暫時忙碌，您填寫的內容已保留，請稍後再試；緊急情況請撥打服務專線",
     err_internal: "伺服器發生錯誤，請稍後再試；如果一直出現，請撥打服務專線",
     status_acknowledged: "已受理",
     status_dispatched: "已派工",
@@ -1419,6 +1439,10 @@ pub static ZH_TW: Texts = Texts {
 };
 
 pub static ZH_TW_CONSOLE: ConsoleTexts = ConsoleTexts {
+    queue_total: "共 {n} 筆",
+    queue_more: "再顯示 100 筆",
+    embed_daily_cap: "每日報修上限（24 小時內；留空使用系統預設值）",
+    limits_biting: "今日因頻率或數量限制而被拒絕的請求（若屬正常使用，請在服務設定中提高上限）：",
     common: &ZH_TW,
     guides_title: "排查指南",
     guides_link: "排查指南與統計",
@@ -1732,10 +1756,13 @@ pub static EN: Texts = Texts {
     err_bad_request: "The request was malformed; reload the page and try again",
     err_unauthenticated: "Your session has ended; please sign in again",
     err_wrong_credentials: "Wrong username or password",
-    err_rate_limited: "Too many failed attempts; try again in 5 minutes",
+    err_rate_limited: "Too many requests; try again in {n} seconds",
     err_forbidden: "You are not allowed to do this",
     err_not_found: "Nothing was found",
     err_unreachable: "Cannot reach the server; check the network and try again, or call the service hotline if urgent",
+    err_bad_case_cap: "The daily case limit must be a whole number from 1 to 100,000; leave it empty for the server's default",
+    err_upload_storage_full: "There is no room for more photos; describe the problem in words, or call the service hotline",
+    err_unavailable: "The service is busy for a moment; what you entered is kept. Try again shortly, or call the service hotline if urgent",
     err_internal: "Something went wrong on the server; try again shortly, and call the service hotline if it persists",
     status_acknowledged: "Acknowledged",
     status_dispatched: "Technician dispatched",
@@ -1909,6 +1936,10 @@ pub static EN: Texts = Texts {
 };
 
 pub static EN_CONSOLE: ConsoleTexts = ConsoleTexts {
+    queue_total: "{n} in all",
+    queue_more: "Show 100 more",
+    embed_daily_cap: "Reports a day (24 hours; empty: the server's default)",
+    limits_biting: "Requests refused by a rate or volume limit today (if this is genuine use, raise the limit):",
     common: &EN,
     guides_title: "Troubleshooting guides",
     guides_link: "Guides and statistics",

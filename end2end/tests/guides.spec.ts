@@ -85,13 +85,13 @@ test("staff see per-guide statistics, preview a guide and import a new version",
   await hydrated(page);
   // The statistics load after hydration; let them settle before typing.
   await page.waitForLoadState("networkidle");
-  const exported = await (await page.request.get("/console/guides/pir-detector-false-or-missed/1/export")).json();
+  const exported = await (await page.request.get("/console/guides/pir-detector-false-or-missed/2/export")).json();
   exported.nodes[0].choices[0].next = "nowhere";
   await page.getByLabel("JSON").fill(JSON.stringify(exported));
   await expect(page.getByLabel("JSON")).toHaveValue(/nowhere/);
   await page.getByRole("button", { name: "Validate and import" }).click();
   await expect(page.getByRole("alert")).toContainText("leads to missing node 'nowhere'");
-  const original = await (await page.request.get("/console/guides/pir-detector-false-or-missed/1/export")).text();
+  const original = await (await page.request.get("/console/guides/pir-detector-false-or-missed/2/export")).text();
   await page.getByLabel("JSON").fill(original);
   await page.getByRole("button", { name: "Validate and import" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Imported" })).toContainText(/pir-detector-false-or-missed v\d+/);

@@ -91,6 +91,42 @@ struct ServeArgs {
     /// Folder with the built site (pkg/ and public files)
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     site_root: String,
+
+    /// Pooled database connections (default: 8 on SQLite, 16 on PostgreSQL)
+    #[arg(long, env = "FIXLINE_DB_POOL_SIZE", value_parser = clap::value_parser!(u32).range(2..=500))]
+    db_pool_size: Option<u32>,
+
+    /// Seconds a request waits for a database connection before it is answered 503
+    #[arg(long, env = "FIXLINE_DB_ACQUIRE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
+    db_acquire_timeout: u64,
+
+    /// Anonymous widget reads per client address and organisation a minute (0: no anonymous limits at all)
+    #[arg(long, env = "FIXLINE_ANON_RATE_PER_MINUTE", default_value_t = 600)]
+    anon_rate_per_minute: u32,
+
+    /// Reports and customer actions per client address and organisation a minute (0: none)
+    #[arg(long, env = "FIXLINE_SUBMIT_RATE_PER_MINUTE", default_value_t = 60)]
+    submit_rate_per_minute: u32,
+
+    /// Customer photo uploads per client address and organisation an hour (0: none)
+    #[arg(long, env = "FIXLINE_UPLOAD_RATE_PER_HOUR", default_value_t = 240)]
+    upload_rate_per_hour: u32,
+
+    /// Sign-in attempts per client address a minute (0: none)
+    #[arg(long, env = "FIXLINE_LOGIN_RATE_PER_MINUTE", default_value_t = 30)]
+    login_rate_per_minute: u32,
+
+    /// Cases an organisation may report in 24 hours unless it has its own cap (0: no cap)
+    #[arg(long, env = "FIXLINE_DAILY_CASE_CAP", default_value_t = 1000)]
+    daily_case_cap: u32,
+
+    /// Client addresses come from the last X-Forwarded-For entry (only behind a proxy that sets it)
+    #[arg(long, env = "FIXLINE_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+
+    /// Open client connections at most; further ones wait to be accepted
+    #[arg(long, env = "FIXLINE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    max_connections: u32,
 }
 
 fn main() -> ExitCode {

@@ -1,6 +1,9 @@
 //! The HTTP side: router, request guards and startup.
 
 
+use std::time::Duration;
+
+use app::backend::limits::{Class, Limits, LimitsConfig};
 use app::backend::live::Live;
 use app::backend::{breach, db, demo, state::AppState};
 use app::errors::AppError;
@@ -18,6 +21,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::ServeArgs;
 
@@ -27,11 +31,37 @@ const BODY_LIMIT: usize = 256 * 1024;
 /// (not the transport) answers an oversized photo with a clear error.
 const UPLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
+/// Time a client has to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time to answer a request (reading its body included); uploads get more.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(180);
+
 pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
-    let (pool, backend) = db::connect(database_url).await?;
+    raise_fd_limit();
+    let mut pool_config = db::PoolConfig::default_for(db::Backend::of(database_url)?);
+    if let Some(size) = args.db_pool_size {
+        pool_config.size = size;
+    }
+    pool_config.acquire_timeout = Duration::from_secs(args.db_acquire_timeout);
+    let (pool, backend) = db::connect_with(database_url, pool_config).await?;
     let guide_count = app::backend::guides::sync_shipped(&pool).await?;
-    tracing::info!(?backend, database = %db::redact(database_url), guides = guide_count, "database ready");
+    tracing::info!(?backend, database = %db::redact(database_url), guides = guide_count, pool = pool_config.size, "database ready");
     let demo_loaded = if args.demo { demo::seed(&pool).await? } else { false };
+    let hashed = app::backend::cases::hash_plain_submission_ids(&pool).await.map_err(|e| format!("cannot hash stored submission ids: {e}"))?;
+    let scheduled = app::backend::schedule::backfill(&pool).await.map_err(|e| format!("cannot compute case schedules: {e}"))?;
+    if hashed + scheduled > 0 {
+        tracing::info!(hashed, scheduled, "stored cases brought up to date");
+    }
+    let limits = std::sync::Arc::new(Limits::new(LimitsConfig {
+        anon_per_minute: args.anon_rate_per_minute,
+        submit_per_minute: args.submit_rate_per_minute,
+        upload_per_hour: args.upload_rate_per_hour,
+        login_per_minute: args.login_rate_per_minute,
+        daily_case_cap: args.daily_case_cap,
+        trust_forwarded_for: args.trust_forwarded_for,
+    }));
+    app::backend::limits::spawn_cleanup(limits.clone());
 
     let mut leptos_options = leptos_options()?;
     leptos_options.site_addr = args.addr;
@@ -39,8 +69,8 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     leptos_options.site_pkg_dir = versioned_pkg_dir(&args.site_root).into();
 
     let live = Live::start(backend, database_url);
-    breach::spawn(pool.clone(), backend, live.clone(), std::time::Duration::from_secs(args.breach_every));
-    let state = AppState { leptos_options, pool: pool.clone(), secure_cookies: args.secure_cookies, live };
+    breach::spawn(pool.clone(), backend, database_url.to_string(), live.clone(), Duration::from_secs(args.breach_every));
+    let state = AppState { leptos_options, pool: pool.clone(), secure_cookies: args.secure_cookies, live, limits };
     let router = router(state);
 
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| match e.kind() {
@@ -71,10 +101,74 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
         None => None,
     };
     crate::print_banner(addr, demo_loaded, args.demo, intranet);
-    axum::serve(listener, router.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))
+    serve_connections(listener, router, args.max_connections as usize).await;
+    Ok(())
+}
+
+/// Accepts connections up to `max_connections` at once (further ones wait
+/// in the listen queue), each with a deadline for its request headers, so
+/// idle or half-sent connections cannot exhaust file descriptors.
+async fn serve_connections(listener: tokio::net::TcpListener, router: Router, max_connections: usize) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            _ = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors or a reset during accept: pause, go on.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = tower::ServiceExt::map_request(router.clone(), move |mut req: http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+            req
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("connections still open after 10 s; closing"),
+    }
+}
+
+/// Many connections need many descriptors: raise the soft limit to the hard one.
+fn raise_fd_limit() {
+    // SAFETY: plain getrlimit/setrlimit on a local struct.
+    unsafe {
+        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &l) != 0 {
+                tracing::warn!("cannot raise the open-file limit");
+            }
+        }
+    }
 }
 
 fn leptos_options() -> Result<LeptosOptions, String> {
@@ -89,12 +183,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/attachments", post(upload_photo))
         .route("/api/org-logo", post(upload_logo))
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT));
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, UPLOAD_TIMEOUT));
+    // The live stream stays open for hours; everything else has a deadline.
+    let live = Router::new().route("/console/live", get(live_updates));
     let pages = Router::new()
         .route("/healthz", get(healthz))
         .route("/diagnostics/payload", get(diagnostics_payload))
         .route("/console/guides/{id}/{version}/export", get(export_guide))
-        .route("/console/live", get(live_updates))
         .route("/console/files/{id}", get(staff_file))
         .route("/embed.js", get(embed_js))
         .route("/widget-logo/{org_key}", get(widget_logo))
@@ -105,9 +201,12 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     uploads
+        .merge(live)
         .merge(pages)
+        .layer(middleware::from_fn(refuse_unstorable_text))
         .layer(middleware::from_fn(api_error_status))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
@@ -160,6 +259,11 @@ async fn bundle(State(state): State<AppState>, mut req: Request) -> Response {
     let build_id = state.leptos_options.site_pkg_dir.strip_prefix(PKG_DIR).and_then(|rest| rest.strip_prefix('/'));
     let path = req.uri().path().to_string();
     let rest = path.strip_prefix("/pkg/").unwrap_or_default();
+    // Our bundle names are short; a long one can only be a probe (and the
+    // file system would refuse it with an error, not "not found").
+    if rest.len() > 160 || rest.split('/').any(|part| part == ".." || part.len() > 100) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let (file, cache_control) = match rest.split_once('/') {
         Some((id, file)) if Some(id) == build_id => (file, IMMUTABLE),
         Some((id, file)) if id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) => (file, REVALIDATE),
@@ -189,6 +293,10 @@ async fn widget_page(State(state): State<AppState>, req: Request) -> Response {
     // whole (`WidgetBoot`): the browser reads it from the page, not through a
     // server function.
     let org_key = app::widget_app::org_key_from_path(req.uri().path());
+    let ip = app::backend::limits::client_ip_of(req.headers(), req.extensions(), state.limits.config().trust_forwarded_for);
+    if let Err(e) = state.limits.check(Class::Read, ip, &org_key) {
+        return error_response(e);
+    }
     let boot = match app::backend::cases::widget_info(&state.pool, &org_key).await {
         Ok(info) => WidgetBoot::Ready(info),
         Err(AppError::NotFound) => WidgetBoot::NotFound,
@@ -266,55 +374,90 @@ async fn export_guide(
 
 #[derive(serde::Deserialize)]
 struct UploadQuery {
-    /// Case number, e.g. FL-000123.
+    /// Case number, e.g. FX-000123.
     #[serde(default)]
     case: String,
-    /// Customers: the widget's organisation key and the case token.
+    /// Customers: the widget's organisation key.
     org: Option<String>,
-    token: Option<String>,
-    /// A guide walk not yet submitted: the widget's submission id (with `org`).
-    submission: Option<String>,
     name: Option<String>,
+    /// Secrets never travel in URLs (proxy logs keep them): these are
+    /// refused, the header below is the only way.
+    token: Option<String>,
+    submission: Option<String>,
 }
 
-/// A photo for a case, as the raw request body. Staff by session; the
-/// customer by the case token their widget kept. The bytes decide the type
-/// (JPEG, PNG, WebP); at most 5 MB. Answers `{"id": N}`.
-async fn upload_photo(
-    State(state): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<UploadQuery>,
-    headers: http::HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+/// The customer's case token.
+const TOKEN_HEADER: &str = "x-fixline-token";
+/// The widget's submission id, for a photo taken during a guide walk.
+const SUBMISSION_HEADER: &str = "x-fixline-submission";
+
+/// A photo for a case, as the raw request body. Staff by session (a
+/// technician only on a case dispatched to them); the customer by the case
+/// token their widget kept, sent in `X-Fixline-Token`; during a guide walk,
+/// by the widget's submission id in `X-Fixline-Submission`. The bytes decide
+/// the type (JPEG, PNG, WebP); at most 5 MB. Answers `{"id": N}`.
+async fn upload_photo(State(state): State<AppState>, req: Request) -> Response {
     use app::domain::lifecycle::Actor;
-    if let (Some(org), None, Some(submission)) = (&q.org, &q.token, &q.submission) {
-        let name = q.name.as_deref().unwrap_or_default();
-        return match app::backend::visits::upload_walk_photo(&state.pool, org, submission, name, &body).await {
+    let (parts, body) = req.into_parts();
+    let Ok(axum::extract::Query(q)) = axum::extract::Query::<UploadQuery>::try_from_uri(&parts.uri) else {
+        return error_response(AppError::BadRequest);
+    };
+    if q.token.is_some() || q.submission.is_some() {
+        return error_response(AppError::BadRequest);
+    }
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (token, submission) = (header(TOKEN_HEADER), header(SUBMISSION_HEADER));
+    if let Some(org) = &q.org {
+        let ip = app::backend::limits::client_ip(&parts, state.limits.config().trust_forwarded_for);
+        if let Err(e) = state.limits.check(Class::Upload, ip, org) {
+            return error_response(e);
+        }
+    }
+    let body = match axum::body::to_bytes(body, UPLOAD_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => return error_response(AppError::InvalidUpload { problem: app::errors::UploadProblem::TooLarge { max_kb: 5 * 1024 } }),
+    };
+    let name = q.name.clone().unwrap_or_default();
+    if let (Some(org), None, Some(submission)) = (&q.org, &token, &submission) {
+        let stored = app::backend::visits::upload_walk_photo(&state.pool, org, submission, &name, &body).await;
+        drop(body);
+        release_after_upload();
+        return match stored {
             Ok(id) => ([(header::CONTENT_TYPE, "application/json")], format!("{{\"id\":{id}}}")).into_response(),
             Err(e) => error_response(e),
         };
     }
-    let who = match (&q.org, &q.token) {
+    let who = match (&q.org, &token) {
         (Some(org), Some(token)) => match app::backend::cases::case_for_token(&state.pool, org, token).await {
-            Ok(case_id) if Some(case_id) == app::domain::case_number::parse(&q.case) => Ok((case_id, Actor::Customer)),
+            Ok(case_id) if Some(case_id) == app::domain::case_number::parse(&q.case) => Ok((case_id, Actor::Customer, None)),
             Ok(_) => Err(AppError::NotFound),
             Err(e) => Err(e),
         },
-        _ => match app::backend::auth::session_user(&state.pool, &headers).await {
-            Ok(Some(user)) => app::domain::case_number::parse(&q.case).map(|id| (id, Actor::Staff { id: user.id })).ok_or(AppError::NotFound),
+        (Some(_), None) => Err(AppError::NotFound),
+        _ => match app::backend::auth::session_user(&state.pool, &parts.headers).await {
+            Ok(Some(user)) => app::domain::case_number::parse(&q.case)
+                .map(|id| (id, Actor::Staff { id: user.id }, Some(user.role)))
+                .ok_or(AppError::NotFound),
             Ok(None) => Err(AppError::Unauthenticated),
             Err(e) => Err(e),
         },
     };
-    let (case_id, by) = match who {
+    let (case_id, by, role) = match who {
         Ok(w) => w,
         Err(e) => return error_response(e),
     };
-    let name = q.name.unwrap_or_default();
-    match app::backend::visits::upload_photo(&state.pool, case_id, &name, &body, by).await {
+    let stored = app::backend::visits::upload_photo(&state.pool, case_id, &name, &body, by, role).await;
+    drop(body);
+    release_after_upload();
+    match stored {
         Ok(id) => ([(header::CONTENT_TYPE, "application/json")], format!("{{\"id\":{id}}}")).into_response(),
         Err(e) => error_response(e),
     }
+}
+
+/// Large bodies leave freed memory behind; give it back off the async threads.
+fn release_after_upload() {
+    tokio::task::spawn_blocking(app::backend::limits::release_memory);
 }
 
 /// An admin sets the logo of an organisation's widget: the image is the
@@ -409,8 +552,12 @@ async fn staff_file(State(state): State<AppState>, axum::extract::Path(id): axum
     }
 }
 
+/// How often an open live stream checks that its session still stands.
+const LIVE_SESSION_CHECK: Duration = Duration::from_secs(15);
+
 /// Server-sent events for the console: one `case` event (the case number)
-/// per change, on whichever instance it was made.
+/// per change, on whichever instance it was made. The stream ends when the
+/// session does (sign-out, expiry, deactivated account).
 async fn live_updates(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     match app::backend::auth::session_user(&state.pool, &headers).await {
@@ -419,15 +566,28 @@ async fn live_updates(State(state): State<AppState>, headers: http::HeaderMap) -
         Err(e) => return error_response(e),
     }
     let rx = state.live.subscribe();
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
+    let mut check = tokio::time::interval_at(tokio::time::Instant::now() + LIVE_SESSION_CHECK, LIVE_SESSION_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stream = futures::stream::unfold((rx, check, state.pool.clone(), headers), |(mut rx, mut check, pool, headers)| async move {
         loop {
-            match rx.recv().await {
-                Ok(number) => return Some((Ok::<_, std::convert::Infallible>(Event::default().event("case").data(number)), rx)),
-                // Fell behind: tell the page to reload everything.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("case").data("*")), rx));
+            tokio::select! {
+                received = rx.recv() => match received {
+                    Ok(number) => {
+                        let event = Event::default().event("case").data(number);
+                        return Some((Ok::<_, std::convert::Infallible>(event), (rx, check, pool, headers)));
+                    }
+                    // Fell behind: tell the page to reload everything.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        return Some((Ok(Event::default().event("case").data("*")), (rx, check, pool, headers)));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = check.tick() => {
+                    // Signed out (or unknown): end. A database hiccup keeps the stream.
+                    if let Ok(None) = app::backend::auth::session_user(&pool, &headers).await {
+                        return None;
+                    }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
         }
     });
@@ -437,7 +597,46 @@ async fn live_updates(State(state): State<AppState>, headers: http::HeaderMap) -
 fn error_response(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_string(&error).unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let mut res = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    add_retry_after(&mut res, &error);
+    res
+}
+
+/// 429 and 503 say when to try again.
+fn add_retry_after(res: &mut Response, error: &AppError) {
+    let seconds = match error {
+        AppError::RateLimited { retry_after_s } => *retry_after_s,
+        AppError::Unavailable => 5,
+        _ => return,
+    };
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+}
+
+/// Text the databases cannot store (NUL; PostgreSQL refuses it) or that is
+/// not UTF-8 is refused at the edge with 400, before any handler runs: in
+/// the URL of any request and in the body of API calls other than the
+/// binary uploads.
+async fn refuse_unstorable_text(req: Request, next: Next) -> Response {
+    let uri = req.uri().to_string();
+    if uri.contains("%00") || uri.bytes().any(|b| b.is_ascii_control()) {
+        return error_response(AppError::BadRequest);
+    }
+    let path = req.uri().path();
+    let binary = path == "/api/attachments" || path == "/api/org-logo";
+    if !path.starts_with("/api/") || binary {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return error_response(AppError::InvalidUpload { problem: app::errors::UploadProblem::TooLarge { max_kb: (BODY_LIMIT / 1024) as u32 } });
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return error_response(AppError::BadRequest);
+    };
+    if text.contains('\0') || text.contains("%00") || text.contains("\\u0000") {
+        return error_response(AppError::BadRequest);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// CSRF guard: a state-changing request must come from our own origin.
@@ -477,10 +676,15 @@ async fn api_error_status(req: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return error_response(AppError::Internal);
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+    let error = serde_json::from_slice::<AppError>(&bytes).ok();
+    if let Some(error) = &error {
         parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let mut res = Response::from_parts(parts, Body::from(bytes));
+    if let Some(error) = &error {
+        add_retry_after(&mut res, error);
+    }
+    res
 }
 
 /// Headers every response gets. Pages set their own strict CSP (scripts by

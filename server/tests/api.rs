@@ -16,12 +16,15 @@ on_both_databases!(
     invalid_input_is_refused_and_writes_nothing,
     staff_endpoints_refuse_unauthenticated_calls,
     cross_origin_writes_are_refused,
-    repeated_wrong_passwords_lock_the_account,
+    wrong_passwords_slow_down_the_guesser_not_the_owner,
     unknown_pages_and_org_keys_are_404,
     pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed,
     bundles_are_sent_precompressed_and_cached,
     the_widget_says_so_when_the_database_fails,
     an_admin_gives_the_widget_a_logo,
+    an_organisations_daily_case_cap_holds_and_staff_see_it,
+    anonymous_floods_are_told_to_slow_down,
+    secrets_and_unstorable_text_are_refused_at_the_edge,
 );
 
 /// The id of the organisation's asset whose label contains `name`.
@@ -49,7 +52,7 @@ fn escalation(asset_id: i64, submission_id: &str) -> Value {
         "asset_id": asset_id,
         "symptom": "报警主机面板全部不亮，按键无反应",
         "guide_id": "alarm-panel-first-aid",
-        "guide_version": 1,
+        "guide_version": 2,
         "steps": [
             { "node": "lights", "choice": "all_off", "at_ms": 1_700_000_000_000i64 },
             { "node": "power", "choice": "no", "at_ms": 1_700_000_030_000i64 }
@@ -314,18 +317,52 @@ async fn cross_origin_writes_are_refused(db: Db) {
     server.stop().await;
 }
 
-async fn repeated_wrong_passwords_lock_the_account(db: Db) {
+async fn wrong_passwords_slow_down_the_guesser_not_the_owner(db: Db) {
     let server = TestServer::start(db).await;
-    let mut statuses = Vec::new();
-    for _ in 0..5 {
-        statuses.push(server.call_form("login", "username=tech&password=not-the-password", None).await.status);
+    let login = |user: &'static str, password: &'static str| {
+        let server = &server;
+        async move { server.call_form("login", &format!("username={user}&password={password}"), None).await }
+    };
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..4 {
+        known.push(login("tech", "not-the-password").await.status);
+        unknown.push(login("nobody-here", "not-the-password").await.status);
     }
-    assert_eq!(statuses, [401, 401, 401, 401, 429]);
-    // Locked: even the right password is refused for now.
-    assert_eq!(server.call_form("login", "username=tech&password=fixline-demo", None).await.status, 429);
-    // Other accounts are unaffected.
+    // Known and unknown names are answered alike: no way to tell which exist.
+    assert_eq!(known, [401, 401, 401, 429]);
+    assert_eq!(unknown, known);
+    let limited = login("tech", "fixline-demo").await;
+    assert_eq!(limited.status, 429, "the guesser's address waits, even with the right password");
+    let wait: u64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!((1..=3).contains(&wait), "{wait}");
+    assert_eq!(limited.json()["kind"], "rate_limited");
+    // The owner, from another address, is not locked out.
+    let elsewhere = post_from("127.0.0.2", &server, "/api/login", "username=tech&password=fixline-demo").await;
+    assert!(elsewhere.starts_with("HTTP/1.1 302") || elsewhere.starts_with("HTTP/1.1 200"), "{elsewhere}");
+    // Nor is anyone once the delay has passed; other accounts never were.
     server.login("admin", "fixline-demo").await;
+    tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 200)).await;
+    server.login("tech", "fixline-demo").await;
     server.stop().await;
+}
+
+/// A form POST from another loopback address; answers the raw response head.
+async fn post_from(source: &str, server: &TestServer, path: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(server.addr.parse().unwrap()).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len(),
+        addr = server.addr
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    String::from_utf8_lossy(&raw).lines().next().unwrap_or_default().to_string()
 }
 
 async fn unknown_pages_and_org_keys_are_404(db: Db) {
@@ -359,7 +396,7 @@ async fn guide_sessions_feed_per_guide_analytics(db: Db) {
     let server = &owned;
     let panel = alarm_panel(server, "demo-hospital").await;
     let start = |session: &'static str| {
-        let body = format!("org_key=demo-hospital&session_id={session}&guide_id=alarm-panel-first-aid&guide_version=1");
+        let body = format!("org_key=demo-hospital&session_id={session}&guide_id=alarm-panel-first-aid&guide_version=2");
         async move { server.call_form("start_guide", &body, None).await.status }
     };
     // Three walks: one self-fix, one escalation, one left at the second step.
@@ -395,7 +432,7 @@ async fn guide_sessions_feed_per_guide_analytics(db: Db) {
     assert!(first_aid["resolved_at"][0][0].as_str().unwrap().starts_with("fixed"));
     assert!(first_aid["escalated_from"][0][0].as_str().unwrap().starts_with("no_power"));
     assert!(first_aid["abandoned_at"][0][0].as_str().unwrap().starts_with("power"));
-    // Every shipped guide is listed, stored once as version 1.
+    // Every shipped guide is listed, each shipped version stored once.
     assert!(stats.as_array().unwrap().len() >= 11);
     owned.stop().await;
 }
@@ -407,12 +444,12 @@ async fn guides_are_imported_as_new_versions_by_supervisors_only(db: Db) {
     let supervisor = server.login("supervisor", "fixline-demo").await;
     let tech = server.login("tech", "fixline-demo").await;
 
-    // Export v1 (staff only), then import it again: it becomes v2.
-    let export = server.request("GET", "/console/guides/alarm-panel-first-aid/1/export", &[], b"").await;
+    // Export the shipped v2 (staff only), then import it again: it becomes v3.
+    let export = server.request("GET", "/console/guides/alarm-panel-first-aid/2/export", &[], b"").await;
     assert_eq!(export.status, 401);
-    let export = server.request("GET", "/console/guides/alarm-panel-first-aid/1/export", &[("Cookie", &supervisor)], b"").await;
+    let export = server.request("GET", "/console/guides/alarm-panel-first-aid/2/export", &[("Cookie", &supervisor)], b"").await;
     assert_eq!(export.status, 200);
-    assert!(export.header("content-disposition").unwrap().contains("alarm-panel-first-aid-v1.json"));
+    assert!(export.header("content-disposition").unwrap().contains("alarm-panel-first-aid-v2.json"));
     let mut guide = export.json();
     guide["title"]["en"] = json!("Alarm panel self-check (revised)");
     let body = json!({ "json": guide.to_string() });
@@ -421,14 +458,14 @@ async fn guides_are_imported_as_new_versions_by_supervisors_only(db: Db) {
     assert_eq!(res.status, 403, "technicians cannot import");
     let res = server.call_json("import_guide", &body, Some(&supervisor)).await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json(), json!(["alarm-panel-first-aid", 2]));
+    assert_eq!(res.json(), json!(["alarm-panel-first-aid", 3]));
     assert_eq!(server.count("guides").await, shipped + 1);
 
-    // The widget now offers v2; cases walked on v1 keep v1.
+    // The widget now offers v3; cases walked on v2 keep v2.
     let panel = alarm_panel(&server, "demo-hospital").await;
     let offer = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={panel}"), None).await.json();
     let offered = offer["guides"].as_array().unwrap().iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap().clone();
-    assert_eq!(offered["version"], 2);
+    assert_eq!(offered["version"], 3);
     assert_eq!(server.call_json("submit_case", &escalation(panel, "8888888888888888aaaaaaaaaaaaaaaa"), None).await.status, 200);
 
     // A broken guide is refused with the node and the problem named; nothing stored.
@@ -626,5 +663,114 @@ async fn an_admin_gives_the_widget_a_logo(db: Db) {
     assert_eq!(server.call_json("remove_logo", &remove, Some(&admin)).await.status, 200);
     assert_eq!(server.request("GET", &url, &[], b"").await.status, 404);
     assert!(!server.request("GET", "/widget/demo-factory", &[], b"").await.text().contains("org-logo"));
+    server.stop().await;
+}
+
+async fn an_organisations_daily_case_cap_holds_and_staff_see_it(db: Db) {
+    let server = TestServer::start(db).await;
+    let admin = server.login("admin", "fixline-demo").await;
+    let settings = server.call_form("load_settings", "", Some(&admin)).await.json();
+    let factory = settings["orgs"].as_array().unwrap().iter().find(|o| o["widget_key"] == "demo-factory").unwrap()["id"].as_i64().unwrap();
+    let save = |cap: Value| json!({ "org_id": factory, "origins": "", "colour": "#0b5cad", "daily_case_cap": cap });
+    let res = server.call_json("save_embedding", &save(json!(0)), Some(&admin)).await;
+    assert_eq!((res.status, res.json()["problems"][0]["problem"].clone()), (422, json!("bad_case_cap")), "{}", res.text());
+    assert_eq!(server.call_json("save_embedding", &save(json!(2)), Some(&admin)).await.status, 200);
+    let settings = server.call_form("load_settings", "", Some(&admin)).await.json();
+    assert_eq!(settings["orgs"].as_array().unwrap().iter().find(|o| o["id"] == factory).unwrap()["daily_case_cap"], 2);
+
+    let asset = server.call_form("load_widget", "org_key=demo-factory", None).await.json()["assets"][0]["id"].as_i64().unwrap();
+    let report = |id: &str| {
+        let mut body = escalation(asset, id);
+        body["submission"]["org_key"] = json!("demo-factory");
+        body["submission"]["guide_id"] = json!("");
+        body["submission"]["guide_version"] = json!(0);
+        body["submission"]["steps"] = json!([]);
+        body
+    };
+    for id in ["cap-00000000000000000001", "cap-00000000000000000002"] {
+        let res = server.call_json("submit_case", &report(id), None).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    let before = server.count("cases").await;
+    let refused = server.call_json("submit_case", &report("cap-00000000000000000003"), None).await;
+    assert_eq!((refused.status, refused.json()["kind"].clone()), (429, json!("rate_limited")));
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(server.count("cases").await, before, "nothing written");
+    // A retry of an accepted report is still answered; the other organisation is not capped.
+    assert_eq!(server.call_json("submit_case", &report("cap-00000000000000000001"), None).await.status, 200);
+    let hospital = alarm_panel(&server, "demo-hospital").await;
+    assert_eq!(server.call_json("submit_case", &escalation(hospital, "cap-hospital-0000000001"), None).await.status, 200);
+    // Supervisors see that the limit refused someone; dispatchers are not bothered.
+    let supervisor = server.login("supervisor", "fixline-demo").await;
+    let q = server.call_json("list_queue", &json!({ "filter": {} }), Some(&supervisor)).await.json();
+    assert!(q["limited"].as_array().unwrap().iter().any(|l| l[0] == "demo-factory" && l[1] == "daily_cases"), "{}", q["limited"]);
+    let dispatcher = server.login("dispatcher", "fixline-demo").await;
+    let q = server.call_json("list_queue", &json!({ "filter": {} }), Some(&dispatcher)).await.json();
+    assert_eq!(q["limited"], json!([]));
+    server.stop().await;
+}
+
+async fn anonymous_floods_are_told_to_slow_down(db: Db) {
+    let server = TestServer::start_with(db, &["--submit-rate-per-minute", "10", "--anon-rate-per-minute", "60"]).await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
+    // A burst of reports from one address: the first few pass, then 429s
+    // that say when to come back, and nothing is written for them.
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let res = server.call_json("submit_case", &escalation(asset, &format!("flood-{i:018}")), None).await;
+        if res.status == 429 {
+            assert!(res.header("retry-after").unwrap().parse::<u32>().unwrap() >= 1);
+        }
+        statuses.push(res.status);
+    }
+    let accepted = statuses.iter().filter(|s| **s == 200).count() as i64;
+    assert!(accepted >= 4 && statuses.contains(&429), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert_eq!(server.count("cases").await, accepted);
+    // Another organisation's widget behind the same address has its own share.
+    let factory = server.call_form("load_widget", "org_key=demo-factory", None).await;
+    assert_eq!(factory.status, 200);
+    // Reads are limited too, per organisation key.
+    let mut read = Vec::new();
+    for _ in 0..80 {
+        read.push(server.call_form("load_widget", "org_key=demo-hospital", None).await.status);
+    }
+    assert!(read.contains(&429) && read.iter().all(|s| *s == 200 || *s == 429), "{read:?}");
+    server.stop().await;
+}
+
+async fn secrets_and_unstorable_text_are_refused_at_the_edge(db: Db) {
+    let server = TestServer::start(db).await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
+    let before = server.count("cases").await;
+    // NUL bytes, in every encoding a client can send them, on both databases: 400, nothing written.
+    let mut nul = escalation(asset, "nul-0000000000000000001");
+    nul["submission"]["symptom"] = json!("面板\u{0}不亮");
+    assert_eq!(server.call_json("submit_case", &nul, None).await.status, 400);
+    assert_eq!(server.call_form("load_widget", "org_key=demo%00hospital", None).await.status, 400);
+    assert_eq!(server.call_form("login", "username=admin%00&password=x", None).await.status, 400);
+    assert_eq!(server.request("GET", "/widget-logo/demo%00", &[], b"").await.status, 400);
+    let mut bad_utf8 = b"org_key=demo-hospital".to_vec();
+    bad_utf8.extend_from_slice(&[0xff, 0xfe]);
+    let origin = format!("http://{}", server.addr);
+    let res = server
+        .request("POST", "/api/load_widget", &[("Origin", origin.as_str()), ("Content-Type", "application/x-www-form-urlencoded")], &bad_utf8)
+        .await;
+    assert_eq!(res.status, 400);
+    assert_eq!(server.count("cases").await, before);
+    // A case report whose id is replayed: only the submission's hash is stored.
+    let first = server.call_json("submit_case", &escalation(asset, "secret-000000000000000001"), None).await;
+    assert_eq!(first.status, 200);
+    let stored: i64 = {
+        sqlx::any::install_default_drivers();
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&server.database_url).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE submission_id LIKE '%secret-%'").fetch_one(&mut conn).await.unwrap()
+    };
+    assert_eq!(stored, 0, "the submission id is stored hashed");
+    // Unknown report pages and over-long bundle names are 404s, not errors.
+    let cookie = server.login("dispatcher", "fixline-demo").await;
+    assert_eq!(server.call_form("get_report", "number=FX-999999", Some(&cookie)).await.status, 404);
+    assert_eq!(server.request("GET", &format!("/pkg/{}", "a".repeat(256)), &[], b"").await.status, 404);
     server.stop().await;
 }

@@ -87,6 +87,8 @@ async fn backdate(server: &TestServer, number: &str, minutes: i64) {
     let id: i64 = number.trim_start_matches("FX-").parse().unwrap();
     server.execute(&format!("UPDATE case_events SET at = at - {} WHERE case_id = {id}", minutes * MINUTE)).await;
     server.execute(&format!("UPDATE cases SET created_at = created_at - {} WHERE id = {id}", minutes * MINUTE)).await;
+    // The schedule kept on the row follows from the events: have it recomputed.
+    server.execute(&format!("UPDATE cases SET next_deadline_ms = NULL WHERE id = {id}")).await;
 }
 
 async fn a_case_goes_from_claim_to_close(db: Db) {
@@ -456,7 +458,7 @@ async fn escalate_walked(server: &TestServer, org_key: &str, submission_id: &str
     let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()["id"].clone();
     let body = json!({ "submission": {
         "org_key": org_key, "submission_id": submission_id, "reporter_name": "王芳", "phone": "13800138000",
-        "asset_id": asset, "symptom": "报警主机面板全部不亮", "guide_id": "alarm-panel-first-aid", "guide_version": 1,
+        "asset_id": asset, "symptom": "报警主机面板全部不亮", "guide_id": "alarm-panel-first-aid", "guide_version": 2,
         "steps": [
             { "node": "lights", "choice": "all_off", "at_ms": 1_700_000_000_000i64 },
             { "node": "power", "choice": "no", "at_ms": 1_700_000_030_000i64 }
@@ -602,13 +604,24 @@ async fn on_site(server: &TestServer, number: &str) -> (String, String) {
     (dispatcher, tech)
 }
 
+/// Uploads a photo as the widget and console do: `token=` and `submission=`
+/// in `query` travel as the `X-Fixline-Token` and `X-Fixline-Submission`
+/// headers (the server refuses them in the URL).
 async fn upload(server: &TestServer, query: &str, cookie: Option<&str>, body: &[u8]) -> support::Response {
     let origin = format!("http://{}", server.addr);
     let mut headers = vec![("Origin", origin.as_str()), ("Content-Type", "application/octet-stream")];
     if let Some(c) = cookie {
         headers.push(("Cookie", c));
     }
-    server.request("POST", &format!("/api/attachments?{query}"), &headers, body).await
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("token", v)) => headers.push(("X-Fixline-Token", v)),
+            Some(("submission", v)) => headers.push(("X-Fixline-Submission", v)),
+            _ => rest.push(pair),
+        }
+    }
+    server.request("POST", &format!("/api/attachments?{}", rest.join("&")), &headers, body).await
 }
 
 fn png() -> Vec<u8> {
@@ -747,8 +760,17 @@ async fn photos_are_checked_by_type_size_and_owner(db: Db) {
     }});
     let receipt = server.call_json("submit_case", &body, None).await.json();
     let (number, token) = (receipt["number"].as_str().unwrap().to_string(), receipt["access_token"].as_str().unwrap().to_string());
-    let tech = server.login("tech", "fixline-demo").await;
+    let technician = server.login("tech", "fixline-demo").await;
+    let tech = server.login("dispatcher", "fixline-demo").await;
     let before = server.count("attachments").await;
+    // A technician adds photos only to their own visits; this case is not dispatched.
+    assert_eq!(upload(&server, &format!("case={number}"), Some(&technician), &png()).await.status, 403);
+    // Secrets never in the URL, even when the header is right.
+    let origin = format!("http://{}", server.addr);
+    let in_url = server
+        .request("POST", &format!("/api/attachments?case={number}&org=demo-hospital&token={token}"), &[("Origin", origin.as_str()), ("X-Fixline-Token", token.as_str())], &png())
+        .await;
+    assert_eq!(in_url.status, 400);
 
     let res = upload(&server, &format!("case={number}"), Some(&tech), b"%PDF-1.7 not a photo").await;
     assert_eq!((res.status, res.json()["kind"].as_str(), res.json()["problem"]["problem"].as_str()), (415, Some("invalid_upload"), Some("not_an_image")));

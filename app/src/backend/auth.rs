@@ -13,13 +13,28 @@ use crate::models::{Role, StaffUser};
 
 pub const SESSION_COOKIE: &str = "fixline_session";
 const SESSION_HOURS: i64 = 12;
-const MAX_FAILED_LOGINS: i64 = 5;
-const LOCKOUT_MS: i64 = 5 * 60 * 1000;
+/// Wrong passwords for one (client address, username) allowed before each
+/// further attempt must wait: 2 s, doubling, at most 15 minutes. Nobody can
+/// lock an account for its owner, who signs in from another address.
+const FREE_FAILURES: i64 = 3;
+const MAX_DELAY_MS: i64 = 15 * 60 * 1000;
+
+fn delay_after(failures: i64) -> i64 {
+    if failures < FREE_FAILURES {
+        0
+    } else {
+        (2_000i64 << (failures - FREE_FAILURES).min(20)).min(MAX_DELAY_MS)
+    }
+}
+
+use super::limits::release_memory;
 
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        let hash = Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string());
+        release_memory();
+        hash
     })
     .await
     .map_err(AppError::internal)?
@@ -28,7 +43,9 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        let ok = PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        release_memory();
+        ok
     })
     .await
     .unwrap_or(false)
@@ -111,39 +128,68 @@ pub async fn require_staff(roles: &[Role]) -> Result<StaffUser, AppError> {
 // against it so a login takes as long whether or not the user exists.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1c5T0YyBq0zZJ0s3UuS2jq1Tt4XyM8m0m8Uu3J8oE7s";
 
+/// Where a (client address, username) pair stands: hashed, so the table
+/// holds no addresses or names.
+fn throttle_key(ip: std::net::IpAddr, username: &str) -> String {
+    token_digest(&format!("{ip}|{}", username.to_lowercase()))
+}
+
 /// Checks the credentials and opens a session; returns the session token.
-pub async fn login(pool: &AnyPool, username: &str, password: &str) -> Result<(StaffUser, String), AppError> {
-    let row: Option<(i64, String, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, username, display_name, role, password_hash, failed_logins, locked_until \
-         FROM staff_users WHERE username = $1 AND active = 1",
+/// Unknown and known usernames are answered alike, in time and in kind.
+pub async fn login(
+    pool: &AnyPool,
+    limits: &super::limits::Limits,
+    ip: std::net::IpAddr,
+    username: &str,
+    password: &str,
+) -> Result<(StaffUser, String), AppError> {
+    limits.check(super::limits::Class::Login, ip, "")?;
+    let now = now_ms();
+    let key = throttle_key(ip, username);
+    let throttle: Option<(i64, i64)> =
+        sqlx::query_as("SELECT failures, blocked_until FROM login_throttle WHERE key = $1").bind(&key).fetch_optional(pool).await?;
+    let (failures, blocked_until) = throttle.unwrap_or((0, 0));
+    if blocked_until > now {
+        return Err(AppError::RateLimited { retry_after_s: ((blocked_until - now) / 1000 + 1) as u32 });
+    }
+    let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, username, display_name, role, password_hash FROM staff_users WHERE username = $1 AND active = 1",
     )
     .bind(username)
     .fetch_optional(pool)
     .await?;
-    let Some((id, username, display_name, role, hash, failed, locked_until)) = row else {
-        verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+    let verified = {
+        let _turn = limits.hashing_turn().await?;
+        match &row {
+            Some((.., hash)) => verify_password(password.to_string(), hash.clone()).await,
+            None => {
+                verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+                false
+            }
+        }
+    };
+    let Some((id, username, display_name, role, _)) = row.filter(|_| verified) else {
+        let failures = failures + 1;
+        let blocked_until = now + delay_after(failures);
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, blocked_until, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET failures = $2, blocked_until = $3, updated_at = $4",
+        )
+        .bind(&key)
+        .bind(failures)
+        .bind(blocked_until)
+        .bind(now)
+        .execute(pool)
+        .await?;
+        tracing::info!(failures, "sign-in refused");
         return Err(AppError::WrongCredentials);
     };
-    let now = now_ms();
-    if locked_until > now {
-        return Err(AppError::RateLimited);
-    }
-    if !verify_password(password.to_string(), hash).await {
-        let failed = failed + 1;
-        let (failed, locked_until) = if failed >= MAX_FAILED_LOGINS { (0, now + LOCKOUT_MS) } else { (failed, 0) };
-        sqlx::query("UPDATE staff_users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(failed)
-            .bind(locked_until)
-            .bind(id)
-            .execute(pool)
-            .await?;
-        return Err(if locked_until > 0 { AppError::RateLimited } else { AppError::WrongCredentials });
-    }
     let user = staff_from_row((id, username, display_name, role))?;
     let token = new_token();
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE staff_users SET failed_logins = 0, locked_until = 0 WHERE id = $1")
-        .bind(id)
+    let mut tx = super::db::begin_write(pool).await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1 OR updated_at < $2")
+        .bind(&key)
+        .bind(now - 24 * 3600 * 1000)
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1").bind(now).execute(&mut *tx).await?;
@@ -232,6 +278,14 @@ mod tests {
         assert_eq!(cookie_value(&h, "c"), None);
         assert!(session_cookie("t", false).contains("HttpOnly; SameSite=Strict"));
         assert!(session_cookie("t", true).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn delays_grow_and_stay_bounded() {
+        assert_eq!(delay_after(1), 0);
+        assert_eq!(delay_after(3), 2_000);
+        assert_eq!(delay_after(4), 4_000);
+        assert_eq!(delay_after(60), MAX_DELAY_MS);
     }
 
     #[tokio::test]

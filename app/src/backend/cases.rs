@@ -140,9 +140,34 @@ pub(crate) fn valid_submission_id(s: &str) -> bool {
     (16..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// The submission id is a secret of the reporting browser (it proves a
+/// retry is the same report): only its hash is stored.
+pub(crate) fn submission_hash(submission_id: &str) -> String {
+    format!("sha256:{}", token_digest(submission_id))
+}
+
+/// What a submission says, hashed: a replayed id gets the receipt only when
+/// it carries the same report.
+fn submission_digest(org_id: i64, s: &CaseSubmission, phone: &str) -> String {
+    let canonical = serde_json::json!([
+        org_id,
+        s.asset_id,
+        s.reporter_name.trim(),
+        phone,
+        s.symptom.trim(),
+        s.guide_id,
+        s.guide_version,
+        s.steps,
+        s.result,
+        s.session_id,
+    ]);
+    token_digest(&canonical.to_string())
+}
+
 /// Validates everything, then creates the case in one transaction. A repeat
-/// of the same submission returns the case already created.
-pub async fn submit(pool: &AnyPool, mut s: CaseSubmission) -> Result<CaseReceipt, AppError> {
+/// of the same submission (retry, double click, a reload after a crash)
+/// returns the case already created, with a fresh token for this browser.
+pub async fn submit(pool: &AnyPool, limits: &super::limits::Limits, mut s: CaseSubmission) -> Result<CaseReceipt, AppError> {
     let org = org_by_key(pool, &s.org_key).await?;
     if !valid_submission_id(&s.submission_id) {
         return Err(AppError::BadRequest);
@@ -194,21 +219,78 @@ pub async fn submit(pool: &AnyPool, mut s: CaseSubmission) -> Result<CaseReceipt
         GuideResult::Escalate => CaseStatus::Escalated,
     };
     let phone = intake::normalise_phone(&s.phone).unwrap_or_default();
-    let steps_json = serde_json::to_string(&s.steps).map_err(AppError::internal)?;
-    let now = now_ms();
+    let digest = submission_digest(org.id, &s, &phone);
+    let submission = submission_hash(&s.submission_id);
     let token = new_token();
+    // Two browsers racing with one id on PostgreSQL: the loser of the
+    // unique index tries once more and finds the winner's case.
+    for attempt in 0..2 {
+        let mut tx = super::db::begin_write(pool).await?;
+        let existing: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, submission_digest FROM cases WHERE org_id = $1 AND submission_id = $2")
+                .bind(org.id)
+                .bind(&submission)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let case_id = match existing {
+            Some((id, stored)) if stored.as_deref() == Some(digest.as_str()) => id,
+            Some(_) => {
+                tracing::warn!(org = org.id, "a submission id was replayed with another report; refused");
+                return Err(AppError::Conflict);
+            }
+            None => {
+                limits.check_daily_cases(&mut tx, org.id, &s.org_key).await?;
+                match create(&mut tx, org.id, &mut s, status, severity, &phone, &submission, &digest, final_node.as_deref()).await {
+                    Ok(id) => id,
+                    Err(AppError::Conflict) if attempt == 0 => {
+                        tx.rollback().await?;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        sqlx::query("INSERT INTO case_access_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)")
+            .bind(token_digest(&token))
+            .bind(case_id)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(case = %case_number::format(case_id), status = status.as_str(), "case submitted");
+        return Ok(CaseReceipt { number: case_number::format(case_id), access_token: token });
+    }
+    Err(AppError::Conflict)
+}
 
-    let mut tx = pool.begin().await?;
+/// Inserts the case, its first event and its schedule; claims the walk's
+/// photos and closes its guide session. `Conflict` when another request
+/// stored the same submission first.
+#[allow(clippy::too_many_arguments)]
+async fn create(
+    tx: &mut sqlx::AnyConnection,
+    org_id: i64,
+    s: &mut CaseSubmission,
+    status: CaseStatus,
+    severity: Severity,
+    phone: &str,
+    submission: &str,
+    digest: &str,
+    final_node: Option<&str>,
+) -> Result<i64, AppError> {
+    use crate::domain::lifecycle::{Actor, CaseEvent, LoggedEvent};
+    let now = now_ms();
+    let steps_json = serde_json::to_string(&s.steps).map_err(AppError::internal)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO cases (org_id, asset_id, submission_id, reporter_name, phone, symptom, status, \
-         guide_id, guide_version, steps, created_at, severity) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         guide_id, guide_version, steps, created_at, severity, submission_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
-    .bind(org.id)
+    .bind(org_id)
     .bind(s.asset_id)
-    .bind(&s.submission_id)
+    .bind(submission)
     .bind(s.reporter_name.trim())
-    .bind(&phone)
+    .bind(phone)
     .bind(s.symptom.trim())
     .bind(status.as_str())
     .bind(&s.guide_id)
@@ -216,55 +298,42 @@ pub async fn submit(pool: &AnyPool, mut s: CaseSubmission) -> Result<CaseReceipt
     .bind(&steps_json)
     .bind(now)
     .bind(severity.as_str())
+    .bind(digest)
     .fetch_one(&mut *tx)
     .await;
-    let case_id = match inserted {
-        Ok(id) => {
-            sqlx::query("INSERT INTO case_events (case_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id)
-                .bind(now)
-                .bind(status.as_str())
-                .bind("customer")
-                .bind(serde_json::json!({ "reporter": s.reporter_name.trim(), "severity": severity }).to_string())
-                .execute(&mut *tx)
-                .await?;
-            {
-                let before = s.steps.clone();
-                super::visits::claim_walk_photos(&mut tx, org.id, &s.submission_id, id, &mut s.steps).await?;
-                if s.steps != before {
-                    sqlx::query("UPDATE cases SET steps = $1 WHERE id = $2")
-                        .bind(serde_json::to_string(&s.steps).map_err(AppError::internal)?)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            if let (Some(session), Some(node)) = (&s.session_id, &final_node) {
-                guides::finish_session(&mut *tx, org.id, session, node, s.steps.len() as u32, status.as_str(), id).await?;
-            }
-            id
-        }
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            // Same submission again (retry, double click): answer with the existing case.
-            tx.rollback().await?;
-            tx = pool.begin().await?;
-            sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND submission_id = $2")
-                .bind(org.id)
-                .bind(&s.submission_id)
-                .fetch_one(&mut *tx)
-                .await?
-        }
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(AppError::Conflict),
         Err(e) => return Err(e.into()),
     };
-    sqlx::query("INSERT INTO case_access_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)")
-        .bind(token_digest(&token))
-        .bind(case_id)
+    sqlx::query("INSERT INTO case_events (case_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
         .bind(now)
+        .bind(status.as_str())
+        .bind("customer")
+        .bind(serde_json::json!({ "reporter": s.reporter_name.trim(), "severity": severity }).to_string())
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    tracing::info!(case = %case_number::format(case_id), status = status.as_str(), "case submitted");
-    Ok(CaseReceipt { number: case_number::format(case_id), access_token: token })
+    let before = s.steps.clone();
+    super::visits::claim_walk_photos(tx, org_id, submission, id, &mut s.steps).await?;
+    if s.steps != before {
+        sqlx::query("UPDATE cases SET steps = $1 WHERE id = $2")
+            .bind(serde_json::to_string(&s.steps).map_err(AppError::internal)?)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let (Some(session), Some(node)) = (&s.session_id, final_node) {
+        guides::finish_session(&mut *tx, org_id, session, node, s.steps.len() as u32, status.as_str(), id).await?;
+    }
+    let case = staff_actions::lock_case(tx, id).await?;
+    let event = match status {
+        CaseStatus::SelfResolved => CaseEvent::SelfResolved,
+        _ => CaseEvent::Escalated { severity },
+    };
+    let log = [LoggedEvent { at_ms: now, actor: Actor::Customer, event }];
+    super::schedule::store(tx, id, super::schedule::schedule(&log, &case.terms, case.zone, now)).await?;
+    Ok(id)
 }
 
 enum Bind {
@@ -272,14 +341,26 @@ enum Bind {
     Text(String),
 }
 
-/// Escalated work for staff, the nearest deadline first. Without a status
-/// or a search only open cases are listed; a search finds closed ones too.
+fn bind_all<'q>(sql: &'q str, binds: &'q [Bind]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = match b {
+            Bind::Int(i) => q.bind(*i),
+            Bind::Text(t) => q.bind(t.as_str()),
+        };
+    }
+    q
+}
+
+/// Escalated work for staff, the nearest deadline first (kept on the case
+/// row, so sorting and paging happen in SQL), with the total matched.
+/// Without a status or a search only open cases are listed; a search finds
+/// closed ones too.
 pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Result<Queue, AppError> {
-    let mut sql = String::from(
-        "SELECT c.id, o.id, o.name, a.name, a.model, c.symptom, c.created_at, c.status, o.timezone, s.zone, c.owner_id \
-         FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
-         JOIN sites s ON s.id = a.site_id WHERE c.status <> 'self_resolved'",
-    );
+    use super::schedule::OPEN_STATUSES;
+    super::schedule::catch_up(pool).await?;
+    let now = now_ms();
+    let mut conds = String::from(" WHERE c.status <> 'self_resolved'");
     let mut binds = Vec::new();
     let mut cond = |sql: &mut String, clause: &str, b: Bind| {
         binds.push(b);
@@ -287,41 +368,51 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
     };
     let search = filter.search.trim();
     if let Some(status) = filter.status {
-        cond(&mut sql, " AND c.status = $?", Bind::Text(status.as_str().into()));
+        cond(&mut conds, " AND c.status = $?", Bind::Text(status.as_str().into()));
     } else if search.is_empty() {
-        sql.push_str(" AND c.status IN ('escalated', 'acknowledged', 'dispatched', 'on_site')");
+        // Exactly the queue index's condition, so it is used.
+        conds.push_str(&format!(" AND c.status IN {OPEN_STATUSES}"));
     }
     if let Some(sev) = filter.severity {
-        cond(&mut sql, " AND c.severity = $?", Bind::Text(sev.as_str().into()));
+        cond(&mut conds, " AND c.severity = $?", Bind::Text(sev.as_str().into()));
     }
     if let Some(org) = filter.org {
-        cond(&mut sql, " AND c.org_id = $?", Bind::Int(org));
+        cond(&mut conds, " AND c.org_id = $?", Bind::Int(org));
     }
     if filter.mine {
-        cond(&mut sql, " AND (c.owner_id = $?", Bind::Int(user.id));
-        cond(&mut sql, " OR c.technician_id = $?)", Bind::Int(user.id));
+        cond(&mut conds, " AND (c.owner_id = $?", Bind::Int(user.id));
+        cond(&mut conds, " OR c.technician_id = $?)", Bind::Int(user.id));
+    }
+    if filter.overdue {
+        cond(&mut conds, " AND c.next_deadline_ms <= $?", Bind::Int(now));
     }
     if !search.is_empty() {
         let search: String = search.chars().take(64).collect();
         let like = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")).to_uppercase();
         let id = case_number::parse(&search).or_else(|| search.parse::<i64>().ok()).unwrap_or(-1);
-        cond(&mut sql, " AND (c.id = $?", Bind::Int(id));
-        cond(&mut sql, " OR c.phone LIKE $? ESCAPE '\\'", Bind::Text(like.clone()));
-        cond(&mut sql, " OR UPPER(a.serial) LIKE $? ESCAPE '\\')", Bind::Text(like));
+        cond(&mut conds, " AND (c.id = $?", Bind::Int(id));
+        cond(&mut conds, " OR c.phone LIKE $? ESCAPE '\\'", Bind::Text(like.clone()));
+        cond(&mut conds, " OR UPPER(c.reporter_name) LIKE $? ESCAPE '\\'", Bind::Text(like.clone()));
+        cond(&mut conds, " OR UPPER(a.serial) LIKE $? ESCAPE '\\')", Bind::Text(like));
     }
-    sql.push_str(" ORDER BY c.created_at DESC, c.id DESC LIMIT 500");
+    let from = " FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id";
+    let count_sql = format!("SELECT COUNT(*){from}{conds}");
+    let total: i64 = {
+        use sqlx::Row;
+        bind_all(&count_sql, &binds).fetch_one(pool).await?.try_get(0)?
+    };
+    let sql = format!(
+        "SELECT c.id, o.id, o.name, a.name, a.model, c.symptom, c.created_at, c.status, o.timezone, s.zone, c.owner_id{from}{conds} \
+         ORDER BY c.next_deadline_ms, c.id LIMIT {}",
+        filter.page_size()
+    );
     type Row = (i64, i64, String, String, String, String, i64, String, String, String, Option<i64>);
-    let mut q = sqlx::query_as::<_, Row>(&sql);
-    for b in binds {
-        q = match b {
-            Bind::Int(i) => q.bind(i),
-            Bind::Text(t) => q.bind(t),
-        };
-    }
-    let rows = q.fetch_all(pool).await?;
+    let rows: Vec<Row> = {
+        use sqlx::FromRow;
+        bind_all(&sql, &binds).fetch_all(pool).await?.iter().map(Row::from_row).collect::<Result<_, _>>()?
+    };
     let logs = staff_actions::load_logs(pool, &rows.iter().map(|r| r.0).collect::<Vec<_>>()).await?;
     let dir = staff_actions::staff_directory(pool).await?;
-    let now = now_ms();
     let mut terms_by_org = HashMap::new();
     let mut out = Vec::new();
     for (id, org_id, org_name, asset, model, symptom, created_at, status, tz, zone, owner) in rows {
@@ -334,9 +425,6 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
         let clocks = staff_actions::clock_states(log, terms, service::parse_zone(&zone), now);
         let running: Vec<_> = clocks.iter().filter(|c| c.stopped_at.is_none()).collect();
         let overdue = running.iter().any(|c| c.breached);
-        if filter.overdue && !overdue {
-            continue;
-        }
         let next = running.iter().filter(|c| c.deadline.is_some()).min_by_key(|c| c.deadline).or(running.first());
         out.push(QueueRow {
             number: case_number::format(id),
@@ -352,10 +440,8 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
             overdue,
         });
     }
-    // Nearest deadline first; paused and stopped cases after.
-    out.sort_by_key(|r| r.next_clock.as_ref().and_then(|c| c.deadline_ms).unwrap_or(i64::MAX));
     let organisations = sqlx::query_as("SELECT id, name FROM organisations ORDER BY name, id").fetch_all(pool).await?;
-    Ok(Queue { rows: out, organisations, server_now_ms: now })
+    Ok(Queue { rows: out, total, limited: Vec::new(), organisations, server_now_ms: now })
 }
 
 fn parse_status(s: &str) -> Result<CaseStatus, AppError> {
@@ -402,8 +488,12 @@ fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptL
     (lines, outcome)
 }
 
+/// The case page. Everything is read on one pooled connection, released
+/// before the guide is looked up: a request never holds one connection
+/// while it waits for another.
 pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<CaseDetail, AppError> {
     let id = case_number::parse(number).ok_or(AppError::NotFound)?;
+    let mut conn = pool.acquire().await?;
     type Row = (String, String, String, String, String, String, String, String, String, i64, String, i64, String, String, i64, String);
     let row: Option<Row> = sqlx::query_as(
         "SELECT c.status, o.name, s.name, a.name, a.model, a.serial, c.reporter_name, c.phone, c.symptom, \
@@ -412,18 +502,17 @@ pub async fn detail(pool: &AnyPool, number: &str, locale: Locale) -> Result<Case
          JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let (status, org_name, site_name, asset, model, serial, reporter_name, phone, symptom, created_at, guide_id, guide_version, steps, tz, org_id, zone) =
         row.ok_or(AppError::NotFound)?;
-    let asset_id: i64 = sqlx::query_scalar("SELECT asset_id FROM cases WHERE id = $1").bind(id).fetch_one(pool).await?;
-    let mut conn = pool.acquire().await?;
+    let asset_id: i64 = sqlx::query_scalar("SELECT asset_id FROM cases WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
     let log = staff_actions::load_log(&mut conn, id).await?;
     let state = CaseState::from_log(&log);
-    let terms = service::terms(pool, org_id).await?;
+    let terms = service::terms(&mut *conn, org_id).await?;
     let now = now_ms();
     let clocks = staff_actions::clock_states(&log, &terms, service::parse_zone(&zone), now);
-    let dir = staff_actions::staff_directory(pool).await?;
+    let dir = staff_actions::staff_directory(&mut *conn).await?;
     let t = locale.console_texts();
     let name = |id: Option<i64>| id.map(|i| staff_actions::actor_name(crate::domain::lifecycle::Actor::Staff { id: i }, &dir, "", ""));
     let reported_on = terms.working.local_date(created_at.div_euclid(60_000));
@@ -592,4 +681,31 @@ pub async fn case_for_token(pool: &AnyPool, org_key: &str, token: &str) -> Resul
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)
+}
+
+/// Submission ids stored in plain text by earlier versions are replaced by
+/// their hash (cases and walk photos). Returns how many were changed.
+pub async fn hash_plain_submission_ids(pool: &AnyPool) -> Result<usize, AppError> {
+    let mut changed = 0;
+    for table in ["cases", "attachments"] {
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT id, submission_id FROM {table} WHERE submission_id IS NOT NULL AND submission_id NOT LIKE 'sha256:%'"
+        ))
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let mut tx = super::db::begin_write(pool).await?;
+        for (id, plain) in &rows {
+            sqlx::query(&format!("UPDATE {table} SET submission_id = $1 WHERE id = $2"))
+                .bind(submission_hash(plain))
+                .bind(*id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        changed += rows.len();
+    }
+    Ok(changed)
 }

@@ -44,9 +44,30 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// How many pooled connections, and how long a request may wait for one
+/// before it is answered 503.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolConfig {
+    pub size: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl PoolConfig {
+    /// The documented defaults: 8 on SQLite (readers run in parallel under
+    /// WAL; writers queue on the write gate), 16 on PostgreSQL; 5 s wait.
+    pub fn default_for(backend: Backend) -> PoolConfig {
+        PoolConfig { size: if backend == Backend::Sqlite { 8 } else { 16 }, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
 /// Opens the pool (creating the SQLite file and its folder if needed) and
 /// runs the migrations. Errors are one line, fit to print at startup.
 pub async fn connect(url: &str) -> Result<(AnyPool, Backend), String> {
+    let backend = Backend::of(url)?;
+    connect_with(url, PoolConfig::default_for(backend)).await
+}
+
+pub async fn connect_with(url: &str, config: PoolConfig) -> Result<(AnyPool, Backend), String> {
     install_default_drivers();
     let backend = Backend::of(url)?;
     let mut url = url.to_string();
@@ -73,14 +94,16 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), String> {
         .await
         .ok();
     let pool = AnyPoolOptions::new()
-        .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(config.size.max(2))
+        .acquire_timeout(config.acquire_timeout)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
                     // WAL lets readers run during a write; wait instead of failing on a busy file.
                     sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    // Writers queue on WRITE_GATE; this covers other processes
+                    // (admin commands, tests) that write the same file.
+                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                 }
                 Ok(())
@@ -95,6 +118,58 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), String> {
     };
     migrator.run(&pool).await.map_err(|e| format!("database migration failed: {e}"))?;
     Ok((pool, backend))
+}
+
+/// SQLite has one writer at a time. Writers of this process queue here,
+/// before they take a connection (so no one holds a connection while
+/// waiting), and start with `BEGIN IMMEDIATE` (so a transaction that reads
+/// first never fails to upgrade to a write).
+static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A write transaction: on SQLite it also holds the write gate until it is
+/// committed or dropped. Derefs to the connection, like a `Transaction`.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _gate: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+pub fn is_sqlite(pool: &AnyPool) -> bool {
+    pool.connect_options().database_url.scheme() == "sqlite"
+}
+
+/// Begins a transaction that will write. Never call it while holding
+/// another connection or write transaction of the same pool.
+pub async fn begin_write(pool: &AnyPool) -> Result<WriteTx, sqlx::Error> {
+    if is_sqlite(pool) {
+        let gate = WRITE_GATE.lock().await;
+        let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _gate: Some(gate) })
+    } else {
+        Ok(WriteTx { tx: pool.begin().await?, _gate: None })
+    }
 }
 
 pub fn now_ms() -> i64 {

@@ -114,29 +114,40 @@ pub async fn for_equipment(pool: &AnyPool, kind: &str) -> Result<Vec<Guide>, App
 }
 
 /// Stores an uploaded guide as the next version of its id (whatever version
-/// the file says). Returns (id, version).
+/// the file says). Returns (id, version). Imports racing for one id each
+/// get their own version: the loser of the unique key tries again.
 pub async fn import(pool: &AnyPool, json: &str, staff_id: i64) -> Result<(String, u32), Vec<String>> {
     let mut g = guide::parse("upload", json)?;
-    let internal = |e: sqlx::Error| vec![format!("upload: could not store the guide ({e})")];
-    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM guides WHERE id = $1")
+    let failed = |e: sqlx::Error| {
+        tracing::error!(error = %e, "storing an imported guide failed");
+        vec!["upload: the guide could not be stored just now; try again".to_string()]
+    };
+    for _ in 0..5 {
+        let mut tx = super::db::begin_write(pool).await.map_err(failed)?;
+        let max: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM guides WHERE id = $1").bind(&g.id).fetch_one(&mut *tx).await.map_err(failed)?;
+        g.version = u32::try_from(max.unwrap_or(0) + 1).unwrap_or(u32::MAX);
+        let inserted = sqlx::query(
+            "INSERT INTO guides (id, version, body, digest, source, imported_by, created_at) VALUES ($1, $2, $3, $4, 'imported', $5, $6)",
+        )
         .bind(&g.id)
-        .fetch_one(pool)
-        .await
-        .map_err(internal)?;
-    g.version = u32::try_from(max.unwrap_or(0) + 1).unwrap_or(u32::MAX);
-    sqlx::query(
-        "INSERT INTO guides (id, version, body, digest, source, imported_by, created_at) VALUES ($1, $2, $3, $4, 'imported', $5, $6)",
-    )
-    .bind(&g.id)
-    .bind(g.version as i64)
-    .bind(serde_json::to_string(&g).unwrap_or_default())
-    .bind(digest(&g))
-    .bind(staff_id)
-    .bind(now_ms())
-    .execute(pool)
-    .await
-    .map_err(internal)?;
-    Ok((g.id, g.version))
+        .bind(g.version as i64)
+        .bind(serde_json::to_string(&g).unwrap_or_default())
+        .bind(digest(&g))
+        .bind(staff_id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {
+                tx.commit().await.map_err(failed)?;
+                return Ok((g.id, g.version));
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    Err(vec!["upload: the guide could not be stored just now; try again".to_string()])
 }
 
 pub fn valid_session_id(s: &str) -> bool {

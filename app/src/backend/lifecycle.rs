@@ -73,9 +73,9 @@ pub fn clock_view(c: &ClockState, timezone: &str) -> ClockView {
 }
 
 /// Active staff, id → (name, role).
-pub async fn staff_directory(pool: &AnyPool) -> Result<HashMap<i64, (String, Role)>, AppError> {
+pub async fn staff_directory<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(db: E) -> Result<HashMap<i64, (String, Role)>, AppError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, display_name, role FROM staff_users WHERE active = 1")
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?;
     Ok(rows.into_iter().filter_map(|(id, name, role)| Some((id, (name, Role::parse(&role)?)))).collect())
 }
@@ -123,11 +123,13 @@ pub(crate) fn refusal_error(r: Refusal) -> AppError {
     }
 }
 
-/// Appends an event to a locked case and refreshes its cached columns.
-/// The caller holds the transaction.
-pub async fn append(conn: &mut AnyConnection, case_id: i64, at_ms: i64, actor: Actor, event: &CaseEvent, log: &[LoggedEvent]) -> Result<(), AppError> {
+/// Appends an event to a locked case and refreshes its cached columns and
+/// its schedule. The caller holds the write transaction (`db::begin_write`)
+/// and passed it here: this is the only way an event is written after a
+/// case exists.
+pub async fn append(conn: &mut AnyConnection, case: &Locked, at_ms: i64, actor: Actor, event: &CaseEvent, log: &[LoggedEvent]) -> Result<(), AppError> {
     sqlx::query("INSERT INTO case_events (case_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)")
-        .bind(case_id)
+        .bind(case.id)
         .bind(at_ms)
         .bind(event.kind())
         .bind(actor.encode())
@@ -137,51 +139,67 @@ pub async fn append(conn: &mut AnyConnection, case_id: i64, at_ms: i64, actor: A
     let mut all = log.to_vec();
     all.push(LoggedEvent { at_ms, actor, event: event.clone() });
     let s = CaseState::from_log(&all);
-    sqlx::query("UPDATE cases SET status = $1, severity = $2, owner_id = $3, technician_id = $4 WHERE id = $5")
-        .bind(s.status.as_str())
-        .bind(s.severity.as_str())
-        .bind(s.owner)
-        .bind(s.technician)
-        .bind(case_id)
-        .execute(&mut *conn)
-        .await?;
+    let sched = super::schedule::schedule(&all, &case.terms, case.zone, at_ms.max(now_ms()));
+    sqlx::query(
+        "UPDATE cases SET status = $1, severity = $2, owner_id = $3, technician_id = $4, next_deadline_ms = $5, breach_check_at = $6 WHERE id = $7",
+    )
+    .bind(s.status.as_str())
+    .bind(s.severity.as_str())
+    .bind(s.owner)
+    .bind(s.technician)
+    .bind(sched.next_deadline_ms)
+    .bind(sched.breach_check_at)
+    .bind(case.id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
-/// Locks the case for this transaction (row lock on PostgreSQL, the write
-/// lock on SQLite) and returns its org and the site's zone.
-pub async fn lock_case(conn: &mut AnyConnection, case_id: i64) -> Result<(i64, String), AppError> {
+/// A case locked for this transaction, with what its clocks need.
+pub struct Locked {
+    pub id: i64,
+    pub org_id: i64,
+    pub zone: clock::Zone,
+    pub terms: Terms,
+}
+
+/// Locks the case for this transaction (row lock on PostgreSQL; SQLite's
+/// write transaction already excludes every other writer) and reads its
+/// organisation's terms and the site's zone on the same connection.
+pub async fn lock_case(conn: &mut AnyConnection, case_id: i64) -> Result<Locked, AppError> {
     let changed = sqlx::query("UPDATE cases SET version = version + 1 WHERE id = $1").bind(case_id).execute(&mut *conn).await?;
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    let row: (i64, String) = sqlx::query_as("SELECT c.org_id, s.zone FROM cases c JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id WHERE c.id = $1")
-        .bind(case_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(row)
+    let (org_id, zone): (i64, String) = sqlx::query_as(
+        "SELECT c.org_id, s.zone FROM cases c JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let terms = service::terms(&mut *conn, org_id).await?;
+    Ok(Locked { id: case_id, org_id, zone: service::parse_zone(&zone), terms })
 }
 
 /// Runs a staff action on a case: authorised, checked against the case's
-/// state, recorded as one event.
+/// state, recorded as one event. One connection: the write transaction.
 pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, action: &CaseAction) -> Result<CaseEvent, AppError> {
     let case_id = case_number::parse(number).ok_or(AppError::NotFound)?;
-    let dir = staff_directory(pool).await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let now = now_ms();
-    let mut tx = pool.begin().await?;
-    let (org_id, zone) = lock_case(&mut tx, case_id).await?;
+    let case = lock_case(&mut tx, case_id).await?;
+    let dir = staff_directory(&mut *tx).await?;
     let log = load_log(&mut tx, case_id).await?;
     let state = CaseState::from_log(&log);
-    let terms = service::terms(pool, org_id).await?;
-    let arrival_deadline_ms = clock_states(&log, &terms, service::parse_zone(&zone), now)
+    let arrival_deadline_ms = clock_states(&log, &case.terms, case.zone, now)
         .iter()
         .find(|c| c.kind == ClockKind::Arrival)
         .and_then(|c| c.deadline)
         .map(|m| m * 60_000);
     super::visits::check_action_photos(&mut tx, case_id, action).await?;
     let event = {
-        let paid_job = paid_job(&mut tx, case_id, &terms, &state).await?;
-    let is_responder = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r != Role::Technician);
+        let paid_job = paid_job(&mut tx, case_id, &case.terms, &state).await?;
+        let is_responder = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r != Role::Technician);
         let is_technician = |id: i64| dir.get(&id).is_some_and(|(_, r)| *r == Role::Technician);
         let cx = lifecycle::Context {
             actor_id: user.id,
@@ -194,7 +212,7 @@ pub async fn act(pool: &AnyPool, live: &Live, user: &StaffUser, number: &str, ac
         };
         lifecycle::decide(&state, action, &cx).map_err(refusal_error)?
     };
-    append(&mut tx, case_id, now, Actor::Staff { id: user.id }, &event, &log).await?;
+    append(&mut tx, &case, now, Actor::Staff { id: user.id }, &event, &log).await?;
     tx.commit().await?;
     tracing::info!(case = number, user = %user.username, kind = event.kind(), "case action");
     live.publish(pool, number).await;
@@ -212,11 +230,11 @@ async fn paid_job(conn: &mut AnyConnection, case_id: i64, terms: &Terms, state: 
 
 /// The customer approves or declines the pending quote from the widget.
 pub async fn answer_quote(pool: &AnyPool, live: &Live, case_id: i64, approved: bool) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    lock_case(&mut tx, case_id).await?;
+    let mut tx = super::db::begin_write(pool).await?;
+    let case = lock_case(&mut tx, case_id).await?;
     let log = load_log(&mut tx, case_id).await?;
     let event = lifecycle::answer_quote(&CaseState::from_log(&log), approved).map_err(refusal_error)?;
-    append(&mut tx, case_id, now_ms(), Actor::Customer, &event, &log).await?;
+    append(&mut tx, &case, now_ms(), Actor::Customer, &event, &log).await?;
     tx.commit().await?;
     live.publish(pool, &case_number::format(case_id)).await;
     Ok(())

@@ -49,26 +49,45 @@ impl Live {
 }
 
 async fn relay(url: String, tx: broadcast::Sender<String>) {
+    let mut interrupted = false;
     loop {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut listener) => {
                 if let Err(e) = listener.listen(CHANNEL).await {
                     tracing::warn!(error = %e, "LISTEN failed");
                 } else {
+                    if interrupted {
+                        // Changes made while we were not listening are lost:
+                        // tell every open screen to catch up.
+                        tracing::info!("live updates listening again");
+                        let _ = tx.send("*".to_string());
+                    }
                     loop {
-                        match listener.recv().await {
-                            Ok(n) => {
+                        // try_recv says when the connection dropped (Ok(None));
+                        // recv would reconnect silently and lose what was
+                        // sent meanwhile without telling anyone.
+                        match listener.try_recv().await {
+                            Ok(Some(n)) => {
                                 let _ = tx.send(n.payload().to_string());
+                            }
+                            Ok(None) => {
+                                tracing::warn!("live updates connection lost; reconnecting");
+                                interrupted = true;
+                                break;
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "live updates interrupted; reconnecting");
+                                interrupted = true;
                                 break;
                             }
                         }
                     }
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "cannot listen for live updates; retrying"),
+            Err(e) => {
+                interrupted = true;
+                tracing::warn!(error = %e, "cannot listen for live updates; retrying");
+            }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

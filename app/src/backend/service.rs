@@ -72,13 +72,13 @@ pub fn parse_zone(s: &str) -> Zone {
 
 /// The organisation's terms; a missing or unreadable policy or calendar
 /// falls back to the brief's defaults (logged, never fatal for a case).
-pub async fn terms(pool: &AnyPool, org_id: i64) -> Result<Terms, AppError> {
+pub async fn terms<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(db: E, org_id: i64) -> Result<Terms, AppError> {
     let row: Option<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT o.timezone, o.policy, c.data FROM organisations o \
          LEFT JOIN service_calendars c ON c.id = o.calendar_id WHERE o.id = $1",
     )
     .bind(org_id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     let (timezone, policy, calendar) = row.ok_or(AppError::NotFound)?;
     Ok(terms_from(&timezone, &policy, calendar.as_deref()))
@@ -171,16 +171,17 @@ pub async fn settings(pool: &AnyPool, can_edit: bool) -> Result<crate::models::S
             CalendarForm { always: false, weekly: cal.weekly.iter().map(|d| format_day_hours(d)).collect(), holidays: String::new() }
         }
     };
-    let orgs: Vec<(i64, String, String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, timezone, policy, widget_key, allowed_origins, theme_color, logo_sha256 FROM organisations ORDER BY name, id",
+    let orgs: Vec<(i64, String, String, String, String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, timezone, policy, widget_key, allowed_origins, theme_color, logo_sha256, daily_case_cap FROM organisations ORDER BY name, id",
     )
     .fetch_all(pool)
     .await?;
     let sites: Vec<(i64, i64, String, String)> = sqlx::query_as("SELECT id, org_id, name, zone FROM sites ORDER BY name, id").fetch_all(pool).await?;
     let orgs = orgs
         .into_iter()
-        .map(|(id, name, timezone, policy, widget_key, origins, theme_color, logo_sha256)| OrgTerms {
+        .map(|(id, name, timezone, policy, widget_key, origins, theme_color, logo_sha256, cap)| OrgTerms {
             id,
+            daily_case_cap: cap.and_then(|c| u32::try_from(c).ok()),
             name,
             logo_url: logo_url(&widget_key, &logo_sha256),
             widget_key,
@@ -208,7 +209,7 @@ pub async fn save_calendar(pool: &AnyPool, form: &crate::models::CalendarForm) -
     let cal = calendar_from_form(form).map_err(|problems| AppError::InvalidSettings { problems })?;
     let data = serde_json::to_string(&cal).map_err(AppError::internal)?;
     let now = super::db::now_ms();
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM service_calendars ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?;
     let id = match existing {
         Some(id) => {
@@ -233,6 +234,7 @@ pub async fn save_calendar(pool: &AnyPool, form: &crate::models::CalendarForm) -
     };
     sqlx::query("UPDATE organisations SET calendar_id = $1").bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
+    super::schedule::refresh_open(pool).await?;
     Ok(())
 }
 
@@ -249,6 +251,7 @@ pub async fn save_policy(pool: &AnyPool, org_id: i64, policy: &Policy) -> Result
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
+    super::schedule::refresh_open(pool).await?;
     Ok(())
 }
 
@@ -258,11 +261,12 @@ pub async fn save_zone(pool: &AnyPool, site_id: i64, zone: Zone) -> Result<(), A
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
+    super::schedule::refresh_open(pool).await?;
     Ok(())
 }
 
 /// Where an organisation's widget may be embedded, and its colour.
-pub async fn save_embedding(pool: &AnyPool, org_id: i64, origins: &str, colour: &str) -> Result<(), AppError> {
+pub async fn save_embedding(pool: &AnyPool, org_id: i64, origins: &str, colour: &str, daily_case_cap: Option<u32>) -> Result<(), AppError> {
     use crate::domain::embedding::{self, OriginProblem};
     use crate::errors::SettingsProblem;
     let mut problems = Vec::new();
@@ -276,12 +280,16 @@ pub async fn save_embedding(pool: &AnyPool, org_id: i64, origins: &str, colour: 
     if !embedding::valid_colour(colour) {
         problems.push(SettingsProblem::BadColour);
     }
+    if daily_case_cap.is_some_and(|c| !(1..=100_000).contains(&c)) {
+        problems.push(SettingsProblem::BadCaseCap);
+    }
     if !problems.is_empty() {
         return Err(AppError::InvalidSettings { problems });
     }
-    let changed = sqlx::query("UPDATE organisations SET allowed_origins = $1, theme_color = $2 WHERE id = $3")
+    let changed = sqlx::query("UPDATE organisations SET allowed_origins = $1, theme_color = $2, daily_case_cap = $3 WHERE id = $4")
         .bind(list.join(" "))
         .bind(colour.trim().to_ascii_lowercase())
+        .bind(daily_case_cap.map(i64::from))
         .bind(org_id)
         .execute(pool)
         .await?;

@@ -12,6 +12,7 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub live: super::live::Live,
+    pub limits: std::sync::Arc<super::limits::Limits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

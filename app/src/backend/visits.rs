@@ -89,7 +89,7 @@ pub async fn store_attachment(
     .bind(name)
     .bind(bytes.len() as i64)
     .bind(digest)
-    .bind(bytes.to_vec())
+    .bind(bytes)
     .bind(by.encode())
     .bind(now_ms())
     .bind(org_id)
@@ -99,30 +99,58 @@ pub async fn store_attachment(
     Ok(id)
 }
 
-/// Uploads a photo to a case, by staff or by the customer's case token.
-pub async fn upload_photo(pool: &AnyPool, case_id: i64, name: &str, bytes: &[u8], by: Actor) -> Result<i64, AppError> {
-    let mut conn = pool.acquire().await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *conn).await?;
-    exists.ok_or(AppError::NotFound)?;
-    let id = store_attachment(&mut conn, AttachTo::Case(case_id), "photo", name, bytes, by).await?;
-    drop(conn);
+/// Photos a customer may add to one case (the guide walk's included).
+pub const MAX_CUSTOMER_PHOTOS_PER_CASE: i64 = 20;
+/// Everything stored on one case, by anyone.
+pub const MAX_CASE_BYTES: i64 = 200 * 1024 * 1024;
+/// Walk photos an organisation may hold that no case has claimed yet: a
+/// client can pick any number of submission ids, so this bounds the disk.
+pub const MAX_UNCLAIMED_BYTES_PER_ORG: i64 = 100 * 1024 * 1024;
+
+/// Uploads a photo to a case, by staff or by the customer's case token. A
+/// technician may add photos only to a case dispatched to them.
+pub async fn upload_photo(pool: &AnyPool, case_id: i64, name: &str, bytes: &[u8], by: Actor, role: Option<Role>) -> Result<i64, AppError> {
+    let mut tx = super::db::begin_write(pool).await?;
+    let technician: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT technician_id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
+    let technician = technician.ok_or(AppError::NotFound)?;
+    if let (Actor::Staff { id }, Some(Role::Technician)) = (by, role) {
+        if technician != Some(id) {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let (count, size): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN uploaded_by = 'customer' THEN 1 END), CAST(SUM(size) AS BIGINT) FROM attachments WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if by == Actor::Customer && count >= MAX_CUSTOMER_PHOTOS_PER_CASE {
+        return Err(AppError::InvalidUpload { problem: UploadProblem::TooMany { max: MAX_CUSTOMER_PHOTOS_PER_CASE as u32 } });
+    }
+    if size.unwrap_or(0) + bytes.len() as i64 > MAX_CASE_BYTES {
+        return Err(AppError::InvalidUpload { problem: UploadProblem::StorageFull });
+    }
+    let id = store_attachment(&mut tx, AttachTo::Case(case_id), "photo", name, bytes, by).await?;
+    tx.commit().await?;
     tracing::info!(case = case_id, attachment = id, size = bytes.len(), "photo uploaded");
     Ok(id)
 }
 
 /// A photo taken during a guide walk, before there is a case: kept against
-/// the organisation and the widget's submission id until that submission
-/// arrives (`claim_walk_photos`). A submission already made takes photos
-/// through its case token instead.
+/// the organisation and the hash of the widget's submission id until that
+/// submission arrives (`claim_walk_photos`). A submission already made
+/// takes photos through its case token instead.
 pub async fn upload_walk_photo(pool: &AnyPool, org_key: &str, submission_id: &str, name: &str, bytes: &[u8]) -> Result<i64, AppError> {
     let org = super::cases::org_by_key(pool, org_key).await?;
     if !super::cases::valid_submission_id(submission_id) {
         return Err(AppError::BadRequest);
     }
-    let mut tx = pool.begin().await?;
+    let submission = super::cases::submission_hash(submission_id);
+    let mut tx = super::db::begin_write(pool).await?;
     let submitted: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE org_id = $1 AND submission_id = $2")
         .bind(org.id)
-        .bind(submission_id)
+        .bind(&submission)
         .fetch_optional(&mut *tx)
         .await?;
     if submitted.is_some() {
@@ -130,13 +158,21 @@ pub async fn upload_walk_photo(pool: &AnyPool, org_key: &str, submission_id: &st
     }
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE org_id = $1 AND submission_id = $2")
         .bind(org.id)
-        .bind(submission_id)
+        .bind(&submission)
         .fetch_one(&mut *tx)
         .await?;
     if held >= i64::from(MAX_WALK_PHOTOS) {
         return Err(AppError::InvalidUpload { problem: UploadProblem::TooMany { max: MAX_WALK_PHOTOS } });
     }
-    let id = store_attachment(&mut tx, AttachTo::Walk { org_id: org.id, submission_id }, "photo", name, bytes, Actor::Customer).await?;
+    let unclaimed: Option<i64> = sqlx::query_scalar("SELECT CAST(SUM(size) AS BIGINT) FROM attachments WHERE org_id = $1 AND case_id IS NULL")
+        .bind(org.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if unclaimed.unwrap_or(0) + bytes.len() as i64 > MAX_UNCLAIMED_BYTES_PER_ORG {
+        tracing::warn!(org = org.id, "walk photo refused: the organisation's unclaimed photo quota is full");
+        return Err(AppError::InvalidUpload { problem: UploadProblem::StorageFull });
+    }
+    let id = store_attachment(&mut tx, AttachTo::Walk { org_id: org.id, submission_id: &submission }, "photo", name, bytes, Actor::Customer).await?;
     tx.commit().await?;
     tracing::info!(org = org.id, attachment = id, size = bytes.len(), "walk photo uploaded");
     Ok(id)
@@ -268,7 +304,7 @@ pub async fn assess(conn: &mut AnyConnection, case_id: i64, on: Date, diagnosis:
 // ---- Service report ----------------------------------------------------
 
 /// The report as it stands now, built from the case and its log.
-async fn build_report(pool: &AnyPool, case_id: i64, log: &[LoggedEvent]) -> Result<ReportView, AppError> {
+async fn build_report(conn: &mut AnyConnection, case_id: i64, log: &[LoggedEvent]) -> Result<ReportView, AppError> {
     type Row = (String, String, String, String, String, String, String, String, i64, String, i64);
     let row: Row = sqlx::query_as(
         "SELECT co.name, o.name, s.name, s.address, a.name || ' ' || a.model, a.serial, c.reporter_name, c.symptom, c.created_at, o.timezone, o.id \
@@ -276,17 +312,15 @@ async fn build_report(pool: &AnyPool, case_id: i64, log: &[LoggedEvent]) -> Resu
          JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
     )
     .bind(case_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound)?;
     let (company, org_name, site_name, address, asset_label, asset_serial, reporter_name, symptom, created_at, tz, org_id) = row;
-    let dir = staff_actions::staff_directory(pool).await?;
+    let dir = staff_actions::staff_directory(&mut *conn).await?;
     let state = CaseState::from_log(log);
-    let terms = service::terms(pool, org_id).await?;
+    let terms = service::terms(&mut *conn, org_id).await?;
     let on = terms.working.local_date(created_at.div_euclid(60_000));
-    let mut conn = pool.acquire().await?;
-    let (_, billing) = assess(&mut conn, case_id, on, state.diagnosis.as_ref()).await?;
-    drop(conn);
+    let (_, billing) = assess(conn, case_id, on, state.diagnosis.as_ref()).await?;
     let name = |id: i64| staff_actions::actor_name(Actor::Staff { id }, &dir, "", "");
     let at = |pick: &dyn Fn(&CaseEvent) -> bool| log.iter().find(|e| pick(&e.event)).map(|e| format_local(e.at_ms, &tz));
     let mut work = Vec::new();
@@ -345,13 +379,13 @@ async fn build_report(pool: &AnyPool, case_id: i64, log: &[LoggedEvent]) -> Resu
 pub async fn report(pool: &AnyPool, number: &str) -> Result<ReportPage, AppError> {
     let case_id = case_number::parse(number).ok_or(AppError::NotFound)?;
     let mut conn = pool.acquire().await?;
-    let log = load_log(&mut conn, case_id).await?;
-    drop(conn);
-    let state = CaseState::from_log(&log);
     let tz: String = sqlx::query_scalar("SELECT o.timezone FROM cases c JOIN organisations o ON o.id = c.org_id WHERE c.id = $1")
         .bind(case_id)
-        .fetch_one(pool)
-        .await?;
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let log = load_log(&mut conn, case_id).await?;
+    let state = CaseState::from_log(&log);
     let signed = log.iter().find_map(|e| match &e.event {
         CaseEvent::ReportSigned { signer, signature, report, hash } => Some((e.at_ms, signer, *signature, report, hash)),
         _ => None,
@@ -382,7 +416,7 @@ pub async fn report(pool: &AnyPool, number: &str) -> Result<ReportPage, AppError
             })
         }
         None => Ok(ReportPage {
-            draft: Some(build_report(pool, case_id, &log).await?),
+            draft: Some(build_report(&mut conn, case_id, &log).await?),
             signed: None,
             can_sign: lifecycle::sign_report(&state, "x", 0, String::new(), String::new()).is_ok(),
         }),
@@ -433,8 +467,8 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 /// and its SHA-256 go into the event, so the report can never change.
 pub async fn sign(pool: &AnyPool, live: &Live, case_id: i64, by: Actor, signer: &str, signature_png: &str) -> Result<(), AppError> {
     let png = decode_png_data_url(signature_png)?;
-    let mut tx = pool.begin().await?;
-    lock_case(&mut tx, case_id).await?;
+    let mut tx = super::db::begin_write(pool).await?;
+    let case = lock_case(&mut tx, case_id).await?;
     let log = load_log(&mut tx, case_id).await?;
     let state = CaseState::from_log(&log);
     if let Actor::Staff { id } = by {
@@ -446,12 +480,12 @@ pub async fn sign(pool: &AnyPool, live: &Live, case_id: i64, by: Actor, signer: 
     }
     // Refuse before storing anything.
     lifecycle::sign_report(&state, signer, 0, String::new(), String::new()).map_err(staff_actions::refusal_error)?;
-    let report = build_report(pool, case_id, &log).await?;
+    let report = build_report(&mut tx, case_id, &log).await?;
     let text = serde_json::to_string(&report).map_err(AppError::internal)?;
     let hash = hex(&Sha256::digest(text.as_bytes()));
     let signature = store_attachment(&mut tx, AttachTo::Case(case_id), "signature", "signature.png", &png, by).await?;
     let event = lifecycle::sign_report(&state, signer, signature, text, hash).map_err(staff_actions::refusal_error)?;
-    append(&mut tx, case_id, now_ms(), by, &event, &log).await?;
+    append(&mut tx, &case, now_ms(), by, &event, &log).await?;
     tx.commit().await?;
     live.publish(pool, &case_number::format(case_id)).await;
     Ok(())
@@ -459,14 +493,14 @@ pub async fn sign(pool: &AnyPool, live: &Live, case_id: i64, by: Actor, signer: 
 
 /// A customer action from the widget (case token already resolved).
 pub async fn customer_act(pool: &AnyPool, live: &Live, case_id: i64, action: &CustomerAction) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    lock_case(&mut tx, case_id).await?;
+    let mut tx = super::db::begin_write(pool).await?;
+    let case = lock_case(&mut tx, case_id).await?;
     let log = load_log(&mut tx, case_id).await?;
     let event = lifecycle::customer_decide(&CaseState::from_log(&log), action).map_err(staff_actions::refusal_error)?;
     if let CustomerAction::AddInfo { photos, .. } = action {
         check_photos(&mut tx, case_id, photos).await?;
     }
-    append(&mut tx, case_id, now_ms(), Actor::Customer, &event, &log).await?;
+    append(&mut tx, &case, now_ms(), Actor::Customer, &event, &log).await?;
     tx.commit().await?;
     tracing::info!(case = case_id, kind = event.kind(), "customer action");
     live.publish(pool, &case_number::format(case_id)).await;

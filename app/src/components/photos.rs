@@ -25,17 +25,20 @@ pub enum Uploader {
 }
 
 impl Uploader {
-    /// Only the browser uploads.
+    /// Where to send the photo, and the secret that allows it: in a header,
+    /// never in the URL (proxies log URLs). Only the browser uploads.
     #[cfg(feature = "hydrate")]
-    fn url(&self, file_name: &str) -> String {
+    fn request(&self, file_name: &str) -> (String, Option<(&'static str, String)>) {
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
         let name = enc(file_name);
         match self {
-            Uploader::Staff { case } => format!("/api/attachments?case={}&name={name}", enc(case)),
+            Uploader::Staff { case } => (format!("/api/attachments?case={}&name={name}", enc(case)), None),
             Uploader::Customer { case, org, token } => {
-                format!("/api/attachments?case={}&name={name}&org={}&token={}", enc(case), enc(org), enc(token))
+                (format!("/api/attachments?case={}&name={name}&org={}", enc(case), enc(org)), Some(("X-Fixline-Token", token.clone())))
             }
-            Uploader::Walk { org, submission } => format!("/api/attachments?name={name}&org={}&submission={}", enc(org), enc(submission)),
+            Uploader::Walk { org, submission } => {
+                (format!("/api/attachments?name={name}&org={}", enc(org)), Some(("X-Fixline-Submission", submission.clone())))
+            }
         }
     }
 }
@@ -94,18 +97,24 @@ pub async fn upload(who: &Uploader, file: &web_sys::File) -> Result<i64, AppErro
     struct Created {
         id: i64,
     }
-    post_file::<Created>(&who.url(&file.name()), file).await.map(|c| c.id)
+    let (url, secret) = who.request(&file.name());
+    post_file::<Created>(&url, secret, file).await.map(|c| c.id)
 }
 
 /// POSTs a file as the request body; answers the JSON reply, or the
 /// server's `AppError`.
 #[cfg(feature = "hydrate")]
-pub async fn post_file<T: serde::de::DeserializeOwned>(url: &str, file: &web_sys::File) -> Result<T, AppError> {
+pub async fn post_file<T: serde::de::DeserializeOwned>(url: &str, header: Option<(&str, String)>, file: &web_sys::File) -> Result<T, AppError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(file);
+    if let Some((name, value)) = header {
+        let headers = js_sys::Object::new();
+        js_sys::Reflect::set(&headers, &name.into(), &value.into()).map_err(|_| AppError::Internal)?;
+        init.set_headers(&headers);
+    }
     let window = web_sys::window().ok_or(AppError::Unreachable)?;
     let res: web_sys::Response =
         JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;

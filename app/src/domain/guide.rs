@@ -4,10 +4,12 @@
 //! that does not follow the tree is refused.
 //!
 //! Guides are JSON files (`app/guides/*.json`); `parse` reads one and
-//! `Guide::problems` lists everything wrong with it.
+//! `Guide::problems` lists everything wrong with it, unsafe steps included
+//! (`guide_safety`).
 
 use serde::{Deserialize, Serialize};
 
+use super::guide_safety;
 use crate::i18n::Locale;
 
 /// One text in every supported language.
@@ -236,7 +238,8 @@ impl NodeKind {
         }
     }
 
-    fn texts(&self) -> Vec<&Text> {
+    /// Every text at this node, the technician's hint included.
+    pub(super) fn texts(&self) -> Vec<&Text> {
         match self {
             NodeKind::Question { prompt, choices } => std::iter::once(prompt).chain(choices.iter().map(|c| &c.label)).collect(),
             NodeKind::Instruction { text, .. } => vec![text],
@@ -353,6 +356,8 @@ impl Guide {
                     }
                 }
             }
+            // Nothing a customer reads may ask for a technician's job.
+            guide_safety::problems(&node.kind).into_iter().for_each(&mut problem);
             let exits = node.kind.exits();
             for (choice, next) in &exits {
                 if self.node(next).is_none() {

@@ -26,7 +26,9 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         return Err(AppError::WrongCredentials);
     }
     let state = state::app_state()?;
-    let (user, token) = auth::login(&state.pool, username, &password).await?;
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| AppError::internal("request parts missing"))?;
+    let ip = crate::backend::limits::client_ip(&parts, state.limits.config().trust_forwarded_for);
+    let (user, token) = auth::login(&state.pool, &state.limits, ip, username, &password).await?;
     let cookie = HeaderValue::from_str(&auth::session_cookie(&token, state.secure_cookies)).map_err(AppError::internal)?;
     expect_context::<leptos_axum::ResponseOptions>().append_header(SET_COOKIE, cookie);
     tracing::info!(user = %user.username, "staff signed in");

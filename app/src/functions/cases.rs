@@ -10,8 +10,14 @@ use crate::models::{CaseDetail, Queue, QueueFilter};
 #[server(input = Json, endpoint = "list_queue")]
 pub async fn list_queue(filter: QueueFilter) -> Result<Queue, AppError> {
     let user = crate::backend::auth::require_staff(&[]).await?;
-    let pool = crate::backend::state::pool()?;
-    crate::backend::cases::queue(&pool, &user, &filter).await
+    let state = crate::backend::state::app_state()?;
+    let mut queue = crate::backend::cases::queue(&state.pool, &user, &filter).await?;
+    // Supervisors and admins see when a limit refuses someone (it may be a
+    // real organisation whose limit needs raising).
+    if matches!(user.role, crate::models::Role::Supervisor | crate::models::Role::Admin) {
+        queue.limited = state.limits.biting().into_iter().map(|b| (b.org_key, b.class.to_string(), b.refused)).collect();
+    }
+    Ok(queue)
 }
 
 /// One case with what the customer reported and tried, its clocks and its

@@ -43,10 +43,10 @@ pub async fn save_site_zone(site_id: i64, zone: Zone) -> Result<(), AppError> {
 
 /// Allowed embedding origins (the widget's `frame-ancestors`) and theme colour.
 #[server(input = Json, endpoint = "save_embedding")]
-pub async fn save_embedding(org_id: i64, origins: String, colour: String) -> Result<(), AppError> {
+pub async fn save_embedding(org_id: i64, origins: String, colour: String, daily_case_cap: Option<u32>) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::save_embedding(&pool, org_id, &origins, &colour).await?;
+    crate::backend::service::save_embedding(&pool, org_id, &origins, &colour, daily_case_cap).await?;
     tracing::info!(user = %user.username, org_id, "embedding settings saved");
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::models::{CaseReceipt, CaseSubmission, CaseTrack, GuideOffer, WidgetIn
 /// is public, like the page that embeds it.
 #[server(endpoint = "load_widget")]
 pub async fn load_widget(org_key: String) -> Result<WidgetInfo, AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Read, &org_key)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::widget_info(&pool, &org_key).await
 }
@@ -17,6 +18,7 @@ pub async fn load_widget(org_key: String) -> Result<WidgetInfo, AppError> {
 /// browser walks them with no further requests.
 #[server(endpoint = "load_guides")]
 pub async fn load_guides(org_key: String, asset_id: i64) -> Result<GuideOffer, AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Read, &org_key)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::guide_offer(&pool, &org_key, asset_id).await
 }
@@ -24,6 +26,7 @@ pub async fn load_guides(org_key: String, asset_id: i64) -> Result<GuideOffer, A
 /// The customer began walking a guide (counted for the guide's analytics).
 #[server(endpoint = "start_guide")]
 pub async fn start_guide(org_key: String, session_id: String, guide_id: String, guide_version: u32) -> Result<(), AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Read, &org_key)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::start_guide_session(&pool, &org_key, &session_id, &guide_id, guide_version).await
 }
@@ -31,6 +34,7 @@ pub async fn start_guide(org_key: String, session_id: String, guide_id: String, 
 /// Where an unfinished walk stands; sent as a beacon when the page is hidden.
 #[server(input = Json, endpoint = "guide_progress")]
 pub async fn guide_progress(org_key: String, session_id: String, last_node: String, steps: u32) -> Result<(), AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Read, &org_key)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::guide_progress(&pool, &org_key, &session_id, &last_node, steps).await
 }
@@ -39,8 +43,9 @@ pub async fn guide_progress(org_key: String, session_id: String, last_node: Stri
 /// fixed by the customer.
 #[server(input = Json, endpoint = "submit_case")]
 pub async fn submit_case(submission: CaseSubmission) -> Result<CaseReceipt, AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Submit, &submission.org_key)?;
     let state = crate::backend::state::app_state()?;
-    let receipt = crate::backend::cases::submit(&state.pool, submission).await?;
+    let receipt = crate::backend::cases::submit(&state.pool, &state.limits, submission).await?;
     state.live.publish(&state.pool, &receipt.number).await;
     Ok(receipt)
 }
@@ -49,6 +54,7 @@ pub async fn submit_case(submission: CaseSubmission) -> Result<CaseReceipt, AppE
 /// they reported it. No login; the token is the key.
 #[server(endpoint = "track_case")]
 pub async fn track_case(org_key: String, token: String) -> Result<CaseTrack, AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Read, &org_key)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::track(&pool, &org_key, &token, crate::app::request_locale()).await
 }
@@ -56,6 +62,7 @@ pub async fn track_case(org_key: String, token: String) -> Result<CaseTrack, App
 /// The customer approves (or declines) the price of a paid repair.
 #[server(endpoint = "answer_quote")]
 pub async fn answer_quote(org_key: String, token: String, approved: bool) -> Result<(), AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Submit, &org_key)?;
     let state = crate::backend::state::app_state()?;
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::lifecycle::answer_quote(&state.pool, &state.live, case_id, approved).await
@@ -64,6 +71,7 @@ pub async fn answer_quote(org_key: String, token: String, approved: bool) -> Res
 /// The customer adds information, confirms the fix, rates or complains.
 #[server(input = Json, endpoint = "customer_action")]
 pub async fn customer_action(org_key: String, token: String, action: crate::domain::lifecycle::CustomerAction) -> Result<(), AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Submit, &org_key)?;
     let state = crate::backend::state::app_state()?;
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::visits::customer_act(&state.pool, &state.live, case_id, &action).await
@@ -72,6 +80,7 @@ pub async fn customer_action(org_key: String, token: String, action: crate::doma
 /// The service report as the customer sees it in the widget.
 #[server(endpoint = "widget_report")]
 pub async fn widget_report(org_key: String, token: String) -> Result<crate::models::ReportPage, AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Read, &org_key)?;
     let pool = crate::backend::state::pool()?;
     let case_id = crate::backend::cases::case_for_token(&pool, &org_key, &token).await?;
     crate::backend::visits::report(&pool, &crate::domain::case_number::format(case_id)).await
@@ -80,6 +89,7 @@ pub async fn widget_report(org_key: String, token: String) -> Result<crate::mode
 /// The customer signs the report later, in the widget.
 #[server(input = Json, endpoint = "widget_sign_report")]
 pub async fn widget_sign_report(org_key: String, token: String, signer: String, signature: String) -> Result<(), AppError> {
+    crate::backend::limits::check_current(crate::backend::limits::Class::Submit, &org_key)?;
     let state = crate::backend::state::app_state()?;
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::visits::sign(&state.pool, &state.live, case_id, crate::domain::lifecycle::Actor::Customer, &signer, &signature).await

@@ -192,11 +192,28 @@ pub struct QueueFilter {
     pub mine: bool,
     /// Case number, phone or asset serial (part of it).
     pub search: String,
+    /// How many rows to show (0: the default page); the console asks for
+    /// more as staff scroll on.
+    pub limit: u32,
+}
+
+impl QueueFilter {
+    pub const PAGE: u32 = 100;
+    pub const MAX: u32 = 1000;
+
+    pub fn page_size(&self) -> u32 {
+        if self.limit == 0 { Self::PAGE } else { self.limit.min(Self::MAX) }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Queue {
     pub rows: Vec<QueueRow>,
+    /// Every case the filter matches (the rows are the first of them).
+    pub total: i64,
+    /// Limits that refused clients lately: (organisation key, what, how often).
+    #[serde(default)]
+    pub limited: Vec<(String, String, u64)>,
     pub organisations: Vec<(i64, String)>,
     pub server_now_ms: i64,
 }
@@ -484,6 +501,9 @@ pub struct OrgTerms {
     pub theme_color: String,
     /// The widget's logo (`/widget-logo/KEY?v=…`), or empty.
     pub logo_url: String,
+    /// Cases the organisation may report in 24 hours; `None`: the server's default.
+    #[serde(default)]
+    pub daily_case_cap: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

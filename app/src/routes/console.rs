@@ -200,7 +200,30 @@ fn Queue() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match rows.await {
                         Ok(q) if q.rows.is_empty() => view! { <p class="empty">{t.queue_empty}</p> }.into_any(),
-                        Ok(q) => view! { <QueueTable queue=q/> }.into_any(),
+                        Ok(q) => {
+                            let (shown, total) = (q.rows.len() as i64, q.total);
+                            let limited = q.limited.clone();
+                            view! {
+                                {(!limited.is_empty()).then(|| view! {
+                                    <p class="notice" role="status" data-testid="limits-biting">
+                                        {t.limits_biting}" "
+                                        {limited.iter().map(|(org, what, n)| format!("{org} · {what} × {n}")).collect::<Vec<_>>().join("；")}
+                                    </p>
+                                })}
+                                <QueueTable queue=q/>
+                                <p class="queue-count" data-testid="queue-total">
+                                    {crate::i18n::fill(t.queue_total, total)}
+                                    {(shown < total).then(|| view! {
+                                        " "
+                                        <button type="button" data-testid="queue-more"
+                                            on:click=move |_| filter.update(|f| f.limit = f.page_size() + QueueFilter::PAGE)>
+                                            {t.queue_more}
+                                        </button>
+                                    })}
+                                </p>
+                            }
+                            .into_any()
+                        }
                         Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
                     }
                 })}

@@ -311,6 +311,7 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
     let t = use_console_texts();
     let origins = RwSignal::new(org.allowed_origins.join("\n"));
     let colour = RwSignal::new(org.theme_color.clone());
+    let cap = RwSignal::new(org.daily_case_cap.map(|c| c.to_string()).unwrap_or_default());
     let save = ServerAction::<SaveEmbedding>::new();
     let pending = save.pending();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
@@ -318,7 +319,13 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
     let org_id = org.id;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(SaveEmbedding { org_id, origins: origins.get_untracked(), colour: colour.get_untracked() });
+        // Empty: the server's default; anything else the server checks (a
+        // number out of range or not a number gets its localised error).
+        let daily_case_cap = match cap.get_untracked().trim() {
+            "" => None,
+            text => Some(text.parse::<u32>().unwrap_or(0)),
+        };
+        save.dispatch(SaveEmbedding { org_id, origins: origins.get_untracked(), colour: colour.get_untracked(), daily_case_cap });
     };
     // The page's own origin, known in the browser once hydrated.
     let server = RwSignal::new(String::from("https://SERVER"));
@@ -331,6 +338,7 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
     let snippet = move || format!("<script src=\"{}/embed.js\" data-org=\"{}\" async></script>", server.get(), key);
     let id = format!("origins-{org_id}");
     let colour_id = format!("colour-{org_id}");
+    let cap_id = format!("cap-{org_id}");
     view! {
         <section class="embed" data-testid="embed-settings">
             <h4>{t.embed_title}</h4>
@@ -341,6 +349,9 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
                         on:input=move |ev| origins.set(event_target_value(&ev))></textarea>
                     <label for=colour_id.clone()>{t.embed_colour}</label>
                     <input id=colour_id maxlength="7" prop:value=move || colour.get() on:input=move |ev| colour.set(event_target_value(&ev))/>
+                    <label for=cap_id.clone()>{t.embed_daily_cap}</label>
+                    <input id=cap_id type="text" inputmode="numeric" maxlength="6" data-testid="daily-cap"
+                        prop:value=move || cap.get() on:input=move |ev| cap.set(event_target_value(&ev))/>
                     <button type="submit" class="primary" disabled=move || pending.get()>{t.save_embed}</button>
                     <Show when=saved><span class="ok" role="status">{t.saved}</span></Show>
                     <ErrorText error/>
@@ -427,5 +438,5 @@ async fn upload_logo(org_id: i64, file: &web_sys::File) -> Result<String, AppErr
     struct Saved {
         url: String,
     }
-    crate::components::photos::post_file::<Saved>(&format!("/api/org-logo?org_id={org_id}"), file).await.map(|s| s.url)
+    crate::components::photos::post_file::<Saved>(&format!("/api/org-logo?org_id={org_id}"), None, file).await.map(|s| s.url)
 }

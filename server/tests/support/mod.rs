@@ -47,7 +47,10 @@ enum Cleanup {
     /// A second instance on another server's database: nothing of its own.
     Nothing,
     Dir(PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -204,10 +207,7 @@ impl TestServer {
     /// Opens the console's live stream (server-sent events) as `cookie`.
     pub async fn live_stream(&self, cookie: &str) -> LiveStream {
         let mut stream = TcpStream::connect(&self.addr).await.expect("connect");
-        let head = format!(
-            "GET /console/live HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n",
-            self.addr
-        );
+        let head = format!("GET /console/live HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n", self.addr);
         stream.write_all(head.as_bytes()).await.unwrap();
         LiveStream { stream, seen: String::new() }
     }
@@ -321,5 +321,123 @@ impl LiveStream {
 
     pub fn status_line(&self) -> &str {
         self.seen.lines().next().unwrap_or_default()
+    }
+}
+
+// ---- Added for crash.rs: killing and restarting a server, starting one on
+// a given database URL, and requests that report a dead server instead of
+// panicking.
+
+impl TestServer {
+    /// A server on an existing database (e.g. a PostgreSQL cluster of the
+    /// test's own); the database is not dropped by `stop`.
+    pub async fn start_on(database_url: &str, extra_args: &[&str]) -> TestServer {
+        Self::spawn(database_url.to_string(), Cleanup::Nothing, extra_args).await
+    }
+
+    /// SIGKILL: no shutdown of any kind; the database is kept.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a new process on the same database (after `kill_hard`); `addr`
+    /// is the new one's. The database keeps its cleanup for `stop`.
+    pub async fn restart(&mut self, extra_args: &[&str]) {
+        self.kill_hard();
+        let mut fresh = Self::spawn(self.database_url.clone(), Cleanup::Nothing, extra_args).await;
+        std::mem::swap(&mut self.child, &mut fresh.child);
+        std::mem::swap(&mut self.addr, &mut fresh.addr);
+        // `fresh` now holds the dead process; dropping it is harmless.
+    }
+
+    /// Like `request`, but a refused or reset connection, an incomplete
+    /// response or no response within `within` is an `Err` describing it.
+    pub async fn try_request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8], within: Duration) -> Result<Response, String> {
+        let exchange = async {
+            let mut stream = TcpStream::connect(&self.addr).await.map_err(|e| format!("connect: {e}"))?;
+            let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            stream.write_all(head.as_bytes()).await.map_err(|e| format!("write: {e}"))?;
+            let _ = stream.write_all(body).await;
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).await.map_err(|e| format!("read: {e}"))?;
+            Ok::<_, String>(raw)
+        };
+        let raw = tokio::time::timeout(within, exchange).await.map_err(|_| format!("no response within {within:?}"))??;
+        let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            return Err(format!("incomplete response ({} bytes)", raw.len()));
+        };
+        let status_ok =
+            String::from_utf8_lossy(&raw[..split]).split("\r\n").next().and_then(|l| l.split(' ').nth(1)).is_some_and(|s| s.parse::<u16>().is_ok());
+        if !status_ok {
+            return Err("malformed status line".into());
+        }
+        let res = Response::parse(&raw);
+        let got = raw.len() - split - 4;
+        if let Some(len) = res.header("content-length").and_then(|l| l.parse::<usize>().ok()) {
+            if got < len {
+                return Err(format!("truncated body ({got} of {len} bytes)"));
+            }
+        } else if res.headers.get("transfer-encoding").is_some_and(|v| v.iter().any(|e| e.contains("chunked"))) && !raw.ends_with(b"0\r\n\r\n") {
+            return Err("truncated chunked body".into());
+        }
+        Ok(res)
+    }
+
+    /// `call_json` through `try_request`.
+    pub async fn try_call_json(&self, endpoint: &str, body: &serde_json::Value, cookie: Option<&str>, within: Duration) -> Result<Response, String> {
+        let origin = format!("http://{}", self.addr);
+        let mut headers = vec![("Content-Type", "application/json"), ("Origin", origin.as_str()), ("Accept", "application/json")];
+        if let Some(c) = cookie {
+            headers.push(("Cookie", c));
+        }
+        self.try_request("POST", &format!("/api/{endpoint}"), &headers, body.to_string().as_bytes(), within).await
+    }
+}
+
+impl LiveStream {
+    /// Everything read from the stream so far (status line, headers, events).
+    pub fn seen(&self) -> &str {
+        &self.seen
+    }
+
+    /// Reads whatever arrives during `for_`.
+    pub async fn drain(&mut self, for_: Duration) {
+        let deadline = tokio::time::Instant::now() + for_;
+        let mut buf = [0u8; 4096];
+        while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, self.stream.read(&mut buf)).await {
+            if n == 0 {
+                break;
+            }
+            self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+
+    /// Waits until `found` holds for the text read after byte `from`; false
+    /// on timeout or when the stream ends.
+    pub async fn wait_after(&mut self, from: usize, within: Duration, found: impl Fn(&str) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut buf = [0u8; 4096];
+        loop {
+            if found(self.seen.get(from..).unwrap_or_default()) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, self.stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => return false,
+            }
+        }
+    }
+}
+
+impl TestServer {
+    /// Sends SIGKILL without waiting (usable while requests borrow the
+    /// server); `kill_hard` or `restart` reaps the process afterwards.
+    pub fn sigkill(&self) {
+        let _ = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status();
     }
 }
