@@ -432,17 +432,37 @@ impl Guide {
         problems
     }
 
+    /// Depth-first from `id`, marking nodes seen (1: on the path, 2: done)
+    /// and reporting cycles. Iterative: a long chain of nodes must not
+    /// overflow the stack of the thread validating an uploaded guide.
     fn visit(&self, id: &str, state: &mut [u8], problems: &mut Vec<String>) {
-        let Some(index) = self.nodes.iter().position(|n| n.id == id) else { return };
-        match state[index] {
-            1 => problems.push(format!("node '{id}': part of a cycle")),
-            2 => {}
-            _ => {
-                state[index] = 1;
-                for (_, next) in self.nodes[index].kind.exits() {
-                    self.visit(next, state, problems);
+        let index: std::collections::HashMap<&str, usize> = self.nodes.iter().enumerate().rev().map(|(i, n)| (n.id.as_str(), i)).collect();
+        let mut path: Vec<(usize, usize)> = Vec::new();
+        let mut enter = |next: &str, state: &mut [u8], path: &mut Vec<(usize, usize)>| {
+            let Some(&i) = index.get(next) else { return };
+            match state[i] {
+                1 => problems.push(format!("node '{next}': part of a cycle")),
+                2 => {}
+                _ => {
+                    state[i] = 1;
+                    path.push((i, 0));
                 }
-                state[index] = 2;
+            }
+        };
+        enter(id, state, &mut path);
+        while let Some(&(i, pos)) = path.last() {
+            let exits = self.nodes[i].kind.exits();
+            match exits.get(pos) {
+                Some((_, next)) => {
+                    if let Some(top) = path.last_mut() {
+                        top.1 += 1;
+                    }
+                    enter(next, state, &mut path);
+                }
+                None => {
+                    state[i] = 2;
+                    path.pop();
+                }
             }
         }
     }

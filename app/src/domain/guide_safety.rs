@@ -111,6 +111,10 @@ fn clause_break(c: char) -> bool {
     matches!(c, '。' | '，' | '；' | '：' | '！' | '？' | ',' | '.' | ';' | ':' | '!' | '?' | '\n')
 }
 
+/// Bytes before a phrase searched for its prohibition (about 80 Chinese
+/// characters or 40 English words).
+const LOOK_BACK: usize = 240;
+
 /// The first unsafe phrase in `text`: a listed phrase whose clause does not
 /// say it as a prohibition before it. Returns the rule and the phrase.
 pub fn unsafe_phrase(locale: Locale, text: &str) -> Option<(&'static Rule, &'static str)> {
@@ -119,7 +123,10 @@ pub fn unsafe_phrase(locale: Locale, text: &str) -> Option<(&'static Rule, &'sta
     for rule in &RULES {
         for phrase in rule.phrases(locale) {
             for (at, _) in text.match_indices(phrase) {
-                let clause = text[..at].rsplit(clause_break).next().unwrap_or_default();
+                // A prohibition stands just before what it forbids: look back
+                // a bounded way (a whole long text per match is quadratic).
+                let from = (at.saturating_sub(LOOK_BACK)..at).find(|&i| text.is_char_boundary(i)).unwrap_or(at);
+                let clause = text[from..at].rsplit(clause_break).next().unwrap_or_default();
                 if !negations.iter().any(|n| clause.contains(n)) {
                     return Some((rule, *phrase));
                 }
