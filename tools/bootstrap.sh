@@ -37,6 +37,13 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown >&2
 fi
 
+# 1b. The formatter and the linter the test command runs.
+if [ "$WITH_TEST" = 1 ]; then
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || { say "adding $c"; rustup component add "$c" >&2; }
+  done
+fi
+
 # 2. cargo-leptos, without downloads of its own (0.3.11 needs rustc 1.96).
 if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (several minutes on 2 cores, once)"

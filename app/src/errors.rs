@@ -7,6 +7,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub use domain::problems::{Field, FieldError, Problem, SettingsProblem, UploadProblem};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
@@ -56,70 +58,30 @@ pub enum AppError {
     Internal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    ReporterName,
-    Phone,
-    Asset,
-    Symptom,
-    Steps,
-    Username,
-    Password,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
-pub enum Problem {
-    Required,
-    TooShort { min: u32 },
-    TooLong { max: u32 },
-    InvalidPhone,
-    UnknownAsset,
-    InvalidSteps,
-}
-
-/// What is wrong with submitted service settings; each names its place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
-pub enum SettingsProblem {
-    /// Working hours of a weekday (0 = Monday) are not `08:30-12:00 13:30-17:30`.
-    BadHours { weekday: u8 },
-    OverlappingHours { weekday: u8 },
-    /// A line of the holiday list.
-    HolidayLine { line: u32, issue: crate::domain::holidays::LineProblem },
-    /// A time target out of range (1 minute to 60 days).
-    BadTarget,
-    /// An allowed embedding origin (0-based position in the list).
-    BadOrigin { index: u32 },
-    TooManyOrigins,
-    BadColour,
-    /// A daily case cap outside 1–100,000 (empty: the server's default).
-    BadCaseCap,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
-pub enum UploadProblem {
-    Empty,
-    TooLarge { max_kb: u32 },
-    /// Only JPEG, PNG and WebP photos (PNG signatures), judged by content.
-    NotAnImage,
-    /// A guide walk holds at most `max` photos before it becomes a case
-    /// (and a customer at most this many on one case).
-    TooMany { max: u32 },
-    /// The case's or the organisation's storage quota is used up.
-    StorageFull,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: Field,
-    #[serde(flatten)]
-    pub problem: Problem,
+/// A refused case action, as the client is told.
+impl From<crate::domain::lifecycle::Refusal> for AppError {
+    fn from(r: crate::domain::lifecycle::Refusal) -> Self {
+        use crate::domain::lifecycle::Refusal;
+        match r {
+            Refusal::Role | Refusal::NotOwner => AppError::Forbidden,
+            Refusal::State => AppError::Conflict,
+            Refusal::Input => AppError::BadRequest,
+            Refusal::QuoteNotApproved => AppError::QuoteNotApproved,
+            Refusal::NotSigned => AppError::NotSigned,
+        }
+    }
 }
 
 impl AppError {
+    /// For 429 and 503: when to try again, in seconds (`Retry-After`).
+    pub fn retry_after_s(&self) -> Option<u32> {
+        match self {
+            AppError::RateLimited { retry_after_s } => Some(*retry_after_s),
+            AppError::Unavailable => Some(5),
+            _ => None,
+        }
+    }
+
     pub fn invalid(fields: Vec<FieldError>) -> Self {
         AppError::Invalid { fields }
     }
@@ -212,6 +174,23 @@ impl FromServerFnError for AppError {
                 AppError::Internal
             }
         }
+    }
+}
+
+/// Outside server functions (axum handlers) an error answers as the server
+/// functions' do: JSON `{"kind": …}`, its status, `Retry-After` for 429 and
+/// 503. The detail of an internal error was logged where it arose.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{header, HeaderValue, StatusCode};
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        let mut res = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let Some(seconds) = self.retry_after_s() {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        res
     }
 }
 

@@ -4,51 +4,21 @@
 //! compile error, and the strings are plain `&'static str` so the WASM pays
 //! nothing for a runtime catalogue. `{n}` marks a number filled in by `fill`.
 
-use serde::{Deserialize, Serialize};
-
 use crate::errors::{AppError, Field, Problem};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-pub enum Locale {
-    #[default]
-    ZhCn,
-    ZhTw,
-    En,
+pub use domain::locale::Locale;
+
+/// A language's texts (a trait: `Locale` belongs to the domain crate).
+pub trait LocaleTexts {
+    fn texts(self) -> &'static Texts;
+    /// The console's texts, and through them all of `texts()`.
+    fn console_texts(self) -> &'static ConsoleTexts;
+    /// The language's own name, for the language switcher.
+    fn native_name(self) -> &'static str;
 }
 
-impl Locale {
-    pub const ALL: [Locale; 3] = [Locale::ZhCn, Locale::ZhTw, Locale::En];
-
-    /// BCP 47 tag, as used in `<html lang>` and `?lang=`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::ZhCn => "zh-CN",
-            Locale::ZhTw => "zh-TW",
-            Locale::En => "en",
-        }
-    }
-
-    /// Accepts tags like `zh-CN`, `zh-Hans`, `zh_TW`, `zh-HK`, `en-US`.
-    pub fn from_tag(tag: &str) -> Option<Locale> {
-        let tag = tag.trim().to_ascii_lowercase().replace('_', "-");
-        if tag.starts_with("zh-tw") || tag.starts_with("zh-hk") || tag.starts_with("zh-mo") || tag.starts_with("zh-hant") {
-            Some(Locale::ZhTw)
-        } else if tag == "zh" || tag.starts_with("zh-") {
-            Some(Locale::ZhCn)
-        } else if tag == "en" || tag.starts_with("en-") {
-            Some(Locale::En)
-        } else {
-            None
-        }
-    }
-
-    /// The first supported language of an `Accept-Language` header, in the
-    /// order the browser lists them (quality values are rarely out of order).
-    pub fn from_accept_language(header: &str) -> Option<Locale> {
-        header.split(',').filter_map(|part| Locale::from_tag(part.split(';').next()?)).next()
-    }
-
-    pub fn texts(self) -> &'static Texts {
+impl LocaleTexts for Locale {
+    fn texts(self) -> &'static Texts {
         match self {
             Locale::ZhCn => &ZH_CN,
             Locale::ZhTw => &ZH_TW,
@@ -56,8 +26,7 @@ impl Locale {
         }
     }
 
-    /// The console's texts, and through them all of `texts()`.
-    pub fn console_texts(self) -> &'static ConsoleTexts {
+    fn console_texts(self) -> &'static ConsoleTexts {
         match self {
             Locale::ZhCn => &ZH_CN_CONSOLE,
             Locale::ZhTw => &ZH_TW_CONSOLE,
@@ -65,8 +34,7 @@ impl Locale {
         }
     }
 
-    /// The language's own name, for the language switcher.
-    pub fn native_name(self) -> &'static str {
+    fn native_name(self) -> &'static str {
         match self {
             Locale::ZhCn => "简体中文",
             Locale::ZhTw => "繁體中文",

@@ -6,10 +6,11 @@
 
 pub mod app;
 pub mod components;
-pub mod domain;
+pub mod document;
 pub mod errors;
 pub mod functions;
 pub mod i18n;
+pub mod language;
 pub mod models;
 pub mod routes;
 pub mod widget_app;
@@ -17,4 +18,6 @@ pub mod widget_app;
 #[cfg(feature = "ssr")]
 pub mod backend;
 
+/// The domain rules (their own crate), under the name the app uses.
+pub use ::domain;
 pub use app::{shell, App};

@@ -6,8 +6,8 @@
 
 use leptos::prelude::*;
 
-use crate::app::{html_document, provide_root_context};
 use crate::routes::widget::WidgetPage;
+use crate::{document::html_document, language::provide_root_context};
 
 /// The bundle's name: `/pkg/widget.js`, `/pkg/widget.wasm`, `/pkg/widget.css`.
 pub const WIDGET_OUTPUT_NAME: &str = "widget";

@@ -3,7 +3,7 @@ import { hydrated, fillIntake, staffPage, EN_LABELS, ZH_LABELS, DEMO_PASSWORD } 
 import path from "node:path";
 
 // Playwright runs from end2end/.
-const samples = path.resolve("../app/guides/samples");
+const samples = path.resolve("../domain/guides/samples");
 
 test("a device log is analysed in the browser and the finding reaches the technician", async ({ browser }) => {
   const customer = await browser.newContext({ locale: "zh-CN" });

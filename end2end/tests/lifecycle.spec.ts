@@ -170,12 +170,9 @@ test("an out-of-warranty repair is dispatched only after the customer approves t
   await staff.getByTestId("act-claim").click();
   await expect(staff.getByTestId("case-status")).toHaveText("已受理");
 
-  // Dispatching first is refused with what to do next.
-  await staff.getByTestId("act-dispatch").click();
-  await staff.getByLabel("技术员").selectOption({ label: "技术员 王强" });
-  await staff.getByLabel("预约到场时间").fill(shanghaiInput(1));
-  await staff.getByTestId("action-submit").click();
-  await expect(staff.getByRole("alert")).toContainText("客户在报修页面确认报价后才能派工");
+  // Dispatch waits for the quote: the button says so before any form is filled.
+  await expect(staff.getByTestId("act-dispatch")).toBeDisabled();
+  await expect(staff.locator("#act-dispatch-why")).toContainText("客户在报修页面确认报价后才能派工");
 
   await staff.getByTestId("act-quote").click();
   await staff.getByLabel("金额（元）").fill("850");
@@ -259,11 +256,11 @@ test("a visit ends with a work record, the customer's signature, a rating and a 
   await tech.getByTestId("action-submit").click();
   await expect(tech.getByTestId("case-status")).toHaveText("已解决");
 
-  // Closing an unsigned visit is refused, in words.
+  // Closing an unsigned visit waits for the signature, and says so.
   await dispatcher.goto(`/console/cases/${number}`);
   await hydrated(dispatcher);
-  await dispatcher.getByTestId("act-close").click();
-  await expect(dispatcher.getByRole("alert")).toContainText("须由客户签字后才能结案");
+  await expect(dispatcher.getByTestId("act-close")).toBeDisabled();
+  await expect(dispatcher.locator("#act-close-why")).toContainText("须由客户签字后才能结案");
 
   // The customer signs on the technician's phone.
   await tech.getByTestId("act-report").click();

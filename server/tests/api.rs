@@ -5,6 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::fixtures::{alarm_panel, asset, escalation};
 use support::{Db, TestServer};
 
 on_both_databases!(
@@ -24,42 +25,9 @@ on_both_databases!(
     an_admin_gives_the_widget_a_logo,
     an_organisations_daily_case_cap_holds_and_staff_see_it,
     anonymous_floods_are_told_to_slow_down,
+    colleagues_behind_one_address_each_have_their_share,
     secrets_and_unstorable_text_are_refused_at_the_edge,
 );
-
-/// The id of the organisation's asset whose label contains `name`.
-async fn asset(server: &TestServer, org_key: &str, name: &str) -> i64 {
-    let res = server.call_form("load_widget", &format!("org_key={org_key}"), None).await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    let assets = res.json()["assets"].as_array().unwrap().clone();
-    assets
-        .iter()
-        .find(|a| a["label"].as_str().unwrap().contains(name))
-        .and_then(|a| a["id"].as_i64())
-        .unwrap_or_else(|| panic!("no asset named {name} in {assets:?}"))
-}
-
-async fn alarm_panel(server: &TestServer, org_key: &str) -> i64 {
-    asset(server, org_key, "无线报警主机").await
-}
-
-fn escalation(asset_id: i64, submission_id: &str) -> Value {
-    json!({ "submission": {
-        "org_key": "demo-hospital",
-        "submission_id": submission_id,
-        "reporter_name": "王芳",
-        "phone": "138 0013 8000",
-        "asset_id": asset_id,
-        "symptom": "报警主机面板全部不亮，按键无反应",
-        "guide_id": "alarm-panel-first-aid",
-        "guide_version": 2,
-        "steps": [
-            { "node": "lights", "choice": "all_off", "at_ms": 1_700_000_000_000i64 },
-            { "node": "power", "choice": "no", "at_ms": 1_700_000_030_000i64 }
-        ],
-        "result": "escalate"
-    }})
-}
 
 async fn escalation_creates_exactly_one_case(db: Db) {
     let server = TestServer::start(db).await;
@@ -254,7 +222,8 @@ async fn staff_endpoints_refuse_unauthenticated_calls(db: Db) {
             "case_action" => json!({ "number": "FX-000001", "action": { "action": "claim" } }).to_string(),
             _ => String::new(),
         };
-        let (content_type, body) = if json_body.is_empty() { ("application/x-www-form-urlencoded", body.to_string()) } else { ("application/json", json_body) };
+        let (content_type, body) =
+            if json_body.is_empty() { ("application/x-www-form-urlencoded", body.to_string()) } else { ("application/json", json_body) };
         let res = server.call(endpoint, content_type, &body, None).await;
         assert_eq!(res.status, 401, "{endpoint} without a session: {}", res.text());
         assert_eq!(res.json()["kind"], "unauthenticated");
@@ -294,12 +263,7 @@ async fn cross_origin_writes_are_refused(db: Db) {
     let asset = alarm_panel(&server, "demo-hospital").await;
     let body = escalation(asset, "0123456789abcdef0123456789abcdef").to_string();
     let res = server
-        .request(
-            "POST",
-            "/api/submit_case",
-            &[("Content-Type", "application/json"), ("Origin", "http://evil.example")],
-            body.as_bytes(),
-        )
+        .request("POST", "/api/submit_case", &[("Content-Type", "application/json"), ("Origin", "http://evil.example")], body.as_bytes())
         .await;
     assert_eq!(res.status, 403);
     let res = server
@@ -414,7 +378,8 @@ async fn guide_sessions_feed_per_guide_analytics(db: Db) {
     let mut escalated = escalation(panel, "7777777777777777aaaaaaaaaaaaaaaa");
     escalated["submission"]["session_id"] = json!("aaaaaaaaaaaaaaaa0000000000000002");
     assert_eq!(server.call_json("submit_case", &escalated, None).await.status, 200);
-    let progress = json!({ "org_key": "demo-hospital", "session_id": "aaaaaaaaaaaaaaaa0000000000000003", "last_node": "power", "steps": 1 });
+    let progress =
+        json!({ "org_key": "demo-hospital", "session_id": "aaaaaaaaaaaaaaaa0000000000000003", "last_node": "power", "steps": 1 });
     // As the widget's beacon sends it: text/plain.
     assert_eq!(server.call("guide_progress", "text/plain;charset=UTF-8", &progress.to_string(), None).await.status, 200);
 
@@ -425,7 +390,12 @@ async fn guide_sessions_feed_per_guide_analytics(db: Db) {
     let stats = stats.json();
     let first_aid = stats.as_array().unwrap().iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap().clone();
     assert_eq!(
-        (first_aid["started"].as_i64(), first_aid["self_resolved"].as_i64(), first_aid["escalated"].as_i64(), first_aid["abandoned"].as_i64()),
+        (
+            first_aid["started"].as_i64(),
+            first_aid["self_resolved"].as_i64(),
+            first_aid["escalated"].as_i64(),
+            first_aid["abandoned"].as_i64()
+        ),
         (Some(3), Some(1), Some(1), Some(1))
     );
     assert_eq!(first_aid["deflection_percent"], 50);
@@ -491,7 +461,10 @@ async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(d
     assert_ne!(pa, pb, "a new nonce per response");
     let nonce = pa.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
     let html = a.text();
-    assert!(html.matches("<script").count() > 0 && html.matches("<script").count() == html.matches(&format!("nonce=\"{nonce}\"")).count(), "every script carries the nonce");
+    assert!(
+        html.matches("<script").count() > 0 && html.matches("<script").count() == html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        "every script carries the nonce"
+    );
     // Nobody is listed yet: only Fixline itself may frame the widget; the console never.
     assert!(pa.ends_with("frame-ancestors 'self'"), "{pa}");
     assert!(a.header("x-frame-options").is_none());
@@ -515,7 +488,8 @@ async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(d
     assert_eq!(res.status, 422, "{}", res.text());
     assert_eq!(res.json()["problems"], json!([{ "problem": "bad_origin", "index": 1 }, { "problem": "bad_colour" }]));
     assert!(csp(&server.request("GET", "/widget/demo-hospital", &[], b"").await).ends_with("frame-ancestors 'self'"));
-    let res = server.call_json("save_embedding", &save("https://Intranet.Hospital.cn/\nhttp://10.0.0.8:8080", "#0B5CAD"), Some(&admin)).await;
+    let res =
+        server.call_json("save_embedding", &save("https://Intranet.Hospital.cn/\nhttp://10.0.0.8:8080", "#0B5CAD"), Some(&admin)).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let policy = csp(&server.request("GET", "/widget/demo-hospital/", &[], b"").await);
     assert!(policy.ends_with("frame-ancestors 'self' https://intranet.hospital.cn http://10.0.0.8:8080"), "{policy}");
@@ -596,8 +570,8 @@ async fn the_widget_says_so_when_the_database_fails(db: Db) {
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
-    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65,
-    84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2, 135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73,
+    68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2, 135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
 ];
 
 async fn post_logo(server: &TestServer, query: &str, cookie: Option<&str>, origin: Option<&str>, body: &[u8]) -> support::Response {
@@ -626,7 +600,10 @@ async fn an_admin_gives_the_widget_a_logo(db: Db) {
     assert_eq!(post_logo(&server, &q, Some(&supervisor), None, PNG).await.status, 403);
     assert_eq!(post_logo(&server, &q, Some(&admin), Some("https://evil.example"), PNG).await.status, 403, "cross-site upload");
     let res = post_logo(&server, &q, Some(&admin), None, b"<svg onload=alert(1)>").await;
-    assert_eq!((res.status, res.json()["kind"].as_str(), res.json()["problem"]["problem"].as_str()), (415, Some("invalid_upload"), Some("not_an_image")));
+    assert_eq!(
+        (res.status, res.json()["kind"].as_str(), res.json()["problem"]["problem"].as_str()),
+        (415, Some("invalid_upload"), Some("not_an_image"))
+    );
     let mut big = PNG.to_vec();
     big.resize(300 * 1024, 0);
     assert_eq!(post_logo(&server, &q, Some(&admin), None, &big).await.status, 413);
@@ -739,6 +716,60 @@ async fn anonymous_floods_are_told_to_slow_down(db: Db) {
     server.stop().await;
 }
 
+async fn colleagues_behind_one_address_each_have_their_share(db: Db) {
+    // A hospital's staff reach Fixline through one egress address: each
+    // widget (its `X-Fixline-Client` id) has its own share, so one busy
+    // colleague does not lock out the next; ids invented per call meet the
+    // crowd's share (20 widgets' worth) and the widget page is still a page.
+    let server = TestServer::start_with(db, &["--submit-rate-per-minute", "4", "--anon-rate-per-minute", "4"]).await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
+    let origin = format!("http://{}", server.addr);
+    let submit = |client: String, i: usize| {
+        let body = escalation(asset, &format!("share-{client}-{i:04}")).to_string();
+        let origin = origin.clone();
+        let server = &server;
+        async move {
+            let headers = [
+                ("Content-Type", "application/json"),
+                ("Origin", origin.as_str()),
+                ("Accept", "application/json"),
+                ("X-Fixline-Client", client.as_str()),
+            ];
+            server.request("POST", "/api/submit_case", &headers, body.as_bytes()).await.status
+        }
+    };
+    let a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_string();
+    let mut first = Vec::new();
+    for i in 0..3 {
+        first.push(submit(a.clone(), i).await);
+    }
+    assert_eq!(first, [200, 200, 429], "one widget's burst is half its minute's share");
+    assert_eq!(submit("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".into(), 0).await, 200, "a colleague's widget is not locked out");
+    let mut invented = Vec::new();
+    for i in 0..60 {
+        invented.push(submit(format!("{i:032}"), 0).await);
+    }
+    let passed = invented.iter().filter(|s| **s == 200).count();
+    // The crowd's burst (4 × 20 / 2) less the three calls above; it refills
+    // one call each 0.75 s, so a slow run may pass one or two more.
+    assert!((37..=39).contains(&passed), "invented ids are bounded by the crowd's share: {invented:?}");
+    assert!(invented.iter().all(|s| *s == 200 || *s == 429));
+    // The widget page, refused, is a page in the browser's language.
+    let mut page = None;
+    for _ in 0..60 {
+        let res = server.request("GET", "/widget/demo-hospital", &[("Accept-Language", "zh-TW,zh;q=0.9")], b"").await;
+        if res.status == 429 {
+            page = Some(res);
+            break;
+        }
+    }
+    let page = page.expect("the page load limit bites");
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(page.header("retry-after").is_some());
+    assert!(page.text().contains("請求過於頻繁"), "{}", page.text());
+    server.stop().await;
+}
+
 async fn secrets_and_unstorable_text_are_refused_at_the_edge(db: Db) {
     let server = TestServer::start(db).await;
     let asset = alarm_panel(&server, "demo-hospital").await;
@@ -754,7 +785,12 @@ async fn secrets_and_unstorable_text_are_refused_at_the_edge(db: Db) {
     bad_utf8.extend_from_slice(&[0xff, 0xfe]);
     let origin = format!("http://{}", server.addr);
     let res = server
-        .request("POST", "/api/load_widget", &[("Origin", origin.as_str()), ("Content-Type", "application/x-www-form-urlencoded")], &bad_utf8)
+        .request(
+            "POST",
+            "/api/load_widget",
+            &[("Origin", origin.as_str()), ("Content-Type", "application/x-www-form-urlencoded")],
+            &bad_utf8,
+        )
         .await;
     assert_eq!(res.status, 400);
     assert_eq!(server.count("cases").await, before);

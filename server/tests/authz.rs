@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sqlx::Connection;
+use support::fixtures::alarm_panel;
 use support::{Db, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -53,10 +54,11 @@ const ADMIN: &[Caller] = &[Admin];
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
-    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65,
-    84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2, 135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73,
+    68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2, 135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
 ];
-const PNG_DATA_URL: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+const PNG_DATA_URL: &str =
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const SESSION: &str = "authz-guide-session-0000001";
 const WALK: &str = "authz-walk-submission-00001";
 /// Rate limits and the daily cap off: this file is about authorisation only.
@@ -213,7 +215,7 @@ fn refusal(caller: Caller) -> (u16, &'static str) {
 enum Origin {
     Own,
     Evil,
-    CrossSiteNoOrigin,
+    CrossSiteBare,
 }
 
 struct Reply {
@@ -236,7 +238,7 @@ async fn send(server: &TestServer, req: &Req, cookie: Option<&str>, origin: Orig
         Origin::Own if req.method == "POST" => headers.push(("Origin", &own)),
         Origin::Own => {}
         Origin::Evil => headers.push(("Origin", "http://evil.example")),
-        Origin::CrossSiteNoOrigin => headers.push(("Sec-Fetch-Site", "cross-site")),
+        Origin::CrossSiteBare => headers.push(("Sec-Fetch-Site", "cross-site")),
     }
     if let Some(c) = cookie {
         headers.push(("Cookie", c));
@@ -250,7 +252,8 @@ async fn send(server: &TestServer, req: &Req, cookie: Option<&str>, origin: Orig
 async fn open_live(server: &TestServer, cookie: Option<&str>) -> (u16, TcpStream, Vec<u8>) {
     let mut tcp = TcpStream::connect(&server.addr).await.expect("connect");
     let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
-    let head = format!("GET /console/live HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nConnection: close\r\n{cookie}\r\n", server.addr);
+    let head =
+        format!("GET /console/live HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nConnection: close\r\n{cookie}\r\n", server.addr);
     tcp.write_all(head.as_bytes()).await.unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
@@ -296,7 +299,9 @@ async fn fingerprint(server: &TestServer) -> Vec<String> {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&server.database_url).await.unwrap();
     let mut out = Vec::new();
-    for table in ["cases", "case_events", "case_access_tokens", "attachments", "guides", "guide_sessions", "service_calendars", "staff_sessions"] {
+    for table in
+        ["cases", "case_events", "case_access_tokens", "attachments", "guides", "guide_sessions", "service_calendars", "staff_sessions"]
+    {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut conn).await.unwrap();
         out.push(format!("{table}: {n} rows"));
     }
@@ -320,18 +325,6 @@ fn changes(before: &[String], after: &[String]) -> String {
     let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
     let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
     format!("before {gone:?} after {new:?}")
-}
-
-async fn alarm_panel(server: &TestServer, org_key: &str) -> i64 {
-    let res = server.call_form("load_widget", &format!("org_key={org_key}"), None).await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["label"].as_str().unwrap().contains("无线报警主机"))
-        .and_then(|a| a["id"].as_i64())
-        .unwrap()
 }
 
 /// Reports a fault from the widget; returns the case number and its token.
@@ -369,7 +362,8 @@ async fn fixture(server: &TestServer) -> Fx {
     assert_ne!(hospital["logo_url"], "", "the demo hospital has a logo to remove");
     let stats = server.call_form("guide_stats", "", Some(&admin)).await.json();
     let guide_version = stats.as_array().unwrap().iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap()["version"].as_i64().unwrap();
-    let guide = server.request("GET", &format!("/console/guides/alarm-panel-first-aid/{guide_version}/export"), &[("Cookie", &admin)], b"").await;
+    let guide =
+        server.request("GET", &format!("/console/guides/alarm-panel-first-aid/{guide_version}/export"), &[("Cookie", &admin)], b"").await;
     assert_eq!(guide.status, 200);
     let photo = staff_upload(server, &case_a, &admin).await;
     assert_eq!(photo.status, 200, "{}", photo.text());
@@ -436,7 +430,7 @@ async fn cross_origin_writes_are_refused_everywhere_and_change_nothing(db: Db) {
     assert!(writes.len() >= 34, "every server function and upload: {}", writes.len());
     let mut findings = Vec::new();
     for (name, req) in &writes {
-        for origin in [Origin::Evil, Origin::CrossSiteNoOrigin] {
+        for origin in [Origin::Evil, Origin::CrossSiteBare] {
             let before = fingerprint(&server).await;
             let res = send(&server, req, Some(&admin), origin).await;
             let how = if origin == Origin::Evil { "Origin: http://evil.example" } else { "Sec-Fetch-Site: cross-site" };
@@ -593,6 +587,10 @@ async fn a_live_stream_ends_when_its_session_does(db: Db) {
     // Another user's stream is not closed with it.
     let (second, _) = report(&server, "demo-hospital", asset, "authz-live-second-00000001").await;
     let needle = format!("data: {second}\n");
-    assert_eq!(read_stream(&mut kept, &mut kept_seen, Some(needle.as_str()), soon()).await, StreamEnd::Found, "the supervisor's stream lives on");
+    assert_eq!(
+        read_stream(&mut kept, &mut kept_seen, Some(needle.as_str()), soon()).await,
+        StreamEnd::Found,
+        "the supervisor's stream lives on"
+    );
     server.stop().await;
 }

@@ -213,7 +213,9 @@ async fn the_most_overdue_case_leads_a_queue_of_hundreds(db: Db) {
     // The oldest became overdue two days ago.
     let id: i64 = oldest.trim_start_matches("FX-").parse().unwrap();
     server.execute(&format!("UPDATE case_events SET at = at - {} WHERE case_id = {id}", 2 * 24 * 60 * MINUTE)).await;
-    server.execute(&format!("UPDATE cases SET created_at = created_at - {0}, next_deadline_ms = NULL WHERE id = {id}", 2 * 24 * 60 * MINUTE)).await;
+    server
+        .execute(&format!("UPDATE cases SET created_at = created_at - {0}, next_deadline_ms = NULL WHERE id = {id}", 2 * 24 * 60 * MINUTE))
+        .await;
     let cookie = server.login("dispatcher", "fixline-demo").await;
     let res = server.call_json("list_queue", &json!({ "filter": {} }), Some(&cookie)).await;
     assert_eq!(res.status, 200, "{}", res.text());

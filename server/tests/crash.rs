@@ -14,6 +14,7 @@ use std::time::Duration;
 use futures::future::{join, join3, join_all};
 use serde_json::{json, Value};
 use sqlx::Connection;
+use support::fixtures::{alarm_panel, escalation};
 use support::{Db, Response, TestServer};
 use tokio::time::Instant;
 
@@ -41,37 +42,8 @@ fn random_submission_id() -> String {
     format!("{:016x}{:016x}", random_u64(), random_u64())
 }
 
-fn escalation(asset_id: i64, submission_id: &str) -> Value {
-    json!({ "submission": {
-        "org_key": "demo-hospital",
-        "submission_id": submission_id,
-        "reporter_name": "王芳",
-        "phone": "138 0013 8000",
-        "asset_id": asset_id,
-        "symptom": "报警主机面板全部不亮，按键无反应",
-        "guide_id": "alarm-panel-first-aid",
-        "guide_version": 2,
-        "steps": [
-            { "node": "lights", "choice": "all_off", "at_ms": 1_700_000_000_000i64 },
-            { "node": "power", "choice": "no", "at_ms": 1_700_000_030_000i64 }
-        ],
-        "result": "escalate"
-    }})
-}
-
 fn submission_of(body: &Value) -> &str {
     body["submission"]["submission_id"].as_str().unwrap()
-}
-
-async fn alarm_panel(server: &TestServer) -> i64 {
-    let res = server.call_form("load_widget", "org_key=demo-hospital", None).await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    let assets = res.json()["assets"].as_array().unwrap().clone();
-    assets
-        .iter()
-        .find(|a| a["label"].as_str().unwrap().contains("无线报警主机"))
-        .and_then(|a| a["id"].as_i64())
-        .unwrap_or_else(|| panic!("no alarm panel in {assets:?}"))
 }
 
 /// `(number, access_token)` of a well-formed receipt.
@@ -151,7 +123,7 @@ fn duplicates(rows: &[(i64, String)]) -> Vec<(String, Vec<i64>)> {
 async fn acknowledged_cases_survive_sigkill(db: Db) {
     let started = Instant::now();
     let mut server = TestServer::start_with(db, OPEN).await;
-    let asset = alarm_panel(&server).await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
     let load = Mutex::new(Load::default());
 
     for round in 0..ROUNDS {
@@ -169,7 +141,11 @@ async fn acknowledged_cases_survive_sigkill(db: Db) {
         join(clients, killer).await;
         server.kill_hard();
         let l = load.lock().unwrap();
-        eprintln!("{db:?} round {round}: killed after {run_for:?}; so far {} acknowledged, {} unanswered", l.acked.len(), l.unanswered.len());
+        eprintln!(
+            "{db:?} round {round}: killed after {run_for:?}; so far {} acknowledged, {} unanswered",
+            l.acked.len(),
+            l.unanswered.len()
+        );
     }
     server.restart(OPEN).await;
     let Load { acked, unanswered, failures } = load.into_inner().unwrap();
@@ -203,12 +179,15 @@ async fn acknowledged_cases_survive_sigkill(db: Db) {
     let mut retry_failures = Vec::new();
     let mut tokens = Vec::new();
     for chunk in expected.chunks(CLIENTS) {
-        let answers = join_all(chunk.iter().map(|(body, _)| server.try_call_json("submit_case", body, None, Duration::from_secs(20)))).await;
+        let answers =
+            join_all(chunk.iter().map(|(body, _)| server.try_call_json("submit_case", body, None, Duration::from_secs(20)))).await;
         for ((body, number), answer) in chunk.iter().zip(answers) {
             let sub = submission_of(body);
             match answer {
                 Ok(res) if res.status == 200 => match (receipt(&res), number) {
-                    (Some((got, _)), Some(want)) if &got != want => retry_failures.push(format!("{sub}: retry answered {got}, the case is {want}")),
+                    (Some((got, _)), Some(want)) if &got != want => {
+                        retry_failures.push(format!("{sub}: retry answered {got}, the case is {want}"))
+                    }
                     (Some((got, token)), _) => tokens.push((got, token)),
                     (None, _) => retry_failures.push(format!("{sub}: 200 without a receipt: {}", res.text())),
                 },
@@ -385,7 +364,8 @@ async fn assert_unavailable(server: &TestServer, cookie: &str, asset: i64, attem
         server.try_call_json("list_queue", &queue, Some(cookie), EACH_WITHIN),
         async {
             let origin = format!("http://{}", server.addr);
-            let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Origin", origin.as_str()), ("Accept", "application/json")];
+            let headers =
+                [("Content-Type", "application/x-www-form-urlencoded"), ("Origin", origin.as_str()), ("Accept", "application/json")];
             server.try_request("POST", "/api/load_widget", &headers, b"org_key=demo-hospital", EACH_WITHIN).await
         },
     )
@@ -413,7 +393,7 @@ async fn postgres_restart_is_survived() {
         conn.close().await.ok();
     }
     let server = TestServer::start_on(&cluster.url("fixline"), OPEN).await;
-    let asset = alarm_panel(&server).await;
+    let asset = alarm_panel(&server, "demo-hospital").await;
     let cookie = server.login("dispatcher", "fixline-demo").await;
     let mut live = server.live_stream(&cookie).await;
     live.drain(Duration::from_millis(300)).await;
@@ -482,7 +462,9 @@ async fn postgres_restart_is_survived() {
                     bad.push(format!("{} sent {:?} after recovery got 503", s.what, s.sent - recovered));
                 }
             }
-            Ok((status, body)) => bad.push(format!("{} sent {:?} into the outage: {status} {body}", s.what, s.sent.checked_duration_since(down))),
+            Ok((status, body)) => {
+                bad.push(format!("{} sent {:?} into the outage: {status} {body}", s.what, s.sent.checked_duration_since(down)))
+            }
         }
     }
     eprintln!("background load: {} requests, {ok} answered 200, {unavailable} answered 503", samples.len());

@@ -42,7 +42,8 @@ enum Answer {
 /// written while the answer is read, since the server may answer (413)
 /// without reading it. Path and headers may hold any character.
 async fn send(addr: &str, call: &Call) -> Answer {
-    let mut head = format!("{} {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", call.method, call.path, call.body.len());
+    let mut head =
+        format!("{} {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", call.method, call.path, call.body.len());
     for (k, v) in &call.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -100,7 +101,18 @@ impl Gen<'_> {
             .to_string();
         let key = self
             .rng
-            .pick(&[ORGS[0], ORGS[1], "no-such-org", "%00", "demo-hospital%00", "..%2F..", "%FF", "demo-hospital%2Fx", "a%20b", "%E2%80%AE"])
+            .pick(&[
+                ORGS[0],
+                ORGS[1],
+                "no-such-org",
+                "%00",
+                "demo-hospital%00",
+                "..%2F..",
+                "%FF",
+                "demo-hospital%2Fx",
+                "a%20b",
+                "%E2%80%AE",
+            ])
             .to_string();
         let gid = self.rng.pick(&[GUIDE, "%00", "..", "..%2F..", "alarm-panel-first-aid%00"]).to_string();
         let ver = self.rng.pick(&["1", "-1", "0", "4294967296", "abc", "99999999999999999999", "1%00", "1.5"]);
@@ -247,7 +259,11 @@ impl Gen<'_> {
                 refs_real |= real;
                 q.push(format!(
                     "case={}",
-                    if real { self.ctx.number.clone() } else { self.rng.pick(&["FX-999999999999", "%00", "FX-000001%00", "-1", "", "x"]).into() }
+                    if real {
+                        self.ctx.number.clone()
+                    } else {
+                        self.rng.pick(&["FX-999999999999", "%00", "FX-000001%00", "-1", "", "x"]).into()
+                    }
                 ));
             }
             if self.rng.chance(60) {
@@ -255,14 +271,27 @@ impl Gen<'_> {
                 refs_real |= real;
                 q.push(format!(
                     "org={}",
-                    if real { self.rng.pick(&ORGS).into() } else { self.rng.pick(&["no-such-org", "%00", "demo-hospital%00", "%FF"]).to_string() }
+                    if real {
+                        self.rng.pick(&ORGS).into()
+                    } else {
+                        self.rng.pick(&["no-such-org", "%00", "demo-hospital%00", "%FF"]).to_string()
+                    }
                 ));
             }
             if self.rng.chance(80) {
                 let long = "n".repeat(300);
                 q.push(format!(
                     "name={}",
-                    self.rng.pick(&["x.jpg", "", "..%2F..%2Fetc%2Fpasswd", "x%00.jpg", "%zz", "%F0%9F%98%80.jpg", "con.jpg", long.as_str()])
+                    self.rng.pick(&[
+                        "x.jpg",
+                        "",
+                        "..%2F..%2Fetc%2Fpasswd",
+                        "x%00.jpg",
+                        "%zz",
+                        "%F0%9F%98%80.jpg",
+                        "con.jpg",
+                        long.as_str()
+                    ])
                 ));
             }
             for extra in ["token=0123", "submission=0123456789abcdef0123456789abcdef", "&&", "case=1&case=2", "=x", "%"] {
@@ -282,13 +311,16 @@ impl Gen<'_> {
         if self.rng.chance(30) {
             let real = self.rng.chance(50);
             refs_real |= real;
-            let v = if real { self.rng.hex(32) } else { self.rng.pick(&["short".to_string(), "x".repeat(65), "a b c d e f g h i j".into()]) };
+            let v =
+                if real { self.rng.hex(32) } else { self.rng.pick(&["short".to_string(), "x".repeat(65), "a b c d e f g h i j".into()]) };
             headers.push(("X-Fixline-Submission".into(), v));
         }
         if self.rng.chance(80) {
             headers.push((
                 "Content-Type".into(),
-                self.rng.pick(&["image/jpeg", "image/png", "application/octet-stream", "multipart/form-data; boundary=x", "text/plain"]).into(),
+                self.rng
+                    .pick(&["image/jpeg", "image/png", "application/octet-stream", "multipart/form-data; boundary=x", "text/plain"])
+                    .into(),
             ));
         }
         let mut body: Vec<u8> = match self.rng.below(8) {
@@ -334,7 +366,8 @@ async fn hostile_calls_get_no_5xx_and_write_nothing(db: Db) {
             let addr = addr.clone();
             async move {
                 let answer = send(&addr, &call).await;
-                let text = format!("{} {} {} body {}", call.label, call.method, excerpt(call.path.as_bytes(), 200), excerpt(&call.body, 200));
+                let text =
+                    format!("{} {} {} body {}", call.label, call.method, excerpt(call.path.as_bytes(), 200), excerpt(&call.body, 200));
                 let oversize = call.body.len() > BODY_LIMIT;
                 Seen { call: text, answer, role: call.role, writes: call.writes, mutating: call.mutating, oversize }
             }
@@ -424,17 +457,27 @@ async fn nul_bytes_are_refused_with_4xx(db: Db) {
     let before = counts(&server).await;
     let (org, token, number, asset) = (ORGS[0], ctx.token.as_str(), ctx.number.as_str(), ctx.panel);
     let form = "application/x-www-form-urlencoded";
-    let mut calls: Vec<(&str, String, Vec<(&str, String)>, Vec<u8>)> = vec![
+    let mut calls: Vec<RawCall> = vec![
         ("POST", "/api/load_widget".into(), vec![("Content-Type", form.into())], b"org_key=demo-hospital%00".to_vec()),
         ("POST", "/api/load_widget".into(), vec![("Content-Type", form.into())], b"org_key=demo-hospital\0".to_vec()),
-        ("POST", "/api/load_guides".into(), vec![("Content-Type", form.into())], format!("org_key=demo%00hospital&asset_id={asset}").into_bytes()),
+        (
+            "POST",
+            "/api/load_guides".into(),
+            vec![("Content-Type", form.into())],
+            format!("org_key=demo%00hospital&asset_id={asset}").into_bytes(),
+        ),
         ("POST", "/api/load_guides".into(), vec![("Content-Type", form.into())], format!("org_key={org}&asset_id={asset}%00").into_bytes()),
         ("POST", "/api/login".into(), vec![("Content-Type", form.into())], b"username=admin%00&password=fixline-demo".to_vec()),
         ("POST", "/api/login".into(), vec![("Content-Type", form.into())], b"username=supervisor&password=fixline-demo%00".to_vec()),
         ("POST", "/api/login".into(), vec![("Content-Type", form.into())], b"username=%00&password=%00".to_vec()),
         ("POST", "/api/track_case".into(), vec![("Content-Type", form.into())], format!("org_key={org}%00&token={token}").into_bytes()),
         ("POST", "/api/track_case".into(), vec![("Content-Type", form.into())], format!("org_key={org}&token={token}%00").into_bytes()),
-        ("POST", "/api/track_case".into(), vec![("Content-Type", form.into())], format!("org_key={org}&token={}%00", &token[..63]).into_bytes()),
+        (
+            "POST",
+            "/api/track_case".into(),
+            vec![("Content-Type", form.into())],
+            format!("org_key={org}&token={}%00", &token[..63]).into_bytes(),
+        ),
         ("GET", format!("/widget-logo/{org}%00"), vec![], vec![]),
         ("GET", "/widget-logo/%00".into(), vec![], vec![]),
         ("GET", format!("/console/guides/{GUIDE}%00/1/export"), vec![("Cookie", ctx.admin.clone())], vec![]),
@@ -455,7 +498,12 @@ async fn nul_bytes_are_refused_with_4xx(db: Db) {
     for search in ["\u{0}", "FX-\u{0}", "13800\u{0}138000"] {
         for cookie in [&ctx.admin, &ctx.tech] {
             let body = json!({ "filter": { "search": search } }).to_string().into_bytes();
-            calls.push(("POST", "/api/list_queue".into(), vec![("Content-Type", "application/json".into()), ("Cookie", cookie.clone())], body));
+            calls.push((
+                "POST",
+                "/api/list_queue".into(),
+                vec![("Content-Type", "application/json".into()), ("Cookie", cookie.clone())],
+                body,
+            ));
         }
     }
     let fields = ["org_key", "submission_id", "reporter_name", "phone", "symptom", "guide_id", "result", "steps/0/node", "steps/1/choice"];
@@ -482,3 +530,6 @@ async fn nul_bytes_are_refused_with_4xx(db: Db) {
     assert_eq!(counts(&server).await, before, "{db:?}: refused NUL calls wrote something");
     server.stop().await;
 }
+
+/// A hostile request: method, path and query, headers, body.
+type RawCall<'a> = (&'a str, String, Vec<(&'a str, String)>, Vec<u8>);

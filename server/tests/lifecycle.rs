@@ -432,7 +432,11 @@ async fn service_settings_are_validated_and_drive_the_clocks(db: Db) {
     let mut policy = hospital["policy"].clone();
     policy["response"] = json!({ "minutes": 30, "basis": "working" });
     let org_id = hospital["id"].as_i64().unwrap();
-    let bad = { let mut p = policy.clone(); p["dispatch"]["minutes"] = json!(0); p };
+    let bad = {
+        let mut p = policy.clone();
+        p["dispatch"]["minutes"] = json!(0);
+        p
+    };
     assert_eq!(server.call_json("save_policy", &json!({ "org_id": org_id, "policy": bad }), Some(&admin)).await.status, 422);
     assert_eq!(server.call_json("save_policy", &json!({ "org_id": 99999, "policy": policy }), Some(&admin)).await.status, 404);
     let res = server.call_json("save_policy", &json!({ "org_id": org_id, "policy": policy }), Some(&admin)).await;
@@ -455,7 +459,9 @@ async fn service_settings_are_validated_and_drive_the_clocks(db: Db) {
 /// Escalates after walking the alarm-panel guide (so repeats of the same fault are recognised).
 async fn escalate_walked(server: &TestServer, org_key: &str, submission_id: &str) -> String {
     let res = server.call_form("load_widget", &format!("org_key={org_key}"), None).await;
-    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()["id"].clone();
+    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()
+        ["id"]
+        .clone();
     let body = json!({ "submission": {
         "org_key": org_key, "submission_id": submission_id, "reporter_name": "王芳", "phone": "13800138000",
         "asset_id": asset, "symptom": "报警主机面板全部不亮", "guide_id": "alarm-panel-first-aid", "guide_version": 2,
@@ -521,7 +527,9 @@ async fn customers_track_their_case_by_its_token_only(db: Db) {
     assert_eq!(res.json()["status"], "escalated");
 
     // Another organisation's widget, a guessed or malformed token: nothing.
-    for (org, tok) in [("demo-factory", token.as_str()), ("demo-hospital", &"0".repeat(64)), ("demo-hospital", "abc"), ("nobody", token.as_str())] {
+    for (org, tok) in
+        [("demo-factory", token.as_str()), ("demo-hospital", &"0".repeat(64)), ("demo-hospital", "abc"), ("nobody", token.as_str())]
+    {
         let res = server.call_form("track_case", &track(org, tok), None).await;
         assert_eq!(res.status, 404, "{org} {tok}: {}", res.text());
     }
@@ -532,7 +540,8 @@ async fn customers_track_their_case_by_its_token_only(db: Db) {
     assert_eq!(server.act(&supervisor, &number, json!({ "action": "claim" })).await.status, 200);
     let contact = json!({ "action": "log_contact", "channel": "phone", "outcome": "needs_visit", "notes": "客户语气急躁-内部" });
     assert_eq!(server.act(&supervisor, &number, contact).await.status, 200);
-    let dispatch = json!({ "action": "dispatch", "technician": tech_id, "appointment_ms": now_ms() + 60 * MINUTE, "notes": "带备用硬盘-内部" });
+    let dispatch =
+        json!({ "action": "dispatch", "technician": tech_id, "appointment_ms": now_ms() + 60 * MINUTE, "notes": "带备用硬盘-内部" });
     assert_eq!(server.act(&supervisor, &number, dispatch).await.status, 200);
 
     let res = server.call_form("track_case", &track("demo-hospital", &token), None).await;
@@ -551,7 +560,9 @@ async fn a_paid_repair_waits_for_the_customers_approval(db: Db) {
     let server = TestServer::start(db).await;
     // The factory's 2022 alarm panel is out of warranty.
     let res = server.call_form("load_widget", "org_key=demo-factory", None).await;
-    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()["id"].clone();
+    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()
+        ["id"]
+        .clone();
     let body = json!({ "submission": {
         "org_key": "demo-factory", "submission_id": "quote-000000000000000001", "reporter_name": "赵工",
         "phone": "13900139000", "asset_id": asset, "symptom": "主机反复重启", "guide_id": "", "guide_version": 0,
@@ -633,7 +644,9 @@ fn png() -> Vec<u8> {
 async fn a_visit_ends_with_a_signed_report_rating_and_return_visit(db: Db) {
     let server = TestServer::start(db).await;
     let res = server.call_form("load_widget", "org_key=demo-hospital", None).await;
-    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()["id"].clone();
+    let asset = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("无线报警主机")).unwrap()
+        ["id"]
+        .clone();
     let body = json!({ "submission": {
         "org_key": "demo-hospital", "submission_id": "visit-000000000000000001", "reporter_name": "王芳",
         "phone": "13800138000", "asset_id": asset, "symptom": "遥控器无法布防", "guide_id": "", "guide_version": 0,
@@ -657,8 +670,10 @@ async fn a_visit_ends_with_a_signed_report_rating_and_return_visit(db: Db) {
     let photo = upload(&server, &format!("case={number}&name=remote.png"), Some(&tech), &png()).await;
     assert_eq!(photo.status, 200, "{}", photo.text());
     let photo_id = photo.json()["id"].as_i64().unwrap();
-    let work = |photos: Value| json!({ "action": "record_work", "findings": "电池电压 2.1 V", "actions": "更换电池并重新对码",
-        "parts": [{ "name": "CR2032 电池", "quantity": 2 }], "minutes_worked": 40, "downtime_minutes": 0, "photos": photos });
+    let work = |photos: Value| {
+        json!({ "action": "record_work", "findings": "电池电压 2.1 V", "actions": "更换电池并重新对码",
+        "parts": [{ "name": "CR2032 电池", "quantity": 2 }], "minutes_worked": 40, "downtime_minutes": 0, "photos": photos })
+    };
     assert_eq!(server.act(&tech, &number, work(json!([999_999]))).await.status, 400, "someone else's photo");
     let res = server.act(&tech, &number, work(json!([photo_id]))).await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -768,12 +783,20 @@ async fn photos_are_checked_by_type_size_and_owner(db: Db) {
     // Secrets never in the URL, even when the header is right.
     let origin = format!("http://{}", server.addr);
     let in_url = server
-        .request("POST", &format!("/api/attachments?case={number}&org=demo-hospital&token={token}"), &[("Origin", origin.as_str()), ("X-Fixline-Token", token.as_str())], &png())
+        .request(
+            "POST",
+            &format!("/api/attachments?case={number}&org=demo-hospital&token={token}"),
+            &[("Origin", origin.as_str()), ("X-Fixline-Token", token.as_str())],
+            &png(),
+        )
         .await;
     assert_eq!(in_url.status, 400);
 
     let res = upload(&server, &format!("case={number}"), Some(&tech), b"%PDF-1.7 not a photo").await;
-    assert_eq!((res.status, res.json()["kind"].as_str(), res.json()["problem"]["problem"].as_str()), (415, Some("invalid_upload"), Some("not_an_image")));
+    assert_eq!(
+        (res.status, res.json()["kind"].as_str(), res.json()["problem"]["problem"].as_str()),
+        (415, Some("invalid_upload"), Some("not_an_image"))
+    );
     let res = upload(&server, &format!("case={number}"), Some(&tech), b"").await;
     assert_eq!(res.status, 415);
     let mut big = png();
@@ -794,7 +817,14 @@ async fn photos_are_checked_by_type_size_and_owner(db: Db) {
     let add = json!({ "org_key": "demo-hospital", "token": token, "action": { "action": "add_info", "text": "现场照片", "photos": [id] } });
     assert_eq!(server.call_json("customer_action", &add, None).await.status, 200);
     // A cross-site upload is refused like any other write.
-    let res = server.request("POST", &format!("/api/attachments?case={number}"), &[("Origin", "https://evil.example"), ("Cookie", tech.as_str())], &png()).await;
+    let res = server
+        .request(
+            "POST",
+            &format!("/api/attachments?case={number}"),
+            &[("Origin", "https://evil.example"), ("Cookie", tech.as_str())],
+            &png(),
+        )
+        .await;
     assert_eq!(res.status, 403);
     server.stop().await;
 }
@@ -808,7 +838,8 @@ async fn warranty_follows_components_downtime_and_diagnosis(db: Db) {
     assert_eq!(c["billing"], "C");
 
     // Parts of this panel have a 1-year term: a part diagnosed is out of warranty, so paid.
-    let part = json!({ "action": "diagnose", "cause": "product", "exclusion": null, "part": "accessory", "component": "parts", "notes": "" });
+    let part =
+        json!({ "action": "diagnose", "cause": "product", "exclusion": null, "part": "accessory", "component": "parts", "notes": "" });
     assert_eq!(server.act(&tech, &first, part).await.status, 200);
     assert_eq!(case(&server, &dispatcher, &first).await["billing"], "A");
     // Our own installation fault: internal.
@@ -824,7 +855,8 @@ async fn warranty_follows_components_downtime_and_diagnosis(db: Db) {
     assert_eq!(c["billing"], "A");
     let res = server.act(&tech, &first, json!({ "action": "resolve", "summary": "更换外壳" })).await;
     assert_eq!((res.status, res.json()["kind"].clone()), (409, json!("quote_not_approved")));
-    let product = json!({ "action": "diagnose", "cause": "product", "exclusion": null, "part": "host", "component": "", "notes": "复核：产品故障" });
+    let product =
+        json!({ "action": "diagnose", "cause": "product", "exclusion": null, "part": "host", "component": "", "notes": "复核：产品故障" });
     assert_eq!(server.act(&tech, &first, product).await.status, 200);
     // Two days out of service while covered...
     let work = json!({ "action": "record_work", "findings": "主板故障", "actions": "返厂维修期间停用", "parts": [],
@@ -859,7 +891,8 @@ fn day(v: &Value) -> i64 {
 async fn photos_taken_during_a_guide_walk_reach_the_case(db: Db) {
     let server = TestServer::start_with(db, &["--breach-every", "1"]).await;
     let res = server.call_form("load_widget", "org_key=demo-hospital", None).await;
-    let camera = res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("摄像机")).unwrap()["id"].clone();
+    let camera =
+        res.json()["assets"].as_array().unwrap().iter().find(|a| a["label"].as_str().unwrap().contains("摄像机")).unwrap()["id"].clone();
     let walk = "walkphoto-000000000000001";
     let before = server.count("attachments").await;
 
@@ -868,7 +901,9 @@ async fn photos_taken_during_a_guide_walk_reach_the_case(db: Db) {
     assert_eq!(upload(&server, "org=demo-hospital&submission=short", None, &png()).await.status, 400);
     let res = upload(&server, &format!("org=demo-hospital&submission={walk}"), None, b"GIF89a....").await;
     assert_eq!((res.status, res.json()["problem"]["problem"].as_str()), (415, Some("not_an_image")));
-    let res = server.request("POST", &format!("/api/attachments?org=demo-hospital&submission={walk}"), &[("Origin", "https://evil.example")], &png()).await;
+    let res = server
+        .request("POST", &format!("/api/attachments?org=demo-hospital&submission={walk}"), &[("Origin", "https://evil.example")], &png())
+        .await;
     assert_eq!(res.status, 403, "cross-site uploads are refused");
     assert_eq!(server.count("attachments").await, before);
 
@@ -876,14 +911,19 @@ async fn photos_taken_during_a_guide_walk_reach_the_case(db: Db) {
     assert_eq!(ok.status, 200, "{}", ok.text());
     let photo = ok.json()["id"].as_i64().unwrap();
     // Another customer's walk photo, which this walk will try to name.
-    let other = upload(&server, "org=demo-hospital&submission=walkphoto-000000000000002&name=x.png", None, &png()).await.json()["id"].as_i64().unwrap();
+    let other = upload(&server, "org=demo-hospital&submission=walkphoto-000000000000002&name=x.png", None, &png()).await.json()["id"]
+        .as_i64()
+        .unwrap();
     // At most 6 per walk.
     let crowded = "walkphoto-000000000000003";
     for _ in 0..6 {
         assert_eq!(upload(&server, &format!("org=demo-hospital&submission={crowded}"), None, &png()).await.status, 200);
     }
     let res = upload(&server, &format!("org=demo-hospital&submission={crowded}"), None, &png()).await;
-    assert_eq!((res.status, res.json()["problem"]["problem"].as_str(), res.json()["problem"]["max"].as_i64()), (409, Some("too_many"), Some(6)));
+    assert_eq!(
+        (res.status, res.json()["problem"]["problem"].as_str(), res.json()["problem"]["max"].as_i64()),
+        (409, Some("too_many"), Some(6))
+    );
 
     let at = 1_700_000_000_000i64;
     let step = |node: &str, choice: &str, i: i64| json!({ "node": node, "choice": choice, "at_ms": at + i * 20_000 });

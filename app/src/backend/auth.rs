@@ -1,10 +1,10 @@
 //! Staff passwords (argon2) and sessions (random 256-bit tokens in an
 //! HttpOnly, SameSite=Strict cookie; only their SHA-256 is stored).
 
+use super::digest::token_digest;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 
 use super::db::now_ms;
@@ -55,15 +55,7 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
-}
-
-pub fn token_digest(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
@@ -112,6 +104,29 @@ pub async fn session_user(pool: &AnyPool, headers: &http::HeaderMap) -> Result<O
     row.map(staff_from_row).transpose()
 }
 
+/// A signed-in staff member, for axum handlers (server functions use
+/// `require_staff`): 401 without a session.
+pub struct SignedIn(pub StaffUser);
+
+impl axum::extract::FromRequestParts<super::state::AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &super::state::AppState) -> Result<Self, AppError> {
+        session_user(&state.pool, &parts.headers).await?.map(SignedIn).ok_or(AppError::Unauthenticated)
+    }
+}
+
+impl SignedIn {
+    /// The staff member, if their role is one of `roles` (any when empty); else 403.
+    pub fn require(self, roles: &[Role]) -> Result<StaffUser, AppError> {
+        if roles.is_empty() || roles.contains(&self.0.role) {
+            Ok(self.0)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 /// The signed-in staff member, refused unless their role is in `roles`
 /// (an empty list admits every role).
 pub async fn require_staff(roles: &[Role]) -> Result<StaffUser, AppError> {
@@ -143,7 +158,7 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<(StaffUser, String), AppError> {
-    limits.check(super::limits::Class::Login, ip, "")?;
+    limits.check(super::limits::Class::Login, super::limits::Caller::page(ip), "")?;
     let now = now_ms();
     let key = throttle_key(ip, username);
     let throttle: Option<(i64, i64)> =
@@ -152,12 +167,11 @@ pub async fn login(
     if blocked_until > now {
         return Err(AppError::RateLimited { retry_after_s: ((blocked_until - now) / 1000 + 1) as u32 });
     }
-    let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, username, display_name, role, password_hash FROM staff_users WHERE username = $1 AND active = 1",
-    )
-    .bind(username)
-    .fetch_optional(pool)
-    .await?;
+    let row: Option<(i64, String, String, String, String)> =
+        sqlx::query_as("SELECT id, username, display_name, role, password_hash FROM staff_users WHERE username = $1 AND active = 1")
+            .bind(username)
+            .fetch_optional(pool)
+            .await?;
     let verified = {
         let _turn = limits.hashing_turn().await?;
         match &row {
@@ -223,15 +237,9 @@ pub enum CreateStaffError {
     Other(String),
 }
 
-pub async fn create_staff(
-    pool: &AnyPool,
-    username: &str,
-    display_name: &str,
-    role: Role,
-    password: &str,
-) -> Result<i64, CreateStaffError> {
-    let valid_name = (3..=32).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+pub async fn create_staff(pool: &AnyPool, username: &str, display_name: &str, role: Role, password: &str) -> Result<i64, CreateStaffError> {
+    let valid_name =
+        (3..=32).contains(&username.len()) && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !valid_name {
         return Err(CreateStaffError::BadUsername);
     }

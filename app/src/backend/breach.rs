@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::{AnyPool, Connection};
 
 use super::db::{now_ms, Backend};
-use super::lifecycle::{append, clock_states, load_log, lock_case};
+use super::events::{append, load_log, lock_case, store_schedule};
 use super::live::Live;
 use crate::domain::breach;
 use crate::domain::case_number;
@@ -17,7 +17,7 @@ use crate::domain::lifecycle::{Actor, CaseEvent, LoggedEvent};
 use crate::errors::AppError;
 
 /// Any constant shared by all instances.
-const LOCK_KEY: i64 = 0x4669_786c_696e_65;
+const LOCK_KEY: i64 = 0x0046_6978_6c69_6e65;
 /// Cases looked at per batch.
 const BATCH: i64 = 200;
 
@@ -32,7 +32,7 @@ pub fn spawn(pool: AnyPool, backend: Backend, database_url: String, live: Live, 
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "breach job failed; next round retries"),
             }
-            match super::visits::purge_unclaimed_walk_photos(&pool, now_ms()).await {
+            match super::attachments::purge_unclaimed_walk_photos(&pool, now_ms()).await {
                 Ok(n) if n > 0 => tracing::info!(deleted = n, "unclaimed walk photos purged"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "purging walk photos failed; next round retries"),
@@ -77,7 +77,7 @@ pub async fn run_once(pool: &AnyPool, backend: Backend, database_url: &str, live
             let mut tx = super::db::begin_write(pool).await?;
             let case = lock_case(&mut tx, case_id).await?;
             let mut log = load_log(&mut tx, case_id).await?;
-            let due = breach::due(&log, &clock_states(&log, &case.terms, case.zone, now));
+            let due = breach::due(&log, &case.terms.clocks(&log, case.zone, now));
             for &(clock, level) in &due {
                 let event = CaseEvent::BreachRaised { clock, level };
                 append(&mut tx, &case, now, Actor::System, &event, &log).await?;
@@ -85,11 +85,11 @@ pub async fn run_once(pool: &AnyPool, backend: Backend, database_url: &str, live
             }
             if due.is_empty() {
                 // Looked too early (minute rounding): look again next round.
-                let mut s = super::schedule::schedule(&log, &case.terms, case.zone, now);
+                let mut s = breach::schedule(&log, &case.terms, case.zone, now);
                 if s.breach_check_at.is_some_and(|at| at <= now) {
                     s.breach_check_at = Some(now + 60_000);
                 }
-                super::schedule::store(&mut tx, case_id, s).await?;
+                store_schedule(&mut tx, case_id, s).await?;
             }
             tx.commit().await?;
             if !due.is_empty() {

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
@@ -73,8 +73,7 @@ pub async fn connect_with(url: &str, config: PoolConfig) -> Result<(AnyPool, Bac
     let mut url = url.to_string();
     if backend == Backend::Sqlite {
         // Validate the URL and create the parent folder of the file.
-        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-            .map_err(|e| format!("bad DATABASE_URL '{url}': {e}"))?;
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url).map_err(|e| format!("bad DATABASE_URL '{url}': {e}"))?;
         if let Some(dir) = opts.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
@@ -87,12 +86,7 @@ pub async fn connect_with(url: &str, config: PoolConfig) -> Result<(AnyPool, Bac
     // One direct connection first: the pool would retry until its timeout
     // and then hide the cause (refused, unknown database, bad password).
     use sqlx::Connection;
-    sqlx::AnyConnection::connect(&url)
-        .await
-        .map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?
-        .close()
-        .await
-        .ok();
+    sqlx::AnyConnection::connect(&url).await.map_err(|e| format!("cannot open database {}: {e}", redact(&url)))?.close().await.ok();
     let pool = AnyPoolOptions::new()
         .max_connections(config.size.max(2))
         .acquire_timeout(config.acquire_timeout)

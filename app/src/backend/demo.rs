@@ -22,10 +22,7 @@ pub const DEMO_ORG_KEYS: [&str; 2] = ["demo-hospital", "demo-factory"];
 
 /// Loads the demo data unless organisations exist already. Returns whether it loaded.
 pub async fn seed(pool: &AnyPool) -> Result<bool, String> {
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
-        .fetch_one(pool)
-        .await
-        .map_err(|e| e.to_string())?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(pool).await.map_err(|e| e.to_string())?;
     if existing > 0 {
         return Ok(false);
     }
@@ -40,7 +37,7 @@ pub async fn seed(pool: &AnyPool) -> Result<bool, String> {
         .fetch_one(pool)
         .await
         .map_err(|e| e.to_string())?;
-    super::service::save_logo(pool, hospital, Some(DEMO_HOSPITAL_LOGO)).await.map_err(|e| format!("demo logo: {e}"))?;
+    super::settings::save_logo(pool, hospital, Some(DEMO_HOSPITAL_LOGO)).await.map_err(|e| format!("demo logo: {e}"))?;
     Ok(true)
 }
 
@@ -58,7 +55,8 @@ async fn insert(pool: &AnyPool) -> Result<(), sqlx::Error> {
 
     // (org, key, [(site, address, zone, [(kind, name, model, serial)])])
     type Asset = (&'static str, &'static str, &'static str, &'static str);
-    let orgs: [(&str, &str, Vec<(&str, &str, &str, Vec<Asset>)>); 2] = [
+    type Site = (&'static str, &'static str, &'static str, Vec<Asset>);
+    let orgs: [(&str, &str, Vec<Site>); 2] = [
         (
             "市第一人民医院",
             DEMO_ORG_KEYS[0],

@@ -5,21 +5,23 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 
 use super::db::now_ms;
 use crate::domain::guide::{self, Guide};
 use crate::errors::AppError;
 
-fn cache() -> &'static Mutex<HashMap<(String, u32), Arc<Guide>>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, u32), Arc<Guide>>>> = OnceLock::new();
+/// Guides by (id, version): a version never changes once stored.
+type GuideCache = Mutex<HashMap<(String, u32), Arc<Guide>>>;
+
+fn cache() -> &'static GuideCache {
+    static CACHE: OnceLock<GuideCache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
 fn digest(guide: &Guide) -> String {
     let canonical = serde_json::to_string(guide).unwrap_or_default();
-    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    super::digest::sha256_hex(canonical.as_bytes())
 }
 
 /// Validates every shipped guide and stores versions the database does not
@@ -47,10 +49,7 @@ pub async fn sync_shipped(pool: &AnyPool) -> Result<usize, String> {
         match stored {
             Some(d) if d == digest(g) => {}
             Some(_) => {
-                return Err(format!(
-                    "{file}: guide '{}' version {} differs from the stored one; raise its version",
-                    g.id, g.version
-                ))
+                return Err(format!("{file}: guide '{}' version {} differs from the stored one; raise its version", g.id, g.version))
             }
             None => {
                 let inserted = sqlx::query(
@@ -220,9 +219,7 @@ pub async fn finish_session(
 
 /// Per-guide counts: (guide id, result or None, last node, sessions).
 pub async fn session_counts(pool: &AnyPool) -> Result<Vec<(String, Option<String>, String, i64)>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT guide_id, result, last_node, COUNT(*) FROM guide_sessions GROUP BY guide_id, result, last_node",
-    )
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as("SELECT guide_id, result, last_node, COUNT(*) FROM guide_sessions GROUP BY guide_id, result, last_node")
+        .fetch_all(pool)
+        .await?)
 }

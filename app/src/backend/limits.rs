@@ -5,8 +5,14 @@
 //! staff see which organisations were limited today on the queue page.
 //!
 //! A whole hospital often reaches Fixline through one egress address, so
-//! per-address limits are generous; the tight bounds are on what costs
-//! storage (photos) and on the cases an organisation can create a day.
+//! each widget is limited on its own: the widget keeps a random client id
+//! and sends it as `X-Fixline-Client`, and each (address, org key, client
+//! id) gets the configured share. Ids are the client's to choose, so the
+//! address and org key together also have a crowd's share (`CROWD` times
+//! as much), which bounds a script that invents a new id per call. Callers
+//! without an id share one bucket per address and key. The tight bounds are
+//! on what costs storage (photos) and on cases an organisation can create a
+//! day.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -71,11 +77,56 @@ impl Class {
     }
 }
 
+/// How many widgets' shares one address and org key get together.
+pub const CROWD: u32 = 20;
+
+/// The header a widget sends its client id in.
+pub const CLIENT_HEADER: &str = "x-fixline-client";
+
+/// Who is asking: the address, and the widget's client id when the request
+/// can carry one (`None` for page loads: a browser navigating sends no
+/// header of ours; `Some("")` for a call without an id).
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub ip: IpAddr,
+    pub client: Option<&'a str>,
+}
+
+impl<'a> Caller<'a> {
+    /// A caller from request headers: the client id is kept only when it
+    /// looks like one the widget makes (16–64 letters, digits, `-`, `_`).
+    pub fn from_headers(ip: IpAddr, headers: &'a http::HeaderMap) -> Caller<'a> {
+        let client = headers
+            .get(CLIENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| (16..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        Caller { ip, client: Some(client.unwrap_or("")) }
+    }
+
+    /// A page load: no client id can travel with it.
+    pub fn page(ip: IpAddr) -> Caller<'static> {
+        Caller { ip, client: None }
+    }
+}
+
 /// Addresses are limited as /64 networks for IPv6 (one host has many).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     net: IpAddr,
     org_key: String,
+    client: String,
+}
+
+/// One class's limiters: each widget's share and the crowd's.
+struct Shares {
+    client: DefaultKeyedRateLimiter<Key>,
+    crowd: DefaultKeyedRateLimiter<Key>,
+}
+
+impl Shares {
+    fn new(quota: Option<Quota>, crowd: Option<Quota>) -> Option<Shares> {
+        Some(Shares { client: RateLimiter::keyed(quota?), crowd: RateLimiter::keyed(crowd?) })
+    }
 }
 
 fn network(ip: IpAddr) -> IpAddr {
@@ -92,8 +143,15 @@ fn limiter<K: Hash + Eq + Clone>(quota: Option<Quota>) -> Option<DefaultKeyedRat
     quota.map(RateLimiter::keyed)
 }
 
-fn per_minute(n: u32, burst: u32) -> Option<Quota> {
-    Some(Quota::per_minute(NonZeroU32::new(n)?).allow_burst(NonZeroU32::new(burst.max(1))?))
+/// `n` a minute with a burst of half of it.
+fn per_minute(n: u32) -> Option<Quota> {
+    Some(Quota::per_minute(NonZeroU32::new(n)?).allow_burst(NonZeroU32::new((n / 2).max(1))?))
+}
+
+/// `n` an hour with a burst of an eighth of it (at least 6: a walk's photos).
+fn per_hour(n: u32) -> Option<Quota> {
+    let n = NonZeroU32::new(n)?;
+    Some(Quota::per_hour(n).allow_burst(NonZeroU32::new((n.get() / 8).max(6))?))
 }
 
 /// A limit that refused someone today, for staff.
@@ -107,27 +165,36 @@ pub struct Biting {
 
 pub struct Limits {
     config: LimitsConfig,
-    read: Option<DefaultKeyedRateLimiter<Key>>,
-    submit: Option<DefaultKeyedRateLimiter<Key>>,
-    upload: Option<DefaultKeyedRateLimiter<Key>>,
+    read: Option<Shares>,
+    submit: Option<Shares>,
+    upload: Option<Shares>,
     login: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Argon2 needs ~19 MiB and a core per hash: at most one per core at once.
     hashing: tokio::sync::Semaphore,
-    biting: Mutex<HashMap<(String, &'static str), (u64, i64)>>,
+    biting: Mutex<HashMap<(String, &'static str), Refusals>>,
 }
+
+/// How many requests a limit refused, and when it last did (ms).
+type Refusals = (u64, i64);
 
 impl Limits {
     pub fn new(config: LimitsConfig) -> Limits {
         let anon_on = config.anon_per_minute > 0;
-        let on = |q: Option<Quota>| if anon_on { q } else { None };
+        let shares = |quota: fn(u32) -> Option<Quota>, n: u32| {
+            if anon_on {
+                Shares::new(quota(n), quota(n.saturating_mul(CROWD)))
+            } else {
+                None
+            }
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let login_quota = NonZeroU32::new(config.login_per_minute).map(|n| Quota::per_minute(n).allow_burst(n));
         Limits {
             config,
-            read: limiter(on(per_minute(config.anon_per_minute, config.anon_per_minute / 2))),
-            submit: limiter(on(per_minute(config.submit_per_minute, config.submit_per_minute / 2))),
-            upload: limiter(on(NonZeroU32::new(config.upload_per_hour)
-                .map(|n| Quota::per_hour(n).allow_burst(NonZeroU32::new((n.get() / 8).max(6)).unwrap_or(n))))),
-            login: limiter(per_minute(config.login_per_minute, config.login_per_minute)),
+            read: shares(per_minute, config.anon_per_minute),
+            submit: shares(per_minute, config.submit_per_minute),
+            upload: shares(per_hour, config.upload_per_hour),
+            login: limiter(login_quota),
             hashing: tokio::sync::Semaphore::new(cores.max(1)),
             biting: Mutex::new(HashMap::new()),
         }
@@ -137,18 +204,26 @@ impl Limits {
         self.config
     }
 
-    /// Refuses the request when this client has used its share of `class`.
-    pub fn check(&self, class: Class, ip: IpAddr, org_key: &str) -> Result<(), AppError> {
+    /// Refuses the request when this caller has used its share of `class`
+    /// (or the crowd at its address has used theirs).
+    pub fn check(&self, class: Class, caller: Caller<'_>, org_key: &str) -> Result<(), AppError> {
         let org_key: String = org_key.chars().take(64).collect();
-        let refused = match class {
-            Class::Login => self.login.as_ref().and_then(|l| l.check_key(&network(ip)).err()),
+        let net = network(caller.ip);
+        let (refused, who) = match class {
+            Class::Login => (self.login.as_ref().and_then(|l| l.check_key(&net).err()), "address"),
             _ => {
-                let l = match class {
+                let shares = match class {
                     Class::Read => &self.read,
                     Class::Submit => &self.submit,
                     _ => &self.upload,
                 };
-                l.as_ref().and_then(|l| l.check_key(&Key { net: network(ip), org_key: org_key.clone() }).err())
+                let Some(shares) = shares else { return Ok(()) };
+                let client =
+                    caller.client.map(|id| shares.client.check_key(&Key { net, org_key: org_key.clone(), client: id.to_string() }));
+                match client {
+                    Some(Err(not_until)) => (Some(not_until), "client"),
+                    _ => (shares.crowd.check_key(&Key { net, org_key: org_key.clone(), client: String::new() }).err(), "crowd"),
+                }
             }
         };
         match refused {
@@ -156,7 +231,7 @@ impl Limits {
             Some(not_until) => {
                 let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
                 self.note_biting(&org_key, class.as_str());
-                tracing::warn!(class = class.as_str(), org_key = %org_key, "rate limit refused a request");
+                tracing::warn!(class = class.as_str(), org_key = %org_key, who, "rate limit refused a request");
                 Err(AppError::RateLimited { retry_after_s: wait.as_secs().clamp(1, 3600) as u32 + 1 })
             }
         }
@@ -183,11 +258,16 @@ impl Limits {
             .map(|m| {
                 m.iter()
                     .filter(|(_, (_, last))| *last >= since)
-                    .map(|((org_key, class), (refused, last))| Biting { org_key: org_key.clone(), class, refused: *refused, last_ms: *last })
+                    .map(|((org_key, class), (refused, last))| Biting {
+                        org_key: org_key.clone(),
+                        class,
+                        refused: *refused,
+                        last_ms: *last,
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        out.sort_by(|a, b| b.last_ms.cmp(&a.last_ms));
+        out.sort_by_key(|b| std::cmp::Reverse(b.last_ms));
         out
     }
 
@@ -222,9 +302,11 @@ impl Limits {
 
     /// Forgets clients idle long enough to be back at full allowance.
     pub fn forget_idle(&self) {
-        for l in [&self.read, &self.submit, &self.upload].into_iter().flatten() {
-            l.retain_recent();
-            l.shrink_to_fit();
+        for s in [&self.read, &self.submit, &self.upload].into_iter().flatten() {
+            for l in [&s.client, &s.crowd] {
+                l.retain_recent();
+                l.shrink_to_fit();
+            }
         }
         if let Some(l) = &self.login {
             l.retain_recent();
@@ -243,11 +325,7 @@ fn is_sqlite(conn: &AnyConnection) -> bool {
 
 /// The client's address: the connection's peer, or with
 /// `trust_forwarded_for` the last `X-Forwarded-For` entry.
-pub fn client_ip(parts: &http::request::Parts, trust_forwarded_for: bool) -> IpAddr {
-    client_ip_of(&parts.headers, &parts.extensions, trust_forwarded_for)
-}
-
-pub fn client_ip_of(headers: &http::HeaderMap, extensions: &http::Extensions, trust_forwarded_for: bool) -> IpAddr {
+pub fn client_ip(headers: &http::HeaderMap, extensions: &http::Extensions, trust_forwarded_for: bool) -> IpAddr {
     if trust_forwarded_for {
         if let Some(ip) = headers
             .get_all("x-forwarded-for")
@@ -260,9 +338,7 @@ pub fn client_ip_of(headers: &http::HeaderMap, extensions: &http::Extensions, tr
             return ip;
         }
     }
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+    extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
 /// Hands freed memory back to the system: glibc keeps what a password hash
@@ -287,38 +363,67 @@ pub fn spawn_cleanup(limits: std::sync::Arc<Limits>) {
     });
 }
 
-/// The current request's client address and the server's limits, for
-/// server functions (from the context leptos_axum provides).
-pub fn check_current(class: Class, org_key: &str) -> Result<(), AppError> {
-    let state = super::state::app_state()?;
-    // Always there for requests leptos_axum serves; without it (a render
-    // outside a request) the call counts against the unknown address.
-    let ip = leptos::prelude::use_context::<http::request::Parts>()
-        .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |parts| client_ip(&parts, state.limits.config().trust_forwarded_for));
-    state.limits.check(class, ip, org_key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn widget(ip: &str, id: &'static str) -> Caller<'static> {
+        Caller { ip: ip.parse().unwrap(), client: Some(id) }
+    }
+
     #[test]
     fn a_client_over_its_share_is_told_when_to_return() {
         let l = Limits::new(LimitsConfig { submit_per_minute: 4, ..LimitsConfig::default() });
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let results: Vec<_> = (0..6).map(|_| l.check(Class::Submit, ip, "demo")).collect();
+        let me = widget("10.0.0.1", "");
+        let results: Vec<_> = (0..6).map(|_| l.check(Class::Submit, me, "demo")).collect();
         assert!(results[0].is_ok());
         assert!(matches!(results.last(), Some(Err(AppError::RateLimited { retry_after_s })) if *retry_after_s >= 1));
         // Another organisation behind the same address has its own share.
-        assert!(l.check(Class::Submit, ip, "other").is_ok());
+        assert!(l.check(Class::Submit, me, "other").is_ok());
         assert_eq!(l.biting()[0].org_key, "demo");
+    }
+
+    #[test]
+    fn widgets_behind_one_address_each_have_their_share_and_the_crowd_is_bounded() {
+        let l = Limits::new(LimitsConfig { submit_per_minute: 4, ..LimitsConfig::default() });
+        // One widget uses its burst (2) and is refused...
+        let a = widget("10.0.0.3", "aaaaaaaaaaaaaaaa");
+        assert!((0..2).all(|_| l.check(Class::Submit, a, "demo").is_ok()));
+        assert!(l.check(Class::Submit, a, "demo").is_err());
+        // ...while a colleague's widget behind the same egress is not.
+        assert!(l.check(Class::Submit, widget("10.0.0.3", "bbbbbbbbbbbbbbbb"), "demo").is_ok());
+        // A script inventing a new id per call meets the crowd's share:
+        // burst of 4 × CROWD / 2, minus the three calls above.
+        let ids: Vec<&'static str> = (0..200).map(|i| &*Box::leak(format!("{i:016}").into_boxed_str())).collect();
+        let passed = ids.iter().filter(|id| l.check(Class::Submit, widget("10.0.0.3", id), "demo").is_ok()).count();
+        assert_eq!(passed, (4 * CROWD / 2) as usize - 3);
+    }
+
+    #[test]
+    fn page_loads_count_only_against_the_crowd() {
+        let l = Limits::new(LimitsConfig { anon_per_minute: 4, ..LimitsConfig::default() });
+        let ip = "10.0.0.4".parse().unwrap();
+        let passed = (0..100).filter(|_| l.check(Class::Read, Caller::page(ip), "demo").is_ok()).count();
+        assert_eq!(passed, (4 * CROWD / 2) as usize);
+    }
+
+    #[test]
+    fn only_widget_made_ids_are_kept() {
+        let ip = "10.0.0.5".parse().unwrap();
+        let mut h = http::HeaderMap::new();
+        h.insert(CLIENT_HEADER, "0123456789abcdef0123456789abcdef".parse().unwrap());
+        assert_eq!(Caller::from_headers(ip, &h).client, Some("0123456789abcdef0123456789abcdef"));
+        h.insert(CLIENT_HEADER, "short".parse().unwrap());
+        assert_eq!(Caller::from_headers(ip, &h).client, Some(""));
+        h.insert(CLIENT_HEADER, "0123456789abcdef 0123".parse().unwrap());
+        assert_eq!(Caller::from_headers(ip, &h).client, Some(""));
+        assert_eq!(Caller::from_headers(ip, &http::HeaderMap::new()).client, Some(""));
     }
 
     #[test]
     fn zero_turns_anonymous_limits_off() {
         let l = Limits::new(LimitsConfig { anon_per_minute: 0, submit_per_minute: 1, ..LimitsConfig::default() });
-        let ip: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!((0..100).all(|_| l.check(Class::Submit, ip, "demo").is_ok()));
+        assert!((0..100).all(|_| l.check(Class::Submit, widget("10.0.0.2", ""), "demo").is_ok()));
     }
 
     #[test]

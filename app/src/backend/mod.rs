@@ -1,15 +1,30 @@
 //! Server-only code: database, sessions, demo data. Compiled with `ssr` only.
+//!
+//! Layers, lowest first (a module uses only those above it in this list):
+//! `db`, `digest`, `live`, `limits`, `state` · `terms`, `orgs`, `guides`,
+//! `auth` · `events` (lock, load, append) · `schedule`, `present`,
+//! `attachments`, `warranty` · `actions`, `reports`, `intake`, `cases`,
+//! `worklists`, `settings`, `breach`, `demo`.
 
+pub mod actions;
+pub mod attachments;
 pub mod auth;
 pub mod breach;
 pub mod cases;
 pub mod db;
+pub mod demo;
+pub mod digest;
+pub mod events;
 pub mod guides;
-pub mod lifecycle;
+pub mod intake;
 pub mod limits;
 pub mod live;
+pub mod orgs;
+pub mod present;
+pub mod reports;
 pub mod schedule;
-pub mod service;
-pub mod demo;
+pub mod settings;
 pub mod state;
-pub mod visits;
+pub mod terms;
+pub mod warranty;
+pub mod worklists;

@@ -4,61 +4,16 @@
 //! refreshed whenever an event is appended, and recomputed when settings
 //! change or the server starts with rows not yet computed.
 
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::AnyPool;
 
 use super::db::now_ms;
-use super::lifecycle::{clock_states, load_logs};
-use super::service::{self, Terms};
-use crate::domain::breach::{self, MANAGEMENT_AFTER_MINUTES};
-use crate::domain::clock::{self, ClockKind, Target, Zone};
-use crate::domain::lifecycle::LoggedEvent;
+use super::events::load_logs;
+use super::terms::{self, Terms};
+use crate::domain::breach::{schedule, NO_DEADLINE};
 use crate::errors::AppError;
-
-/// Sorts after every real deadline: cases with no running clock (paused,
-/// or every clock stopped).
-pub const NO_DEADLINE: i64 = 9_000_000_000_000_000;
 
 /// The statuses the queue lists by default (its partial index matches).
 pub const OPEN_STATUSES: &str = "('escalated', 'acknowledged', 'dispatched', 'on_site')";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    pub next_deadline_ms: i64,
-    pub breach_check_at: Option<i64>,
-}
-
-pub fn schedule(log: &[LoggedEvent], terms: &Terms, zone: Zone, now: i64) -> Schedule {
-    let clocks = clock_states(log, terms, zone, now);
-    // When the dispatch clock reaches the management threshold: the same
-    // clock computed with that threshold as its target.
-    let mut policy = terms.policy.clone();
-    policy.dispatch = Target { minutes: MANAGEMENT_AFTER_MINUTES, basis: policy.dispatch.basis };
-    let management = clock::clocks(
-        &crate::domain::lifecycle::clock_events(log),
-        &policy,
-        zone,
-        &terms.always,
-        &terms.working,
-        now.div_euclid(60_000),
-    )
-    .into_iter()
-    .find(|c| c.kind == ClockKind::Dispatch && c.stopped_at.is_none())
-    .and_then(|c| c.deadline);
-    Schedule {
-        next_deadline_ms: breach::next_deadline(&clocks).map_or(NO_DEADLINE, |m| m * 60_000),
-        breach_check_at: breach::next_check(log, &clocks, management).map(|m| m * 60_000),
-    }
-}
-
-pub async fn store(conn: &mut AnyConnection, case_id: i64, s: Schedule) -> Result<(), AppError> {
-    sqlx::query("UPDATE cases SET next_deadline_ms = $1, breach_check_at = $2 WHERE id = $3")
-        .bind(s.next_deadline_ms)
-        .bind(s.breach_check_at)
-        .bind(case_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
 
 /// Computes the schedule of every case that has none (rows from before
 /// the column existed), in batches of short transactions.
@@ -76,7 +31,8 @@ pub async fn backfill(pool: &AnyPool) -> Result<usize, AppError> {
 /// Computes missing schedules if there are any (one indexed look-up when
 /// there are none): the queue and the breach job call it first.
 pub async fn catch_up(pool: &AnyPool) -> Result<(), AppError> {
-    let missing: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE next_deadline_ms IS NULL LIMIT 1").fetch_optional(pool).await?;
+    let missing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM cases WHERE next_deadline_ms IS NULL LIMIT 1").fetch_optional(pool).await?;
     if missing.is_some() {
         backfill(pool).await?;
     }
@@ -103,14 +59,14 @@ async fn recompute(pool: &AnyPool, filter: &str) -> Result<usize, AppError> {
         let mut terms_by_org: std::collections::HashMap<i64, Terms> = Default::default();
         for (_, org_id, _, _) in &rows {
             if !terms_by_org.contains_key(org_id) {
-                terms_by_org.insert(*org_id, service::terms(pool, *org_id).await?);
+                terms_by_org.insert(*org_id, terms::terms(pool, *org_id).await?);
             }
         }
         let now = now_ms();
         let mut tx = super::db::begin_write(pool).await?;
         for (id, org_id, zone, version) in &rows {
             let log = logs.get(id).map(Vec::as_slice).unwrap_or_default();
-            let s = schedule(log, &terms_by_org[org_id], service::parse_zone(zone), now);
+            let s = schedule(log, &terms_by_org[org_id], crate::domain::clock::Zone::from_stored(zone), now);
             sqlx::query("UPDATE cases SET next_deadline_ms = $1, breach_check_at = $2 WHERE id = $3 AND version = $4")
                 .bind(s.next_deadline_ms)
                 .bind(s.breach_check_at)

@@ -2,6 +2,9 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::AnyPool;
 
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::limits::{self, Caller, Class};
 use crate::errors::AppError;
 
 /// Shared by every request; server functions pull it from context.
@@ -12,7 +15,7 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub live: super::live::Live,
-    pub limits: std::sync::Arc<super::limits::Limits>,
+    pub limits: std::sync::Arc<limits::Limits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -32,4 +35,17 @@ pub fn pool() -> Result<AnyPool, AppError> {
 /// Request headers of the current server function call or page render.
 pub fn request_headers() -> http::HeaderMap {
     use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default()
+}
+
+/// The current request's client address and the server's limits, for
+/// server functions (from the context leptos_axum provides).
+pub fn check_limit(class: Class, org_key: &str) -> Result<(), AppError> {
+    let state = app_state()?;
+    // Always there for requests leptos_axum serves; without it (a render
+    // outside a request) the call counts against the unknown address.
+    let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
+        return state.limits.check(class, Caller { ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED), client: Some("") }, org_key);
+    };
+    let ip = limits::client_ip(&parts.headers, &parts.extensions, state.limits.config().trust_forwarded_for);
+    state.limits.check(class, Caller::from_headers(ip, &parts.headers), org_key)
 }

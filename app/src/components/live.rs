@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_texts;
 use crate::domain::clock::{ClockKind, PauseReason};
 use crate::i18n::Texts;
+use crate::language::use_texts;
 use crate::models::ClockView;
 
 /// The current time in ms, ticking every second in the browser. Starts at
@@ -136,7 +136,11 @@ pub fn ClockBadge(clock: ClockView, now: ReadSignal<i64>, #[prop(optional)] with
     let c = clock;
     let class = move || {
         let state = if c.stopped_at_ms.is_some() {
-            if c.breached { "missed" } else { "met" }
+            if c.breached {
+                "missed"
+            } else {
+                "met"
+            }
         } else if c.paused.is_some() {
             "paused"
         } else if overdue() {

@@ -1,14 +1,16 @@
 //! Small pieces shared by the widget and the console.
 
 pub mod live;
+pub mod names;
 pub mod photos;
+pub mod staff;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::app::{use_locale, use_texts};
 use crate::errors::{AppError, Field};
-use crate::i18n::Locale;
+use crate::i18n::{Locale, LocaleTexts};
+use crate::language::{use_locale, use_texts};
 
 /// `data-ready` for a part of the page that hydrates late (after its data
 /// arrives): "false" as rendered on the server, "true" once it is

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::ErrorText;
-use crate::app::use_texts;
 #[allow(unused_imports)]
 use crate::errors::{AppError, UploadProblem};
+use crate::language::use_texts;
 
 /// 5 MB, as the server enforces; checked here first so nobody waits for a
 /// refused upload.
@@ -104,20 +104,29 @@ pub async fn upload(who: &Uploader, file: &web_sys::File) -> Result<i64, AppErro
 /// POSTs a file as the request body; answers the JSON reply, or the
 /// server's `AppError`.
 #[cfg(feature = "hydrate")]
-pub async fn post_file<T: serde::de::DeserializeOwned>(url: &str, header: Option<(&str, String)>, file: &web_sys::File) -> Result<T, AppError> {
+pub async fn post_file<T: serde::de::DeserializeOwned>(
+    url: &str,
+    header: Option<(&str, String)>,
+    file: &web_sys::File,
+) -> Result<T, AppError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(file);
-    if let Some((name, value)) = header {
-        let headers = js_sys::Object::new();
+    use crate::functions::widget_client::{client_id, CLIENT_HEADER};
+    let headers = js_sys::Object::new();
+    let client = (CLIENT_HEADER, client_id());
+    for (name, value) in header.into_iter().chain([client]) {
         js_sys::Reflect::set(&headers, &name.into(), &value.into()).map_err(|_| AppError::Internal)?;
-        init.set_headers(&headers);
     }
+    init.set_headers(&headers);
     let window = web_sys::window().ok_or(AppError::Unreachable)?;
-    let res: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;
+    let res: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| AppError::Unreachable)?
+        .dyn_into()
+        .map_err(|_| AppError::Internal)?;
     let text = JsFuture::from(res.text().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
     let text = text.as_string().unwrap_or_default();
     if res.ok() {
@@ -166,6 +175,7 @@ pub fn SignaturePad(signature: RwSignal<Option<String>>) -> impl IntoView {
     };
     let moved = move |ev: leptos::ev::PointerEvent| {
         let _ = &ev;
+        // Only a stroke that began on the pad draws.
         if !drawing.get_untracked() {
             return;
         }

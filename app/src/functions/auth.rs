@@ -27,7 +27,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     }
     let state = state::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or_else(|| AppError::internal("request parts missing"))?;
-    let ip = crate::backend::limits::client_ip(&parts, state.limits.config().trust_forwarded_for);
+    let ip = crate::backend::limits::client_ip(&parts.headers, &parts.extensions, state.limits.config().trust_forwarded_for);
     let (user, token) = auth::login(&state.pool, &state.limits, ip, username, &password).await?;
     let cookie = HeaderValue::from_str(&auth::session_cookie(&token, state.secure_cookies)).map_err(AppError::internal)?;
     expect_context::<leptos_axum::ResponseOptions>().append_header(SET_COOKIE, cookie);

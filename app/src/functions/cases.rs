@@ -24,9 +24,9 @@ pub async fn list_queue(filter: QueueFilter) -> Result<Queue, AppError> {
 /// history. Any signed-in staff member.
 #[server(endpoint = "get_case")]
 pub async fn get_case(number: String) -> Result<CaseDetail, AppError> {
-    crate::backend::auth::require_staff(&[]).await?;
+    let user = crate::backend::auth::require_staff(&[]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::cases::detail(&pool, &number, crate::app::request_locale()).await
+    crate::backend::cases::detail(&pool, &number, &user, crate::language::request_locale()).await
 }
 
 /// A staff action on a case (claim, transfer, dispatch, …). Who may do
@@ -35,5 +35,5 @@ pub async fn get_case(number: String) -> Result<CaseDetail, AppError> {
 pub async fn act_on_case(number: String, action: CaseAction) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[]).await?;
     let state = crate::backend::state::app_state()?;
-    crate::backend::lifecycle::act(&state.pool, &state.live, &user, &number, &action).await.map(|_| ())
+    crate::backend::actions::act(&state.pool, &state.live, &user, &number, &action).await.map(|_| ())
 }

@@ -14,7 +14,7 @@ pub async fn list_guide_stats() -> Result<Vec<GuideStats>, AppError> {
 
     auth::require_staff(&[]).await?;
     let pool = state::pool()?;
-    let locale = crate::app::request_locale();
+    let locale = crate::language::request_locale();
     let counts = guides::session_counts(&pool).await?;
     let stats = guides::latest(&pool)
         .await?
@@ -29,13 +29,17 @@ pub async fn list_guide_stats() -> Result<Vec<GuideStats>, AppError> {
                     NodeKind::Outcome(_) => String::new(),
                 });
                 let short: String = text.unwrap_or_default().chars().take(24).collect();
-                if short.is_empty() { node.to_string() } else { format!("{node} · {short}…") }
+                if short.is_empty() {
+                    node.to_string()
+                } else {
+                    format!("{node} · {short}…")
+                }
             };
             let mine = counts.iter().filter(|(id, ..)| *id == g.id);
             let by = |result: Option<&str>| {
                 let mut rows: Vec<(String, i64)> =
                     mine.clone().filter(|(_, r, ..)| r.as_deref() == result).map(|(_, _, node, n)| (label(node), *n)).collect();
-                rows.sort_by(|a, b| b.1.cmp(&a.1));
+                rows.sort_by_key(|r| std::cmp::Reverse(r.1));
                 rows
             };
             let (resolved_at, escalated_from, abandoned_at) = (by(Some("self_resolved")), by(Some("escalated")), by(None));

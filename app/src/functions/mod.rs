@@ -6,3 +6,4 @@ pub mod guides;
 pub mod settings;
 pub mod visits;
 pub mod widget;
+pub mod widget_client;

@@ -4,23 +4,23 @@ use leptos::server_fn::codec::Json;
 
 use crate::domain::clock::{Policy, Zone};
 use crate::errors::AppError;
-use crate::models::{CalendarForm, ServiceSettings};
 #[cfg(feature = "ssr")]
 use crate::models::Role;
+use crate::models::{CalendarForm, ServiceSettings};
 
 /// Calendar, policies and site zones. Admins edit; supervisors read.
 #[server(endpoint = "load_settings")]
 pub async fn load_settings() -> Result<ServiceSettings, AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::settings(&pool, user.role == Role::Admin).await
+    crate::backend::settings::settings(&pool, user.role == Role::Admin).await
 }
 
 #[server(input = Json, endpoint = "save_calendar")]
 pub async fn save_calendar(form: CalendarForm) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::save_calendar(&pool, &form).await?;
+    crate::backend::settings::save_calendar(&pool, &form).await?;
     tracing::info!(user = %user.username, "service calendar saved");
     Ok(())
 }
@@ -29,7 +29,7 @@ pub async fn save_calendar(form: CalendarForm) -> Result<(), AppError> {
 pub async fn save_policy(org_id: i64, policy: Policy) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::save_policy(&pool, org_id, &policy).await?;
+    crate::backend::settings::save_policy(&pool, org_id, &policy).await?;
     tracing::info!(user = %user.username, org_id, "service policy saved");
     Ok(())
 }
@@ -38,7 +38,7 @@ pub async fn save_policy(org_id: i64, policy: Policy) -> Result<(), AppError> {
 pub async fn save_site_zone(site_id: i64, zone: Zone) -> Result<(), AppError> {
     crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::save_zone(&pool, site_id, zone).await
+    crate::backend::settings::save_zone(&pool, site_id, zone).await
 }
 
 /// Allowed embedding origins (the widget's `frame-ancestors`) and theme colour.
@@ -46,7 +46,7 @@ pub async fn save_site_zone(site_id: i64, zone: Zone) -> Result<(), AppError> {
 pub async fn save_embedding(org_id: i64, origins: String, colour: String, daily_case_cap: Option<u32>) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::save_embedding(&pool, org_id, &origins, &colour, daily_case_cap).await?;
+    crate::backend::settings::save_embedding(&pool, org_id, &origins, &colour, daily_case_cap).await?;
     tracing::info!(user = %user.username, org_id, "embedding settings saved");
     Ok(())
 }
@@ -57,7 +57,7 @@ pub async fn save_embedding(org_id: i64, origins: String, colour: String, daily_
 pub async fn remove_logo(org_id: i64) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::service::save_logo(&pool, org_id, None).await?;
+    crate::backend::settings::save_logo(&pool, org_id, None).await?;
     tracing::info!(user = %user.username, org_id, "widget logo removed");
     Ok(())
 }

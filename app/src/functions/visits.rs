@@ -14,7 +14,7 @@ use crate::models::{FollowUps, ReportPage, TechnicianRating, VisitRow};
 pub async fn get_report(number: String) -> Result<ReportPage, AppError> {
     crate::backend::auth::require_staff(&[]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::visits::report(&pool, &number).await
+    crate::backend::reports::report(&pool, &number).await
 }
 
 /// The customer signs on the technician's screen. The assigned technician,
@@ -25,7 +25,7 @@ pub async fn sign_report(number: String, signer: String, signature: String) -> R
     let state = crate::backend::state::app_state()?;
     let case_id = crate::domain::case_number::parse(&number).ok_or(AppError::NotFound)?;
     let by = crate::domain::lifecycle::Actor::Staff { id: user.id };
-    crate::backend::visits::sign(&state.pool, &state.live, case_id, by, &signer, &signature).await
+    crate::backend::reports::sign(&state.pool, &state.live, case_id, by, &signer, &signature).await
 }
 
 /// The signed-in technician's visits.
@@ -33,7 +33,7 @@ pub async fn sign_report(number: String, signer: String, signature: String) -> R
 pub async fn my_visits() -> Result<Vec<VisitRow>, AppError> {
     let user = crate::backend::auth::require_staff(&[]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::visits::my_visits(&pool, &user).await
+    crate::backend::worklists::my_visits(&pool, &user).await
 }
 
 /// Return visits due, open complaints, loaners and factory returns out.
@@ -43,7 +43,7 @@ pub async fn list_follow_ups() -> Result<FollowUps, AppError> {
     use crate::models::Role;
     crate::backend::auth::require_staff(&[Role::Dispatcher, Role::Supervisor, Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::visits::follow_ups(&pool).await
+    crate::backend::worklists::follow_ups(&pool).await
 }
 
 /// Satisfaction per technician. Supervisors and admins.
@@ -52,5 +52,5 @@ pub async fn list_ratings() -> Result<Vec<TechnicianRating>, AppError> {
     use crate::models::Role;
     crate::backend::auth::require_staff(&[Role::Supervisor, Role::Admin]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::visits::ratings(&pool).await
+    crate::backend::worklists::ratings(&pool).await
 }

@@ -6,6 +6,8 @@ use crate::domain::clock::{ClockKind, PauseReason};
 use crate::domain::guide::{Guide, Severity, Tier, WalkStep};
 use crate::domain::lifecycle::CaseEvent;
 
+pub use domain::case::{CaseStatus, GuideResult, Role};
+
 /// What the widget needs to show an organisation's intake form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetInfo {
@@ -44,13 +46,6 @@ pub struct GuideOffer {
     pub received_at_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GuideResult {
-    SelfResolved,
-    Escalate,
-}
-
 /// A customer's report with the troubleshooting walk behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseSubmission {
@@ -76,83 +71,6 @@ pub struct CaseReceipt {
     pub number: String,
     /// Lets the customer's browser follow its case later without a login.
     pub access_token: String,
-}
-
-/// Where a case is; derived from its event log and cached on the row for the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    /// Escalated by the customer, nobody has claimed it yet.
-    Escalated,
-    Acknowledged,
-    Dispatched,
-    OnSite,
-    Resolved,
-    Closed,
-    SelfResolved,
-}
-
-impl CaseStatus {
-    pub const ALL: [CaseStatus; 7] = [
-        CaseStatus::Escalated,
-        CaseStatus::Acknowledged,
-        CaseStatus::Dispatched,
-        CaseStatus::OnSite,
-        CaseStatus::Resolved,
-        CaseStatus::Closed,
-        CaseStatus::SelfResolved,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Escalated => "escalated",
-            CaseStatus::Acknowledged => "acknowledged",
-            CaseStatus::Dispatched => "dispatched",
-            CaseStatus::OnSite => "on_site",
-            CaseStatus::Resolved => "resolved",
-            CaseStatus::Closed => "closed",
-            CaseStatus::SelfResolved => "self_resolved",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// Still needs staff: in the live queue.
-    pub fn is_open(self) -> bool {
-        matches!(self, CaseStatus::Escalated | CaseStatus::Acknowledged | CaseStatus::Dispatched | CaseStatus::OnSite)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Supervisor,
-    Dispatcher,
-    Technician,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Supervisor => "supervisor",
-            Role::Dispatcher => "dispatcher",
-            Role::Technician => "technician",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "supervisor" => Some(Role::Supervisor),
-            "dispatcher" => Some(Role::Dispatcher),
-            "technician" => Some(Role::Technician),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,7 +120,11 @@ impl QueueFilter {
     pub const MAX: u32 = 1000;
 
     pub fn page_size(&self) -> u32 {
-        if self.limit == 0 { Self::PAGE } else { self.limit.min(Self::MAX) }
+        if self.limit == 0 {
+            Self::PAGE
+        } else {
+            self.limit.min(Self::MAX)
+        }
     }
 }
 
@@ -289,6 +211,9 @@ pub struct CaseDetail {
     pub quote: Option<crate::domain::lifecycle::Quote>,
     /// Everything the log says now (diagnosis, signature, rating, swaps…).
     pub state: crate::domain::lifecycle::CaseState,
+    /// What the viewer may do to the case now (`lifecycle::permitted`):
+    /// the console shows exactly these buttons.
+    pub permits: Vec<crate::domain::lifecycle::Permit>,
 }
 
 /// A service report (售后服务反馈单) as the customer signs it.

@@ -1,26 +1,29 @@
-//! The actions panel of a case page. It offers what the signed-in person
-//! may do in the case's state (the same rules the server enforces in
-//! `domain::lifecycle::decide`); the server has the last word.
+//! The actions panel of a case page. It offers exactly what the server
+//! says the signed-in person may do now (`CaseDetail::permits`, from
+//! `domain::lifecycle::permitted`, the rule `decide` enforces); acts that
+//! wait for the customer (an approved quote, a signed report) are shown
+//! disabled with the reason.
 
 use leptos::prelude::*;
 
-use super::console::{channel_name, outcome_name, severity_name, target_name};
-use crate::app::use_console_texts;
 use crate::components::live::pause_name;
+use crate::components::names;
+use crate::components::names::{channel_name, outcome_name, severity_name, target_name};
+use crate::components::photos::{PhotoPicker, Uploader};
 use crate::components::ErrorText;
-use crate::domain::calendar::Date;
+use crate::domain::calendar;
+use crate::domain::clock::PartClass;
 use crate::domain::clock::{ClockKind, PauseReason};
 use crate::domain::guide::Severity;
-use super::names;
-use crate::components::photos::{PhotoPicker, Uploader};
-use crate::domain::clock::PartClass;
 use crate::domain::lifecycle::{
-    CaseAction, ComplaintCategory, ComplaintGravity, ContactChannel, ContactOutcome, EscalationTarget, ReturnVisitOutcome, SwapKind,
+    Act, CaseAction, ComplaintCategory, ComplaintGravity, ContactChannel, ContactOutcome, EscalationTarget, PartUsed, Refusal,
+    ReturnVisitOutcome, SwapKind,
 };
 use crate::domain::warranty::{Cause, Exclusion};
+use crate::errors::AppError;
 use crate::functions::cases::ActOnCase;
-use crate::domain::warranty::BillingClass;
-use crate::models::{CaseDetail, CaseStatus, Role, StaffUser};
+use crate::language::use_console_texts;
+use crate::models::CaseDetail;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Form {
@@ -43,27 +46,8 @@ enum Form {
     ReturnVisit,
 }
 
-/// `2026-11-22T15:40` in the organisation's local time → epoch ms.
-fn local_input_to_ms(s: &str, offset_minutes: i64) -> Option<i64> {
-    let (date, time) = s.split_once('T')?;
-    let date = Date::parse(date)?;
-    let (h, m) = time.get(..5)?.split_once(':')?;
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    if !(0..24).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    Some((date.to_days() * 1440 + h * 60 + m - offset_minutes) * 60_000)
-}
-
-fn ms_to_local_input(ms: i64, offset_minutes: i64) -> String {
-    let local = ms.div_euclid(60_000) + offset_minutes;
-    let date = Date::from_days(local.div_euclid(1440));
-    let minute = local.rem_euclid(1440);
-    format!("{date}T{:02}:{:02}", minute / 60, minute % 60)
-}
-
 #[component]
-pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
+pub fn CaseActions(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bool>) -> impl IntoView {
     let t = use_console_texts();
     let act = ServerAction::<ActOnCase>::new();
     let pending = act.pending();
@@ -78,16 +62,17 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
         }
     });
 
-    let lead = matches!(me.role, Role::Supervisor | Role::Admin);
-    let is_open = case.status.is_open();
-    let owner = case.owner_id == Some(me.id);
-    let assigned = case.technician_id == Some(me.id);
-    let manage = me.role != Role::Technician && is_open && (owner || lead);
-    let can_claim = me.role != Role::Technician && case.status == CaseStatus::Escalated && case.owner_id.is_none();
-    let can_check_in = case.status == CaseStatus::Dispatched && (assigned || lead);
-    let can_resolve = is_open && case.status != CaseStatus::Escalated && (manage || (assigned && case.status == CaseStatus::OnSite));
-    let can_close = case.status == CaseStatus::Resolved && me.role != Role::Technician && (owner || lead);
-    let has_owner = case.owner_id.is_some();
+    let permits = case.permits.clone();
+    let may = |act: Act| permits.iter().any(|p| p.act == act && p.waiting.is_none());
+    // Acts that wait for the customer: shown, disabled, with the reason.
+    let waiting = |act: Act| permits.iter().find(|p| p.act == act).and_then(|p| p.waiting);
+    let waiting_reason = move |why: Refusal| {
+        let e = match why {
+            Refusal::NotSigned => AppError::NotSigned,
+            _ => AppError::QuoteNotApproved,
+        };
+        t.common.error(&e)
+    };
 
     let number = StoredValue::new(case.number.clone());
     let send = move |action: CaseAction| {
@@ -108,44 +93,49 @@ pub fn CaseActions(case: CaseDetail, me: StaffUser, refresh: Callback<()>, editi
                 on:click=move |_| send(action.get_value())>{label}</button>
         }
     };
-    let paused = case.paused.is_some();
-    let anything = can_claim || manage || can_check_in || can_resolve || can_close;
+    let blocked = move |label: &'static str, testid: &'static str, why: Refusal| {
+        let reason = waiting_reason(why);
+        view! {
+            <button type="button" class="secondary" data-testid=testid disabled aria-describedby=format!("{testid}-why")>{label}</button>
+            <span class="hint" id=format!("{testid}-why") data-testid="act-waiting">{reason}</span>
+        }
+    };
+    let offer = move |act: Act, label: &'static str, testid: &'static str, f: Form| match waiting(act) {
+        Some(why) => Some(blocked(label, testid, why).into_any()),
+        None => may(act).then(|| button(label, testid, f).into_any()),
+    };
     let st = &case.state;
-    // Mirrors `decide`: the assigned technician, the owner or a lead.
-    let hands_on = (me.role == Role::Technician && assigned) || owner || lead;
-    let can_diagnose = is_open && hands_on;
-    let can_work = hands_on && (case.status == CaseStatus::OnSite || (case.status == CaseStatus::Resolved && !st.signed));
-    let can_swap_back = !st.outstanding_swaps.is_empty() && (hands_on || me.role == Role::Dispatcher);
-    let done = matches!(case.status, CaseStatus::Resolved | CaseStatus::Closed);
     let report_href = format!("/console/cases/{}/report", case.number);
 
     view! {
         <section class="actions" aria-labelledby="actions-h" data-testid="case-actions">
             <h2 id="actions-h">{t.actions_title}</h2>
             <div class="action-buttons">
-                {can_claim.then(|| direct(t.act_claim, "act-claim", CaseAction::Claim))}
-                {can_check_in.then(|| direct(t.act_check_in, "act-check-in", CaseAction::CheckIn))}
-                {(manage && has_owner && !paused && case.status != CaseStatus::OnSite).then(|| button(t.act_dispatch, "act-dispatch", Form::Dispatch))}
-                {(manage && has_owner).then(|| button(t.act_contact, "act-contact", Form::Contact))}
-                {can_resolve.then(|| button(t.act_resolve, "act-resolve", Form::Resolve))}
-                {(manage && has_owner).then(|| button(t.act_transfer, "act-transfer", Form::Transfer))}
-                {(manage && !paused).then(|| button(t.act_pause, "act-pause", Form::Pause))}
-                {(manage && paused).then(|| direct(t.act_resume, "act-resume", CaseAction::Resume))}
-                {manage.then(|| button(t.act_severity, "act-severity", Form::Severity))}
-                {manage.then(|| button(t.act_escalate, "act-escalate", Form::Escalate))}
-                {(manage && case.billing == BillingClass::A && !case.quote.as_ref().is_some_and(|q| q.approved.is_none()))
-                    .then(|| button(t.act_quote, "act-quote", Form::Quote))}
-                {can_close.then(|| direct(t.act_close, "act-close", CaseAction::Close))}
-                {(anything || me.role == Role::Dispatcher).then(|| button(t.act_note, "act-note", Form::Note))}
-                {can_diagnose.then(|| button(t.act_diagnose, "act-diagnose", Form::Diagnose))}
-                {can_work.then(|| button(t.act_work, "act-work", Form::Work))}
-                {can_diagnose.then(|| button(t.act_swap, "act-swap", Form::Swap))}
-                {can_swap_back.then(|| button(t.act_swap_back, "act-swap-back", Form::SwapBack))}
+                {may(Act::Claim).then(|| direct(t.act_claim, "act-claim", CaseAction::Claim))}
+                {may(Act::CheckIn).then(|| direct(t.act_check_in, "act-check-in", CaseAction::CheckIn))}
+                {offer(Act::Dispatch, t.act_dispatch, "act-dispatch", Form::Dispatch)}
+                {may(Act::LogContact).then(|| button(t.act_contact, "act-contact", Form::Contact))}
+                {offer(Act::Resolve, t.act_resolve, "act-resolve", Form::Resolve)}
+                {may(Act::Transfer).then(|| button(t.act_transfer, "act-transfer", Form::Transfer))}
+                {may(Act::Pause).then(|| button(t.act_pause, "act-pause", Form::Pause))}
+                {may(Act::Resume).then(|| direct(t.act_resume, "act-resume", CaseAction::Resume))}
+                {may(Act::ChangeSeverity).then(|| button(t.act_severity, "act-severity", Form::Severity))}
+                {may(Act::EscalateTo).then(|| button(t.act_escalate, "act-escalate", Form::Escalate))}
+                {may(Act::IssueQuote).then(|| button(t.act_quote, "act-quote", Form::Quote))}
+                {match waiting(Act::Close) {
+                    Some(why) => Some(blocked(t.act_close, "act-close", why).into_any()),
+                    None => may(Act::Close).then(|| direct(t.act_close, "act-close", CaseAction::Close).into_any()),
+                }}
+                {may(Act::Note).then(|| button(t.act_note, "act-note", Form::Note))}
+                {may(Act::Diagnose).then(|| button(t.act_diagnose, "act-diagnose", Form::Diagnose))}
+                {may(Act::RecordWork).then(|| button(t.act_work, "act-work", Form::Work))}
+                {may(Act::Swap).then(|| button(t.act_swap, "act-swap", Form::Swap))}
+                {may(Act::SwapReturned).then(|| button(t.act_swap_back, "act-swap-back", Form::SwapBack))}
                 {st.visited.then(|| view! { <a class="button secondary" href=report_href data-testid="act-report">{t.act_report}</a> })}
-                {(st.signed && hands_on).then(|| button(t.act_correct, "act-correct", Form::Correct))}
-                {(me.role != Role::Technician && !st.complaint_open).then(|| button(t.act_complaint, "act-complaint", Form::Complaint))}
-                {(lead && st.complaint_open).then(|| button(t.act_answer_complaint, "act-answer-complaint", Form::AnswerComplaint))}
-                {(me.role != Role::Technician && done && !st.return_visited).then(|| button(t.act_return_visit, "act-return-visit", Form::ReturnVisit))}
+                {may(Act::CorrectReport).then(|| button(t.act_correct, "act-correct", Form::Correct))}
+                {may(Act::RegisterComplaint).then(|| button(t.act_complaint, "act-complaint", Form::Complaint))}
+                {may(Act::AnswerComplaint).then(|| button(t.act_answer_complaint, "act-answer-complaint", Form::AnswerComplaint))}
+                {may(Act::ReturnVisit).then(|| button(t.act_return_visit, "act-return-visit", Form::ReturnVisit))}
             </div>
             {move || open.get().map(|f| view! { <ActionFormFor form=f case=case.clone() send=Callback::new(send) pending/> })}
             <ErrorText error/>
@@ -225,7 +215,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
             let deadline = arrival.as_ref().and_then(|c| c.deadline_ms);
             let deadline_label = arrival.as_ref().and_then(|c| c.deadline_label.clone()).unwrap_or_default();
             let late = move || {
-                let at = local_input_to_ms(&when.get(), offset)?;
+                let at = calendar::local_input_to_ms(&when.get(), offset)?;
                 deadline.filter(|d| at > *d).map(|_| t.dispatch_late_warning.replace("{t}", &deadline_label))
             };
             view! {
@@ -236,7 +226,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                 </select>
                 <label for="f-when">{t.f_appointment}</label>
                 <input id="f-when" type="datetime-local" required
-                    min=ms_to_local_input(case.server_now_ms, offset)
+                    min=calendar::ms_to_local_input(case.server_now_ms, offset)
                     on:input=move |ev| when.set(event_target_value(&ev))/>
                 <p class="warning" role="status" data-testid="dispatch-late">{late}</p>
                 {hint.clone().map(|h| view! { <p class="hint">{t.dispatch_hint} {h}</p> })}
@@ -251,7 +241,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                 <option value="manufacturer">{target_name(t, EscalationTarget::Manufacturer)}</option>
             </select>
             <label for="f-due">{t.f_due}</label>
-            <input id="f-due" type="datetime-local" required min=ms_to_local_input(case.server_now_ms, offset)
+            <input id="f-due" type="datetime-local" required min=calendar::ms_to_local_input(case.server_now_ms, offset)
                 on:input=move |ev| when.set(event_target_value(&ev))/>
         }
         .into_any(),
@@ -366,7 +356,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
         ev.prevent_default();
         let c = choice.get_untracked();
         let n = notes.get_untracked();
-        let w = local_input_to_ms(&when.get_untracked(), offset);
+        let w = calendar::local_input_to_ms(&when.get_untracked(), offset);
         let action = match form {
             Form::Transfer => c.parse().ok().map(|to| CaseAction::Transfer { to }),
             Form::Contact => Some(CaseAction::LogContact {
@@ -408,7 +398,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                 notes: n,
             }),
             Form::Work => {
-                let parts = names::parse_parts(&extra.get_untracked());
+                let parts = PartUsed::parse_lines(&extra.get_untracked());
                 parts_error.set(parts.is_none());
                 parts.map(|parts| CaseAction::RecordWork {
                     findings: c,
@@ -466,21 +456,4 @@ fn parse_pause(s: &str) -> Option<PauseReason> {
     [PauseReason::WaitingForCustomer, PauseReason::CustomerPostponed, PauseReason::AwaitingQuoteApproval]
         .into_iter()
         .find(|r| pause_key(*r) == s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MS_0740_UTC: i64 = 1_795_333_200_000;
-
-    #[test]
-    fn local_times_round_trip_in_the_org_zone() {
-        // 2026-11-22 15:40 in Shanghai (UTC+8) is 07:40 UTC.
-        let ms = local_input_to_ms("2026-11-22T15:40", 480).unwrap();
-        assert_eq!(ms, MS_0740_UTC);
-        assert_eq!(ms_to_local_input(ms, 480), "2026-11-22T15:40");
-        assert_eq!(local_input_to_ms("2026-11-22T24:00", 480), None);
-        assert_eq!(local_input_to_ms("yesterday", 480), None);
-    }
 }

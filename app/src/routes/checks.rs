@@ -13,7 +13,11 @@ pub fn clock_skew_seconds(server_now_ms: i64, loaded_at_ms: i64) -> i64 {
 }
 
 pub fn clock_result(skew_seconds: i64, max_skew_seconds: u32) -> CheckResult {
-    if skew_seconds.unsigned_abs() <= max_skew_seconds as u64 { CheckResult::Ok } else { CheckResult::Failed }
+    if skew_seconds.unsigned_abs() <= max_skew_seconds as u64 {
+        CheckResult::Ok
+    } else {
+        CheckResult::Failed
+    }
 }
 
 /// "RF jamming ×14 (2026-11-20 09:12:03 – 10:40:11); Low battery ×0".
@@ -79,15 +83,13 @@ mod browser {
         init.set_cache(web_sys::RequestCache::NoStore);
         init.set_signal(Some(&controller.signal()));
         let abort = wasm_bindgen::closure::Closure::once(move || controller.abort());
-        let timer = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), timeout_ms)
-            .unwrap_or(0);
+        let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), timeout_ms).unwrap_or(0);
         let result = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
         window.clear_timeout_with_handle(timer);
         drop(abort);
-        result.map(|r| r.unchecked_into()).map_err(|e| {
-            e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_else(|| "error".into())
-        })
+        result
+            .map(|r| r.unchecked_into())
+            .map_err(|e| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name())).unwrap_or_else(|| "error".into()))
     }
 
     /// Fetches the device page with `no-cors`: an opaque answer means it is

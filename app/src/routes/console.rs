@@ -1,23 +1,23 @@
 //! The staff console: sign-in, the queue of escalated cases, the case page.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::use_console_texts;
 use super::case_actions::CaseActions;
-use crate::components::live::{clock_name, duration_text, pause_name, use_live_updates, use_ticking_now, ClockBadge};
+use crate::components::live::{clock_name, duration_text, use_live_updates, use_ticking_now, ClockBadge};
+use crate::components::names::{self, billing_name, event_text, severity_name, status_name, tier_name};
+use crate::components::staff::{SignedIn, StaffOnly};
 use crate::components::{ready_marker, ErrorText, LanguageSwitcher, NotFound};
-use crate::domain::guide::{Severity, Tier};
-use super::names;
-use crate::domain::lifecycle::{BreachLevel, CaseEvent, ContactChannel, ContactOutcome, EscalationTarget};
+use crate::domain::guide::Severity;
+use crate::domain::lifecycle::CaseEvent;
 use crate::domain::promise::WarrantyStatus;
 use crate::domain::warranty::BillingClass;
 use crate::errors::AppError;
-use crate::functions::auth::{current_staff, Login, Logout};
+use crate::functions::auth::Login;
 use crate::functions::cases::{get_case, list_queue};
-use crate::i18n::{fill, ConsoleTexts, Texts};
-use crate::models::{CaseDetail, CaseStatus, Queue, QueueFilter, Role, StaffUser};
+use crate::i18n::fill;
+use crate::language::use_console_texts;
+use crate::models::{CaseDetail, CaseStatus, Queue, QueueFilter, StaffUser};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -43,67 +43,6 @@ pub fn LoginPage() -> impl IntoView {
                 </button>
             </ActionForm>
         </main>
-    }
-}
-
-/// The signed-in staff member, as loaded once by `StaffOnly`.
-#[derive(Clone, Copy)]
-pub(crate) struct SignedIn(Resource<Result<Option<StaffUser>, AppError>>);
-
-/// Renders `children` for a signed-in staff member; otherwise sends the
-/// browser to the sign-in page.
-#[component]
-pub(crate) fn StaffOnly(children: Children) -> impl IntoView {
-    let t = use_console_texts();
-    let user = Resource::new(|| (), |_| current_staff());
-    // Provided here, synchronously, so pages below find it however their
-    // own data resolves during hydration.
-    provide_context(SignedIn(user));
-    // The page is built once, beside (not inside) the part that waits for
-    // the user: a Suspense closure runs again as its data arrives on the
-    // server, and a page built inside it was built again each time, so the
-    // server's numbering of resources (and its HTML) differed from the
-    // browser's and hydration failed now and then.
-    let ready = ready_marker();
-    view! {
-        <div class="staff-root" data-ready=ready>
-            <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(user)) => view! { <ConsoleHeader user/> }.into_any(),
-                        Ok(None) => view! { <Redirect path="/console/login"/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-            {children()}
-        </div>
-    }
-}
-
-#[component]
-fn ConsoleHeader(user: StaffUser) -> impl IntoView {
-    let t = use_console_texts();
-    let logout = ServerAction::<Logout>::new();
-    view! {
-        <header class="console-head">
-            <a class="brand" href="/console">{t.console_title}</a>
-            <nav class="console-nav" aria-label=t.console_title>
-                <a href="/console">{t.queue_title}</a>
-                <a href="/console/visits">{t.visits_link}</a>
-                {(user.role != Role::Technician).then(|| view! { <a href="/console/follow-up">{t.followups_link}</a> })}
-                <a href="/console/guides">{t.guides_link}</a>
-                {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/ratings">{t.ratings_link}</a> })}
-                {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/settings">{t.settings_link}</a> })}
-            </nav>
-            <span class="who">
-                {t.signed_in_as} ": " <strong data-testid="staff-name">{user.display_name}</strong> " (" {role_name(t, user.role)} ")"
-            </span>
-            <LanguageSwitcher/>
-            <ActionForm action=logout attr:class="logout">
-                <button type="submit" class="secondary">{t.logout_button}</button>
-            </ActionForm>
-        </header>
     }
 }
 
@@ -430,7 +369,7 @@ fn CaseDetailView(case: CaseDetail, me: Option<StaffUser>, refresh: Callback<()>
                     }).collect_view()}
                 </ul>
             </section>
-            {me.map(|me| view! { <CaseActions case=case.clone() me refresh editing/> })}
+            {me.map(|_| view! { <CaseActions case=case.clone() refresh editing/> })}
             <dl class="facts">
                 <dt>{t.case_org}</dt><dd>{case.org_name.clone()}</dd>
                 <dt>{t.case_site}</dt><dd>{case.site_name.clone()}</dd>
@@ -511,165 +450,4 @@ fn CaseDetailView(case: CaseDetail, me: Option<StaffUser>, refresh: Callback<()>
         </main>
     }
     .into_any()
-}
-
-/// A timeline line in words, and its free-text notes if any.
-pub(crate) fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String, Option<String>) {
-    let name = |id: i64| names.iter().find(|(i, _)| *i == id).map_or_else(|| format!("#{id}"), |(_, n)| n.clone());
-    let notes = |n: &str| (!n.is_empty()).then(|| n.to_string());
-    match e {
-        CaseEvent::Escalated { severity } => (format!("{} · {}", t.ev_escalated, severity_name(t, *severity)), None),
-        CaseEvent::SelfResolved => (t.ev_self_resolved.into(), None),
-        CaseEvent::Claimed => (t.ev_claimed.into(), None),
-        CaseEvent::Transferred { to } => (fill(t.ev_transferred, name(*to)), None),
-        CaseEvent::Contacted { channel, outcome, notes: n } => {
-            (format!("{} · {}", channel_name(t, *channel), outcome_name(t, *outcome)), notes(n))
-        }
-        CaseEvent::Paused { reason } => (fill(t.ev_paused, pause_name(t, *reason)), None),
-        CaseEvent::Resumed => (t.ev_resumed.into(), None),
-        CaseEvent::SeverityChanged { to, .. } => (fill(t.ev_severity, severity_name(t, *to)), None),
-        CaseEvent::Dispatched { technician, notes: n, late, .. } => {
-            let mut s = fill(t.ev_dispatched, name(*technician));
-            if *late {
-                s.push_str(&format!(" ({})", t.ev_late));
-            }
-            (s, notes(n))
-        }
-        CaseEvent::CheckedIn => (t.ev_checked_in.into(), None),
-        CaseEvent::EscalatedTo { target, notes: n, .. } => (fill(t.ev_escalated_to, target_name(t, *target)), notes(n)),
-        CaseEvent::Resolved { summary } => (t.ev_resolved.into(), notes(summary)),
-        CaseEvent::Closed => (t.ev_closed.into(), None),
-        CaseEvent::BreachRaised { clock, level } => {
-            let template = match level {
-                BreachLevel::Supervisor => t.ev_breach_supervisor,
-                BreachLevel::Management => t.ev_breach_management,
-            };
-            (fill(template, clock_name(t, *clock)), None)
-        }
-        CaseEvent::Noted { notes: n } => (t.ev_noted.into(), notes(n)),
-        CaseEvent::QuoteIssued { amount_cents, description } => (fill(t.ev_quote_issued, t.money(*amount_cents)), notes(description)),
-        CaseEvent::QuoteAnswered { approved: true } => (t.ev_quote_approved.into(), None),
-        CaseEvent::QuoteAnswered { approved: false } => (t.ev_quote_declined.into(), None),
-        CaseEvent::Diagnosed { cause, exclusion, part, component, notes: n } => {
-            let mut what = vec![names::cause(t, *cause), names::part(t, *part)];
-            if let Some(x) = exclusion {
-                what.push(names::exclusion(t, *x));
-            }
-            let mut s = fill(t.ev_diagnosed, what.join(" · "));
-            if !component.is_empty() {
-                s.push_str(&format!(" ({component})"));
-            }
-            (s, notes(n))
-        }
-        CaseEvent::WorkRecorded { findings, actions, parts, minutes_worked, photos, .. } => {
-            let mut lines = vec![format!("{}{}{}", t.f_findings, t.colon, findings), format!("{}{}{}", t.f_actions, t.colon, actions)];
-            if !parts.is_empty() {
-                let list = parts.iter().map(|p| format!("{} ×{}", p.name, p.quantity)).collect::<Vec<_>>().join(", ");
-                lines.push(format!("{}{}{}", t.report_parts, t.colon, list));
-            }
-            lines.push(format!("{}{}{}", t.report_hours, t.colon, fill(t.report_minutes, minutes_worked)));
-            if !photos.is_empty() {
-                lines.push(fill(t.ev_photos, photos.len()));
-            }
-            (t.ev_work_recorded.into(), Some(lines.join("\n")))
-        }
-        CaseEvent::UnitSwapped { swap, serial, notes: n } => (format!("{} · {serial}", names::swap(t, *swap)), notes(n)),
-        CaseEvent::UnitReturned { swap, serial, notes: n } => (fill(t.ev_unit_returned, format!("{} · {serial}", names::swap(t, *swap))), notes(n)),
-        CaseEvent::ReportSigned { signer, .. } => (fill(t.ev_report_signed, signer), None),
-        CaseEvent::ReportCorrected { notes: n } => (t.ev_report_corrected.into(), notes(n)),
-        CaseEvent::InfoAdded { text, photos } => {
-            let mut s = t.ev_info_added.to_string();
-            if !photos.is_empty() {
-                s.push_str(&format!(" · {}", fill(t.ev_photos, photos.len())));
-            }
-            (s, notes(text))
-        }
-        CaseEvent::Confirmed { fixed: true, comment } => (t.ev_confirmed_fixed.into(), notes(comment)),
-        CaseEvent::Confirmed { fixed: false, comment } => (t.ev_confirmed_not_fixed.into(), notes(comment)),
-        CaseEvent::Rated { rating } => {
-            let parts = [
-                (t.r_attitude, rating.attitude),
-                (t.r_skill, rating.skill),
-                (t.r_punctuality, rating.punctuality),
-                (t.r_promise, rating.promise_kept),
-            ];
-            let text = parts.iter().map(|(k, v)| format!("{k} {}", names::level(t, *v))).collect::<Vec<_>>().join(" · ");
-            (fill(t.ev_rated, text), notes(&rating.comment))
-        }
-        CaseEvent::ComplaintRaised { category, gravity, text } => {
-            (fill(t.ev_complaint_raised, format!("{} · {}", names::complaint(t, *category), names::gravity(t, *gravity))), notes(text))
-        }
-        CaseEvent::ComplaintAnswered { notes: n } => (t.ev_complaint_answered.into(), notes(n)),
-        CaseEvent::ReturnVisited { outcome, notes: n } => (fill(t.ev_return_visited, names::return_visit(t, *outcome)), notes(n)),
-    }
-}
-
-pub(crate) fn channel_name(t: &Texts, c: ContactChannel) -> &'static str {
-    match c {
-        ContactChannel::Phone => t.channel_phone,
-        ContactChannel::Remote => t.channel_remote,
-    }
-}
-
-pub(crate) fn outcome_name(t: &Texts, o: ContactOutcome) -> &'static str {
-    match o {
-        ContactOutcome::Resolved => t.outcome_resolved,
-        ContactOutcome::NeedsVisit => t.outcome_needs_visit,
-        ContactOutcome::FollowUp => t.outcome_follow_up,
-    }
-}
-
-pub(crate) fn target_name(t: &Texts, x: EscalationTarget) -> &'static str {
-    match x {
-        EscalationTarget::Supervisor => t.target_supervisor,
-        EscalationTarget::TechnicalSupport => t.target_technical_support,
-        EscalationTarget::Manufacturer => t.target_manufacturer,
-    }
-}
-
-pub(crate) fn tier_name(t: &ConsoleTexts, tier: Tier) -> &'static str {
-    match tier {
-        Tier::Phone => t.tier_phone,
-        Tier::Remote => t.tier_remote,
-        Tier::OnSite => t.tier_on_site,
-        Tier::ReturnToFactory => t.tier_return_to_factory,
-    }
-}
-
-pub(crate) fn status_name(t: &Texts, s: CaseStatus) -> &'static str {
-    match s {
-        CaseStatus::Escalated => t.status_escalated,
-        CaseStatus::Acknowledged => t.status_acknowledged,
-        CaseStatus::Dispatched => t.status_dispatched,
-        CaseStatus::OnSite => t.status_on_site,
-        CaseStatus::Resolved => t.status_resolved,
-        CaseStatus::Closed => t.status_closed,
-        CaseStatus::SelfResolved => t.status_self_resolved,
-    }
-}
-
-pub(crate) fn billing_name(t: &ConsoleTexts, b: BillingClass) -> &'static str {
-    match b {
-        BillingClass::A => t.billing_a,
-        BillingClass::B => t.billing_b,
-        BillingClass::C => t.billing_c,
-        BillingClass::D => t.billing_d,
-    }
-}
-
-pub(crate) fn severity_name(t: &Texts, s: Severity) -> &'static str {
-    match s {
-        Severity::Emergency => t.severity_emergency,
-        Severity::Major => t.severity_major,
-        Severity::General => t.severity_general,
-    }
-}
-
-fn role_name(t: &ConsoleTexts, r: Role) -> &'static str {
-    match r {
-        Role::Admin => t.role_admin,
-        Role::Supervisor => t.role_supervisor,
-        Role::Dispatcher => t.role_dispatcher,
-        Role::Technician => t.role_technician,
-    }
 }

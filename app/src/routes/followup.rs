@@ -4,11 +4,12 @@
 
 use leptos::prelude::*;
 
-use super::console::{status_name, StaffOnly};
-use super::names;
-use crate::app::use_console_texts;
+use crate::components::names;
+use crate::components::names::status_name;
+use crate::components::staff::StaffOnly;
 use crate::components::Loaded;
 use crate::functions::visits::{list_follow_ups, list_ratings, my_visits};
+use crate::language::use_console_texts;
 use crate::models::{FollowUps, TechnicianRating, VisitRow};
 
 #[component]

@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::console::StaffOnly;
-use crate::app::{use_locale, use_console_texts};
+use crate::components::staff::StaffOnly;
 use crate::components::Loaded;
 use crate::domain::guide::{Guide, NodeKind, Outcome, WalkStep};
 use crate::functions::guides::{get_guide, list_guide_stats, ImportGuide};
+use crate::language::{use_console_texts, use_locale};
 use crate::models::GuideStats;
 
 #[component]
@@ -184,7 +184,9 @@ fn GuidePreview(guide: Guide) -> impl IntoView {
         let taken = steps.get();
         let node = guide.with_value(|g| g.current(&taken).cloned())?;
         let text = match &node.kind {
-            NodeKind::Question { prompt, .. } | NodeKind::Collect { prompt, .. } | NodeKind::Check { prompt, .. } => prompt.get(locale).to_string(),
+            NodeKind::Question { prompt, .. } | NodeKind::Collect { prompt, .. } | NodeKind::Check { prompt, .. } => {
+                prompt.get(locale).to_string()
+            }
             NodeKind::Instruction { text, .. } => text.get(locale).to_string(),
             NodeKind::Outcome(Outcome::Resolved { message }) => format!("{} — {}", t.resolved_title, message.get(locale)),
             NodeKind::Outcome(Outcome::Escalate { message, technician_hint, .. }) => {

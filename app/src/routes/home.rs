@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::app::use_texts;
+use crate::language::use_texts;
 
 use crate::components::LanguageSwitcher;
 

@@ -1,10 +1,9 @@
 pub mod case_actions;
 pub mod checks;
 pub mod console;
+pub mod followup;
 pub mod guides;
 pub mod home;
-pub mod names;
-pub mod followup;
 pub mod report;
 pub mod settings;
 pub mod widget;

@@ -6,14 +6,14 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::console::StaffOnly;
-use super::names;
-use crate::app::use_console_texts;
+use crate::components::names;
 use crate::components::photos::SignaturePad;
+use crate::components::staff::StaffOnly;
 use crate::components::{ErrorText, Loaded};
 use crate::errors::AppError;
 use crate::functions::visits::{get_report, sign_report};
 use crate::i18n::{fill, EN_CONSOLE, ZH_CN_CONSOLE};
+use crate::language::use_console_texts;
 use crate::models::{ReportPage, ReportView};
 
 #[component]
@@ -89,7 +89,7 @@ fn ReportBody(report: ReportView) -> impl IntoView {
     let row = |zh: &'static str, en: &'static str, value: String| {
         view! { <tr><th scope="row">{bi(zh, en)}</th><td>{value}</td></tr> }
     };
-    let billing = super::console::billing_name(t, report.billing);
+    let billing = names::billing_name(t, report.billing);
     let diagnosis = report.diagnosis.as_ref().map(|d| {
         let mut v = vec![names::cause(t, d.cause).to_string(), names::part(t, d.part).to_string()];
         if let Some(x) = d.exclusion {

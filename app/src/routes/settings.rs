@@ -4,14 +4,14 @@
 
 use leptos::prelude::*;
 
-use super::console::StaffOnly;
-use crate::app::use_console_texts;
+use crate::components::staff::StaffOnly;
 use crate::components::{ErrorText, Loaded};
 use crate::domain::clock::{Basis, Policy, Target, Zone};
 use crate::domain::holidays::{self, DayKind};
 use crate::errors::AppError;
 use crate::functions::settings::{load_settings, RemoveLogo, SaveCalendar, SaveEmbedding, SavePolicy, SaveSiteZone};
 use crate::i18n::ConsoleTexts;
+use crate::language::use_console_texts;
 use crate::models::{CalendarForm, OrgTerms, ServiceSettings};
 
 #[component]
@@ -67,11 +67,8 @@ fn CalendarEditor(form: CalendarForm, can_edit: bool) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            let file = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.files())
-                .and_then(|f| f.get(0));
+            let file =
+                ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.files()).and_then(|f| f.get(0));
             if let Some(file) = file {
                 leptos::task::spawn_local(async move {
                     if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
@@ -159,7 +156,10 @@ fn HolidayPreview(preview: Memo<holidays::HolidayImport>) -> impl IntoView {
     .into_any()
 }
 
-fn policy_targets() -> [(&'static str, fn(&mut Policy) -> &mut Target); 15] {
+/// Reaches one target of a policy, for its field in the form.
+type TargetField = fn(&mut Policy) -> &mut Target;
+
+fn policy_targets() -> [(&'static str, TargetField); 15] {
     [
         ("response", |p| &mut p.response),
         ("dispatch", |p| &mut p.dispatch),

@@ -92,7 +92,8 @@ impl Gen<'_> {
         let s = cur.as_str().unwrap_or("x").to_string();
         let at = s.char_indices().map(|(i, _)| i).nth(self.rng.below(s.chars().count() + 1)).unwrap_or(s.len());
         // Short when form-encoded: never a valid id of 16 to 64 characters.
-        let junk = [json!(-1), json!(1e300), json!(1.5), json!(true), Value::Null, json!([]), json!(["a", 1]), json!({ "a": { "b": null } })];
+        let junk =
+            [json!(-1), json!(1e300), json!(1.5), json!(true), Value::Null, json!([]), json!(["a", 1]), json!({ "a": { "b": null } })];
         let r = self.rng.below(10);
         if r == 9 && !in_array {
             return (None, "missing".into());
@@ -103,8 +104,11 @@ impl Gen<'_> {
             (K::Key | K::Text | K::Tag, 5) => json!(format!("{}{}{}", &s[..at], self.raw(b"\0"), &s[at..])),
             (K::Key | K::Text | K::Tag, 6) => {
                 // Raw bytes, and what stands for them in each encoding.
-                let escaped: &[u8] =
-                    if form { self.rng.pick(&[&b"%FF"[..], b"%C3%28", b"%ED%A0%80"]) } else { self.rng.pick(&[&b"\\ud800"[..], b"\\udc00x"]) };
+                let escaped: &[u8] = if form {
+                    self.rng.pick(&[&b"%FF"[..], b"%C3%28", b"%ED%A0%80"])
+                } else {
+                    self.rng.pick(&[&b"\\ud800"[..], b"\\udc00x"])
+                };
                 let bad = self.rng.pick(&[&b"\xff"[..], b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", escaped]);
                 json!(format!("{}{}{}", &s[..at], self.raw(bad), &s[at..]))
             }

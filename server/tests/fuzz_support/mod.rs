@@ -80,9 +80,12 @@ pub enum K {
 }
 
 pub fn kind(key: &str, v: &Value) -> K {
-    const KEYS: [&str; 11] = ["org_key", "token", "number", "session_id", "submission_id", "guide_id", "id", "username", "node", "choice", "json"];
-    const TAGS: [&str; 14] =
-        ["action", "result", "status", "severity", "reason", "channel", "outcome", "category", "gravity", "zone", "target", "cause", "part", "basis"];
+    const KEYS: [&str; 11] =
+        ["org_key", "token", "number", "session_id", "submission_id", "guide_id", "id", "username", "node", "choice", "json"];
+    const TAGS: [&str; 14] = [
+        "action", "result", "status", "severity", "reason", "channel", "outcome", "category", "gravity", "zone", "target", "cause", "part",
+        "basis",
+    ];
     const IDS: [&str; 6] = ["asset_id", "org_id", "site_id", "technician", "to", "org"];
     const NUMS: [&str; 7] = ["guide_version", "version", "steps", "attitude", "skill", "punctuality", "promise_kept"];
     match v {
@@ -354,7 +357,9 @@ pub fn encode_json(v: &Value) -> Vec<u8> {
 /// become `key[sub]=…`, null is a bare key.
 pub fn encode_form(v: &Value) -> Vec<u8> {
     fn enc(s: &str) -> String {
-        s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+        s.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+            .collect()
     }
     fn scalar(v: &Value) -> Option<String> {
         match v {
@@ -368,7 +373,9 @@ pub fn encode_form(v: &Value) -> Vec<u8> {
         match x {
             Value::Null => pairs.push(enc(k)),
             Value::Array(a) => a.iter().filter_map(scalar).for_each(|s| pairs.push(format!("{}={s}", enc(k)))),
-            Value::Object(m) => m.iter().for_each(|(sub, y)| pairs.push(format!("{}%5B{}%5D={}", enc(k), enc(sub), scalar(y).unwrap_or_default()))),
+            Value::Object(m) => {
+                m.iter().for_each(|(sub, y)| pairs.push(format!("{}%5B{}%5D={}", enc(k), enc(sub), scalar(y).unwrap_or_default())))
+            }
             other => pairs.push(format!("{}={}", enc(k), scalar(other).unwrap())),
         }
     }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -144,7 +146,8 @@ impl TestServer {
 
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         let mut stream = TcpStream::connect(&self.addr).await.expect("connect");
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -353,10 +356,18 @@ impl TestServer {
 
     /// Like `request`, but a refused or reset connection, an incomplete
     /// response or no response within `within` is an `Err` describing it.
-    pub async fn try_request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8], within: Duration) -> Result<Response, String> {
+    pub async fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        within: Duration,
+    ) -> Result<Response, String> {
         let exchange = async {
             let mut stream = TcpStream::connect(&self.addr).await.map_err(|e| format!("connect: {e}"))?;
-            let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
+            let mut head =
+                format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
             for (k, v) in headers {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
@@ -371,8 +382,11 @@ impl TestServer {
         let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
             return Err(format!("incomplete response ({} bytes)", raw.len()));
         };
-        let status_ok =
-            String::from_utf8_lossy(&raw[..split]).split("\r\n").next().and_then(|l| l.split(' ').nth(1)).is_some_and(|s| s.parse::<u16>().is_ok());
+        let status_ok = String::from_utf8_lossy(&raw[..split])
+            .split("\r\n")
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .is_some_and(|s| s.parse::<u16>().is_ok());
         if !status_ok {
             return Err("malformed status line".into());
         }
@@ -382,14 +396,22 @@ impl TestServer {
             if got < len {
                 return Err(format!("truncated body ({got} of {len} bytes)"));
             }
-        } else if res.headers.get("transfer-encoding").is_some_and(|v| v.iter().any(|e| e.contains("chunked"))) && !raw.ends_with(b"0\r\n\r\n") {
+        } else if res.headers.get("transfer-encoding").is_some_and(|v| v.iter().any(|e| e.contains("chunked")))
+            && !raw.ends_with(b"0\r\n\r\n")
+        {
             return Err("truncated chunked body".into());
         }
         Ok(res)
     }
 
     /// `call_json` through `try_request`.
-    pub async fn try_call_json(&self, endpoint: &str, body: &serde_json::Value, cookie: Option<&str>, within: Duration) -> Result<Response, String> {
+    pub async fn try_call_json(
+        &self,
+        endpoint: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+        within: Duration,
+    ) -> Result<Response, String> {
         let origin = format!("http://{}", self.addr);
         let mut headers = vec![("Content-Type", "application/json"), ("Origin", origin.as_str()), ("Accept", "application/json")];
         if let Some(c) = cookie {

@@ -1,0 +1,92 @@
+//! Organisations as the widget finds them: by their public widget key.
+
+use sqlx::AnyPool;
+
+use crate::errors::AppError;
+use crate::models::{AssetOption, WidgetInfo};
+
+pub(crate) struct Org {
+    pub(crate) id: i64,
+    name: String,
+    company_name: String,
+    hotline: String,
+    allowed_origins: String,
+    theme_color: String,
+    logo_sha256: String,
+}
+
+/// Widget keys are short; anything else is not looked up.
+fn plausible_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 64
+}
+
+pub(crate) async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppError> {
+    if !plausible_key(key) {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.name, c.name, c.hotline, o.allowed_origins, o.theme_color, o.logo_sha256 FROM organisations o \
+         JOIN companies c ON c.id = o.company_id WHERE o.widget_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    let (id, name, company_name, hotline, allowed_origins, theme_color, logo_sha256) = row.ok_or(AppError::NotFound)?;
+    Ok(Org { id, name, company_name, hotline, allowed_origins, theme_color, logo_sha256 })
+}
+
+/// The organisation's logo for its widget: type, content hash and bytes.
+pub async fn widget_logo(pool: &AnyPool, org_key: &str) -> Result<(String, String, Vec<u8>), AppError> {
+    if !plausible_key(org_key) {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<(String, String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT logo_mime, logo_sha256, logo FROM organisations WHERE widget_key = $1")
+            .bind(org_key)
+            .fetch_optional(pool)
+            .await?;
+    match row {
+        Some((mime, sha256, Some(bytes))) if !mime.is_empty() => Ok((mime, sha256, bytes)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, AppError> {
+    let org = org_by_key(pool, org_key).await?;
+    let assets: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.id, a.name, a.model, s.name, a.serial FROM assets a JOIN sites s ON s.id = a.site_id \
+         WHERE a.org_id = $1 ORDER BY s.name, a.name, a.id",
+    )
+    .bind(org.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(WidgetInfo {
+        org_name: org.name,
+        company_name: org.company_name,
+        hotline: org.hotline,
+        assets: assets
+            .into_iter()
+            .map(|(id, name, model, site, serial)| AssetOption { id, label: format!("{name} {model}（{site}）"), serial })
+            .collect(),
+        allowed_origins: org.allowed_origins.split_whitespace().map(String::from).collect(),
+        theme_color: org.theme_color,
+        logo_url: logo_url(org_key, &org.logo_sha256),
+    })
+}
+
+/// The widget route's `frame-ancestors` for an organisation's key.
+pub async fn frame_ancestors(pool: &AnyPool, widget_key: &str) -> Result<String, AppError> {
+    let origins: Option<String> =
+        sqlx::query_scalar("SELECT allowed_origins FROM organisations WHERE widget_key = $1").bind(widget_key).fetch_optional(pool).await?;
+    let list: Vec<String> = origins.unwrap_or_default().split_whitespace().map(String::from).collect();
+    Ok(crate::domain::embedding::frame_ancestors(&list))
+}
+
+/// The logo's address, versioned by its hash (so it can be cached for a
+/// year), or empty when the organisation has none.
+pub fn logo_url(widget_key: &str, sha256: &str) -> String {
+    match sha256.get(..16) {
+        Some(version) => format!("/widget-logo/{widget_key}?v={version}"),
+        None => String::new(),
+    }
+}

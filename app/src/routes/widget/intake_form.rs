@@ -1,0 +1,98 @@
+//! The report form: name, phone, equipment and what is wrong.
+
+use super::*;
+
+#[component]
+pub(super) fn IntakeForm(
+    info: WidgetInfo,
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
+    asset: RwSignal<Option<i64>>,
+    symptom: RwSignal<String>,
+    error: RwSignal<Option<AppError>>,
+    stage: RwSignal<Stage>,
+) -> impl IntoView {
+    let t = use_texts();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let problems = intake::validate(&intake::Report {
+            reporter_name: &name.get_untracked(),
+            phone: &phone.get_untracked(),
+            asset_id: asset.get_untracked(),
+            symptom: &symptom.get_untracked(),
+        });
+        if problems.is_empty() {
+            error.set(None);
+            stage.set(Stage::Guide);
+        } else {
+            error.set(Some(AppError::invalid(problems)));
+        }
+    };
+    let error: Signal<Option<AppError>> = error.into();
+    let invalid = move |f: Field| move || error.get().and_then(|e| e.problem_for(f)).is_some().to_string();
+    view! {
+        <form class="intake" novalidate on:submit=on_submit>
+            <p class="intro">{t.widget_intro}</p>
+            <label for="reporter-name">{t.field_reporter_name}</label>
+            <input
+                id="reporter-name"
+                name="reporter_name"
+                autocomplete="name"
+                maxlength="40"
+                bind:value=name
+                aria-invalid=invalid(Field::ReporterName)
+                aria-describedby="reporter-name-error"
+            />
+            <FieldMsg field=Field::ReporterName id="reporter-name-error" error/>
+
+            <label for="phone">{t.field_phone}</label>
+            <input
+                id="phone"
+                name="phone"
+                type="tel"
+                inputmode="tel"
+                autocomplete="tel"
+                maxlength="24"
+                bind:value=phone
+                aria-invalid=invalid(Field::Phone)
+                aria-describedby="phone-hint phone-error"
+            />
+            <p class="hint" id="phone-hint">{t.field_phone_hint}</p>
+            <FieldMsg field=Field::Phone id="phone-error" error/>
+
+            <label for="asset">{t.field_asset}</label>
+            <select
+                id="asset"
+                name="asset"
+                on:change=move |ev| asset.set(event_target_value(&ev).parse().ok())
+                prop:value=move || asset.get().map(|a| a.to_string()).unwrap_or_default()
+                aria-invalid=invalid(Field::Asset)
+                aria-describedby="asset-error"
+            >
+                <option value="">{t.field_asset_choose}</option>
+                {info
+                    .assets
+                    .into_iter()
+                    .map(|a| view! { <option value=a.id.to_string()>{a.label}</option> })
+                    .collect_view()}
+            </select>
+            <FieldMsg field=Field::Asset id="asset-error" error/>
+
+            <label for="symptom">{t.field_symptom}</label>
+            <textarea
+                id="symptom"
+                name="symptom"
+                rows="4"
+                maxlength="2000"
+                placeholder=t.field_symptom_hint
+                bind:value=symptom
+                aria-invalid=invalid(Field::Symptom)
+                aria-describedby="symptom-error"
+            ></textarea>
+            <FieldMsg field=Field::Symptom id="symptom-error" error/>
+
+            <ErrorText error/>
+            <button type="submit" class="primary">{t.start_guide}</button>
+        </form>
+    }
+}

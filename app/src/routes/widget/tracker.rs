@@ -1,0 +1,176 @@
+//! "My cases": the cases this browser reported, their status, quotes and
+//! reports.
+
+use super::*;
+
+/// Keeps the case token in the widget's own storage, so the customer can
+/// follow the case later without a login or third-party cookies.
+/// Cases this browser reported, newest first: (number, token).
+pub(super) fn remembered_cases() -> Vec<(String, String)> {
+    #[cfg(feature = "hydrate")]
+    {
+        // The frame's own storage (absent when the browser blocks
+        // third-party storage), then what the host page kept for us.
+        let mut out: Vec<(String, String)> = match web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            Some(storage) => (0..storage.length().unwrap_or(0))
+                .filter_map(|i| storage.key(i).ok().flatten())
+                .filter_map(|k| Some((k.strip_prefix("fixline.case.")?.to_string(), storage.get_item(&k).ok().flatten()?)))
+                .collect(),
+            None => Vec::new(),
+        };
+        host_bridge::HOST_CASES.with(|h| {
+            for (n, t) in h.borrow().iter() {
+                if !out.iter().any(|(m, _)| m == n) {
+                    out.push((n.clone(), t.clone()));
+                }
+            }
+        });
+        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.truncate(5);
+        out
+    }
+    #[cfg(not(feature = "hydrate"))]
+    vec![]
+}
+
+/// Live status of the cases this browser reported (polled while open).
+#[component]
+pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> impl IntoView {
+    let t = use_texts();
+    let tick = RwSignal::new(0u32);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Ok(h) = set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(15)) {
+            on_cleanup(move || h.clear());
+        }
+    });
+    let org = StoredValue::new(org_key);
+    // Local-only: nothing to show on the server's render.
+    let tracks = LocalResource::new(move || {
+        let _ = (tick.get(), refresh.get());
+        async move {
+            let mut out = Vec::new();
+            for (_, token) in remembered_cases() {
+                if let Ok(track) = track_case(org.get_value(), token).await {
+                    out.push(track);
+                }
+            }
+            out
+        }
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let tracks = tracks.await;
+                (!tracks.is_empty()).then(|| view! {
+                    <section class="my-cases" aria-labelledby="my-cases-h" data-testid="my-cases">
+                        <h2 id="my-cases-h">{t.my_cases_title}</h2>
+                        {tracks.into_iter().map(|c| {
+                            let names = c.names.clone();
+                            view! {
+                                <article class="track" data-case=c.number.clone()>
+                                    <p>
+                                        <strong>{c.number.clone()}</strong> " · "
+                                        <span class="status" data-testid="track-status">{crate::components::names::status_name(t, c.status)}</span>
+                                    </p>
+                                    <p class="hint">{c.symptom.clone()}</p>
+                                    {c.technician.clone().map(|n| view! { <p>{crate::i18n::fill(t.track_technician, n)}</p> })}
+                                    {c.appointment.clone().map(|a| view! { <p>{t.track_appointment.replace("{t}", &a)}</p> })}
+                                    {c.quote.clone().filter(|q| q.approved.is_none()).map(|q| {
+                                        let token = remembered_cases().into_iter().find(|(n, _)| *n == c.number).map(|(_, tok)| tok).unwrap_or_default();
+                                        view! { <QuoteAnswer org=org.get_value() token quote=q done=Callback::new(move |_| tick.update(|n| *n += 1))/> }
+                                    })}
+                                    {
+                                        let token = remembered_cases().into_iter().find(|(n, _)| *n == c.number).map(|(_, tok)| tok).unwrap_or_default();
+                                        view! {
+                                            <CustomerFollowUp org=org.get_value() token number=c.number.clone() status=c.status state=c.state.clone()
+                                                done=Callback::new(move |_| tick.update(|n| *n += 1))/>
+                                        }
+                                    }
+                                    <ol class="timeline">
+                                        {c.updates.into_iter().map(|e| {
+                                            let (text, notes) = crate::components::names::event_text(t, &e.event, &names);
+                                            view! {
+                                                <li data-kind=e.event.kind()>
+                                                    <time>{e.at}</time> " " {text}
+                                                    {notes.map(|n| view! { <br/><span class="notes">{n}</span> })}
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ol>
+                                </article>
+                            }
+                        }).collect_view()}
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// A pending quote with approve / decline buttons.
+#[component]
+pub(super) fn QuoteAnswer(org: String, token: String, quote: crate::domain::lifecycle::Quote, done: Callback<()>) -> impl IntoView {
+    let t = use_texts();
+    let answer = Action::new(move |approved: &bool| {
+        let (org, token, approved) = (org.clone(), token.clone(), *approved);
+        async move {
+            let r = answer_quote(org, token, approved).await;
+            if r.is_ok() {
+                done.run(());
+            }
+            r
+        }
+    });
+    let pending = answer.pending();
+    let error = Signal::derive(move || answer.value().get().and_then(Result::err));
+    view! {
+        <div class="quote" data-testid="quote">
+            <p><strong>{t.quote_ask.replace("{n}", &t.money(quote.amount_cents))}</strong></p>
+            <p class="hint">{quote.description}</p>
+            <button type="button" class="primary" disabled=move || pending.get() on:click=move |_| { answer.dispatch(true); }>{t.quote_approve}</button>
+            <button type="button" class="secondary" disabled=move || pending.get() on:click=move |_| { answer.dispatch(false); }>{t.quote_decline}</button>
+            <ErrorText error/>
+        </div>
+    }
+    .into_any()
+}
+
+pub(super) fn remember_case(receipt: &CaseReceipt) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(&format!("fixline.case.{}", receipt.number), &receipt.access_token);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = receipt;
+}
+
+/// The draft service report, for the customer to read before signing.
+#[component]
+pub(super) fn WidgetReport(org: String, token: String) -> impl IntoView {
+    use crate::functions::widget::widget_report;
+    let t = use_texts();
+    let report = LocalResource::new(move || widget_report(org.clone(), token.clone()));
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                report.await.ok().and_then(|page| page.draft).map(|r| view! {
+                    <dl class="report-summary" data-testid="w-report">
+                        <dt>{t.report_symptom}</dt><dd>{r.symptom.clone()}</dd>
+                        <dt>{t.report_technician}</dt><dd>{r.technician.clone().unwrap_or_default()}</dd>
+                        <dt>{t.report_arrived}</dt><dd>{r.arrived_at.clone().unwrap_or_default()}</dd>
+                        <dt>{t.report_resolved}</dt><dd>{r.resolved_at.clone().unwrap_or_default()}</dd>
+                        <dt>{t.report_summary}</dt><dd>{r.summary.clone()}</dd>
+                        <dt>{t.report_work}</dt>
+                        <dd>{r.work.iter().map(|w| w.actions.clone()).collect::<Vec<_>>().join("；")}</dd>
+                        <dt>{t.report_parts}</dt>
+                        <dd>{r.parts.iter().map(|p| format!("{} ×{}", p.name, p.quantity)).collect::<Vec<_>>().join("，")}</dd>
+                        <dt>{t.report_hours}</dt><dd>{crate::i18n::fill(t.report_minutes, r.minutes_worked)}</dd>
+                    </dl>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}

@@ -1,0 +1,152 @@
+//! Raising overdue cases: which raises a case needs now, and when it may
+//! next need one (so the breach job looks only at cases whose moment came).
+
+use super::clock::{self, ClockKind, ClockState, Target, Zone};
+use super::lifecycle::{clock_events, BreachLevel, CaseEvent, LoggedEvent};
+use super::terms::Terms;
+
+/// Undispatched this long (counted as the dispatch target is) → management.
+pub const MANAGEMENT_AFTER_MINUTES: i64 = 4 * 60;
+
+fn raised(log: &[LoggedEvent], clock: ClockKind, level: BreachLevel) -> bool {
+    log.iter().any(|e| e.event == CaseEvent::BreachRaised { clock, level })
+}
+
+/// The raises due now that the log does not hold yet: a running response or
+/// dispatch clock past its target → supervisor; the dispatch clock at 4 h →
+/// management.
+pub fn due(log: &[LoggedEvent], clocks: &[ClockState]) -> Vec<(ClockKind, BreachLevel)> {
+    let mut out = Vec::new();
+    for c in clocks {
+        if c.stopped_at.is_some() || !matches!(c.kind, ClockKind::Response | ClockKind::Dispatch) {
+            continue;
+        }
+        if c.breached {
+            out.push((c.kind, BreachLevel::Supervisor));
+        }
+        if c.kind == ClockKind::Dispatch && c.used >= MANAGEMENT_AFTER_MINUTES {
+            out.push((c.kind, BreachLevel::Management));
+        }
+    }
+    out.retain(|&(clock, level)| !raised(log, clock, level));
+    out
+}
+
+/// The next minute a raise may come due, or `None` when none can (clocks
+/// stopped or paused, or every raise made). `management_deadline` is when
+/// the running dispatch clock reaches [`MANAGEMENT_AFTER_MINUTES`].
+pub fn next_check(log: &[LoggedEvent], clocks: &[ClockState], management_deadline: Option<i64>) -> Option<i64> {
+    let mut next: Option<i64> = None;
+    let mut consider = |at: Option<i64>| {
+        if let Some(at) = at {
+            next = Some(next.map_or(at, |n: i64| n.min(at)));
+        }
+    };
+    for c in clocks {
+        if c.stopped_at.is_some() || !matches!(c.kind, ClockKind::Response | ClockKind::Dispatch) {
+            continue;
+        }
+        if !raised(log, c.kind, BreachLevel::Supervisor) {
+            consider(c.deadline);
+        }
+        if c.kind == ClockKind::Dispatch && !raised(log, c.kind, BreachLevel::Management) {
+            consider(management_deadline);
+        }
+    }
+    next
+}
+
+/// The nearest deadline among running clocks (what the queue sorts by).
+pub fn next_deadline(clocks: &[ClockState]) -> Option<i64> {
+    clocks.iter().filter(|c| c.stopped_at.is_none()).filter_map(|c| c.deadline).min()
+}
+
+/// Sorts after every real deadline: cases with no running clock (paused,
+/// or every clock stopped).
+pub const NO_DEADLINE: i64 = 9_000_000_000_000_000;
+
+/// What a case row keeps of its clocks, so the queue sorts and pages in SQL
+/// and the breach job reads only cases whose moment came (epoch ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub next_deadline_ms: i64,
+    pub breach_check_at: Option<i64>,
+}
+
+/// The case's schedule at `now_ms`, from its log and terms.
+pub fn schedule(log: &[LoggedEvent], terms: &Terms, zone: Zone, now_ms: i64) -> Schedule {
+    let clocks = terms.clocks(log, zone, now_ms);
+    // When the dispatch clock reaches the management threshold: the same
+    // clock computed with that threshold as its target.
+    let mut policy = terms.policy.clone();
+    policy.dispatch = Target { minutes: MANAGEMENT_AFTER_MINUTES, basis: policy.dispatch.basis };
+    let management = clock::clocks(&clock_events(log), &policy, zone, &terms.always, &terms.working, now_ms.div_euclid(60_000))
+        .into_iter()
+        .find(|c| c.kind == ClockKind::Dispatch && c.stopped_at.is_none())
+        .and_then(|c| c.deadline);
+    Schedule {
+        next_deadline_ms: next_deadline(&clocks).map_or(NO_DEADLINE, |m| m * 60_000),
+        breach_check_at: next_check(log, &clocks, management).map(|m| m * 60_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Basis, Target};
+    use crate::lifecycle::Actor;
+
+    fn clock(kind: ClockKind, used: i64, deadline: Option<i64>, breached: bool) -> ClockState {
+        ClockState {
+            kind,
+            target: Target { minutes: 120, basis: Basis::Always },
+            started_at: 0,
+            used,
+            deadline,
+            stopped_at: None,
+            paused: None,
+            breached,
+        }
+    }
+
+    fn raise(clock: ClockKind, level: BreachLevel) -> LoggedEvent {
+        LoggedEvent { at_ms: 0, actor: Actor::System, event: CaseEvent::BreachRaised { clock, level } }
+    }
+
+    #[test]
+    fn overdue_clocks_are_raised_once() {
+        let clocks = [clock(ClockKind::Response, 70, Some(60), true), clock(ClockKind::Dispatch, 70, Some(120), false)];
+        assert_eq!(due(&[], &clocks), vec![(ClockKind::Response, BreachLevel::Supervisor)]);
+        assert!(due(&[raise(ClockKind::Response, BreachLevel::Supervisor)], &clocks).is_empty());
+    }
+
+    #[test]
+    fn management_is_told_at_four_hours_undispatched() {
+        let clocks = [clock(ClockKind::Dispatch, 240, Some(120), true)];
+        let log = [raise(ClockKind::Dispatch, BreachLevel::Supervisor)];
+        assert_eq!(due(&log, &clocks), vec![(ClockKind::Dispatch, BreachLevel::Management)]);
+    }
+
+    #[test]
+    fn next_check_is_the_earliest_unraised_moment() {
+        let clocks = [clock(ClockKind::Response, 10, Some(60), false), clock(ClockKind::Dispatch, 10, Some(120), false)];
+        assert_eq!(next_check(&[], &clocks, Some(240)), Some(60));
+        let log = [raise(ClockKind::Response, BreachLevel::Supervisor), raise(ClockKind::Dispatch, BreachLevel::Supervisor)];
+        assert_eq!(next_check(&log, &clocks, Some(240)), Some(240));
+        let all = [
+            raise(ClockKind::Response, BreachLevel::Supervisor),
+            raise(ClockKind::Dispatch, BreachLevel::Supervisor),
+            raise(ClockKind::Dispatch, BreachLevel::Management),
+        ];
+        assert_eq!(next_check(&all, &clocks, Some(240)), None);
+        // Paused clocks have no deadline: nothing to check until they resume.
+        assert_eq!(next_check(&[], &[clock(ClockKind::Response, 10, None, false)], None), None);
+    }
+
+    #[test]
+    fn next_deadline_ignores_stopped_clocks() {
+        let mut stopped = clock(ClockKind::Response, 10, Some(5), false);
+        stopped.stopped_at = Some(7);
+        assert_eq!(next_deadline(&[stopped, clock(ClockKind::Arrival, 0, Some(300), false)]), Some(300));
+    }
+}

@@ -1,0 +1,205 @@
+//! The fault report a customer fills in before troubleshooting. Validated in
+//! the browser for quick feedback and again on the server, with the same code.
+
+use crate::case::GuideResult;
+use crate::guide::{Guide, Outcome, Severity, WalkError, WalkStep};
+use crate::problems::{Field, FieldError, Problem};
+
+pub const NAME_MAX: u32 = 40;
+pub const SYMPTOM_MIN: u32 = 4;
+pub const SYMPTOM_MAX: u32 = 2000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report<'a> {
+    pub reporter_name: &'a str,
+    pub phone: &'a str,
+    pub asset_id: Option<i64>,
+    pub symptom: &'a str,
+}
+
+/// All problems with a report, in form order; empty means valid.
+pub fn validate(r: &Report) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut push = |field, problem| errors.push(FieldError { field, problem });
+
+    let name = r.reporter_name.trim();
+    if name.is_empty() {
+        push(Field::ReporterName, Problem::Required);
+    } else if char_len(name) > NAME_MAX {
+        push(Field::ReporterName, Problem::TooLong { max: NAME_MAX });
+    }
+
+    let phone = r.phone.trim();
+    if phone.is_empty() {
+        push(Field::Phone, Problem::Required);
+    } else if normalise_phone(phone).is_none() {
+        push(Field::Phone, Problem::InvalidPhone);
+    }
+
+    if r.asset_id.is_none() {
+        push(Field::Asset, Problem::Required);
+    }
+
+    let symptom = r.symptom.trim();
+    if symptom.is_empty() {
+        push(Field::Symptom, Problem::Required);
+    } else if char_len(symptom) < SYMPTOM_MIN {
+        push(Field::Symptom, Problem::TooShort { min: SYMPTOM_MIN });
+    } else if char_len(symptom) > SYMPTOM_MAX {
+        push(Field::Symptom, Problem::TooLong { max: SYMPTOM_MAX });
+    }
+    errors
+}
+
+fn char_len(s: &str) -> u32 {
+    s.chars().count().min(u32::MAX as usize) as u32
+}
+
+/// A Chinese mobile (`13800138000`, optionally `+86`) or landline with area
+/// code (`021-12345678`, `0571 8888 6666`, optional extension `-123`).
+/// Returns the digits-and-hyphens form we store, or `None` if it is not a
+/// phone number.
+pub fn normalise_phone(input: &str) -> Option<String> {
+    let s: String = input.chars().filter(|c| !matches!(c, ' ' | '(' | ')')).collect();
+    let s = s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")).unwrap_or(&s);
+    let s = s.strip_prefix('-').unwrap_or(s);
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return None;
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 11 && digits.starts_with('1') && !s.contains('-') {
+        let second = digits.as_bytes()[1];
+        return (b'3'..=b'9').contains(&second).then_some(digits);
+    }
+    // Landline: 0 + 2–3 digit area code, 7–8 digit number, optional extension.
+    let parts: Vec<&str> = s.split('-').collect();
+    let (area, number, ext) = match parts.as_slice() {
+        [area, number] => (*area, *number, None),
+        [area, number, ext] => (*area, *number, Some(*ext)),
+        [joined] if joined.starts_with('0') && (10..=12).contains(&joined.len()) => {
+            let area_len = if matches!(joined.as_bytes()[1], b'1' | b'2') { 3 } else { 4 };
+            (&joined[..area_len], &joined[area_len..], None)
+        }
+        _ => return None,
+    };
+    let area_ok = area.starts_with('0') && (3..=4).contains(&area.len());
+    let number_ok = (7..=8).contains(&number.len()) && !number.starts_with('0');
+    let ext_ok = ext.is_none_or(|e| (1..=6).contains(&e.len()));
+    (area_ok && number_ok && ext_ok).then(|| match ext {
+        Some(e) => format!("{area}-{number}-{e}"),
+        None => format!("{area}-{number}"),
+    })
+}
+
+/// A submission id as the widget makes it: 16–64 letters, digits or `-`.
+pub fn valid_submission_id(s: &str) -> bool {
+    (16..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A customer's walk that fits its guide: where it stopped (for the
+/// guide's analytics) and the severity the guide suggests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkFit {
+    pub final_node: Option<String>,
+    pub severity: Severity,
+}
+
+/// Whether a reported walk follows the guide offered for the asset
+/// (`guide`: the one named by the report, if it exists; `asset_kind`: the
+/// asset's equipment kind). A customer may escalate at any point (an
+/// unfinished walk) or with no guide at all; a self-fix must have reached a
+/// "resolved" outcome. `None`: the walk does not fit.
+pub fn check_walk(
+    guide_id: &str,
+    guide: Option<&Guide>,
+    asset_kind: Option<&str>,
+    steps: &[WalkStep],
+    result: GuideResult,
+) -> Option<WalkFit> {
+    if guide_id.is_empty() {
+        let fits = steps.is_empty() && result == GuideResult::Escalate;
+        return fits.then_some(WalkFit { final_node: None, severity: Severity::General });
+    }
+    let g = guide.filter(|g| asset_kind.is_none_or(|k| g.equipment.iter().any(|e| e == k)))?;
+    let replay = g.replay(steps);
+    let fits = matches!(
+        (&replay, result),
+        (Ok(Outcome::Resolved { .. }), GuideResult::SelfResolved)
+            | (Ok(Outcome::Escalate { .. }) | Err(WalkError::NotFinished), GuideResult::Escalate)
+    );
+    let severity = match replay {
+        Ok(Outcome::Escalate { severity, .. }) => *severity,
+        _ => Severity::General,
+    };
+    fits.then(|| WalkFit { final_node: g.current(steps).map(|n| n.id.clone()), severity })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_report() -> Report<'static> {
+        Report { reporter_name: "王芳", phone: "13800138000", asset_id: Some(1), symptom: "主机面板不亮" }
+    }
+
+    #[test]
+    fn valid_report_has_no_errors() {
+        assert!(validate(&ok_report()).is_empty());
+    }
+
+    #[test]
+    fn every_field_reports_its_problem() {
+        let r = Report { reporter_name: "  ", phone: "12345", asset_id: None, symptom: "坏" };
+        let fields: Vec<_> = validate(&r).into_iter().map(|e| (e.field, e.problem)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (Field::ReporterName, Problem::Required),
+                (Field::Phone, Problem::InvalidPhone),
+                (Field::Asset, Problem::Required),
+                (Field::Symptom, Problem::TooShort { min: SYMPTOM_MIN }),
+            ]
+        );
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        let name: String = "王".repeat(NAME_MAX as usize);
+        let r = Report { reporter_name: &name, ..ok_report() };
+        assert!(validate(&r).is_empty());
+        let long: String = "王".repeat(NAME_MAX as usize + 1);
+        let r = Report { reporter_name: &long, ..ok_report() };
+        assert_eq!(validate(&r)[0].problem, Problem::TooLong { max: NAME_MAX });
+        let symptom = "x".repeat(SYMPTOM_MAX as usize + 1);
+        let r = Report { symptom: &symptom, ..ok_report() };
+        assert_eq!(validate(&r)[0].problem, Problem::TooLong { max: SYMPTOM_MAX });
+    }
+
+    #[test]
+    fn phones() {
+        for (input, want) in [
+            ("13800138000", "13800138000"),
+            ("+86 138 0013 8000", "13800138000"),
+            ("021-12345678", "021-12345678"),
+            ("0571 88886666", "0571-88886666"),
+            ("02112345678", "021-12345678"),
+            ("010-8888888-123", "010-8888888-123"),
+        ] {
+            assert_eq!(normalise_phone(input).as_deref(), Some(want), "{input}");
+        }
+        for bad in [
+            "",
+            "12345",
+            "12800138000",
+            "1380013800",
+            "138001380001",
+            "21-12345678",
+            "021-0123456",
+            "abc",
+            "021-123456789",
+            "13800138000-1",
+        ] {
+            assert_eq!(normalise_phone(bad), None, "{bad}");
+        }
+    }
+}
