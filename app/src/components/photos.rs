@@ -174,16 +174,16 @@ pub fn SignaturePad(signature: RwSignal<Option<String>>) -> impl IntoView {
         }
     };
     let moved = move |ev: leptos::ev::PointerEvent| {
-        let _ = &ev;
         // Only a stroke that began on the pad draws.
-        if !drawing.get_untracked() {
-            return;
-        }
         #[cfg(feature = "hydrate")]
-        if let Some((ctx, x, y)) = point(&ev) {
-            ctx.line_to(x, y);
-            ctx.stroke();
+        if drawing.get_untracked() {
+            if let Some((ctx, x, y)) = point(&ev) {
+                ctx.line_to(x, y);
+                ctx.stroke();
+            }
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&ev, drawing);
     };
     let up = move |_| {
         if drawing.get_untracked() {
