@@ -718,25 +718,16 @@ async fn anonymous_floods_are_told_to_slow_down(db: Db) {
 
 async fn colleagues_behind_one_address_each_have_their_share(db: Db) {
     // A hospital's staff reach Fixline through one egress address: each
-    // widget (its `X-Fixline-Client` id) has its own share, so one busy
+    // widget (its client id, sent with every call) has its own share, so one busy
     // colleague does not lock out the next; ids invented per call meet the
     // crowd's share (20 widgets' worth) and the widget page is still a page.
     let server = TestServer::start_with(db, &["--submit-rate-per-minute", "4", "--anon-rate-per-minute", "4"]).await;
     let asset = alarm_panel(&server, "demo-hospital").await;
-    let origin = format!("http://{}", server.addr);
     let submit = |client: String, i: usize| {
-        let body = escalation(asset, &format!("share-{client}-{i:04}")).to_string();
-        let origin = origin.clone();
+        let mut body = escalation(asset, &format!("share-{client}-{i:04}"));
+        body["client"] = json!(client);
         let server = &server;
-        async move {
-            let headers = [
-                ("Content-Type", "application/json"),
-                ("Origin", origin.as_str()),
-                ("Accept", "application/json"),
-                ("X-Fixline-Client", client.as_str()),
-            ];
-            server.request("POST", "/api/submit_case", &headers, body.as_bytes()).await.status
-        }
+        async move { server.call_json("submit_case", &body, None).await.status }
     };
     let a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_string();
     let mut first = Vec::new();

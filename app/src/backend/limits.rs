@@ -6,8 +6,9 @@
 //!
 //! A whole hospital often reaches Fixline through one egress address, so
 //! each widget is limited on its own: the widget keeps a random client id
-//! and sends it as `X-Fixline-Client`, and each (address, org key, client
-//! id) gets the configured share. Ids are the client's to choose, so the
+//! and sends it with every call (the `client` argument of its server
+//! functions, `X-Fixline-Client` on uploads), and each (address, org key,
+//! client id) gets the configured share. Ids are the client's to choose, so the
 //! address and org key together also have a crowd's share (`CROWD` times
 //! as much), which bounds a script that invents a new id per call. Callers
 //! without an id share one bucket per address and key. The tight bounds are
@@ -93,14 +94,17 @@ pub struct Caller<'a> {
 }
 
 impl<'a> Caller<'a> {
-    /// A caller from request headers: the client id is kept only when it
-    /// looks like one the widget makes (16–64 letters, digits, `-`, `_`).
+    /// A widget's call: the client id is kept only when it looks like one
+    /// the widget makes (16–64 letters, digits, `-`, `_`); else the call
+    /// shares the bucket of callers without one.
+    pub fn widget(ip: IpAddr, client: &'a str) -> Caller<'a> {
+        let valid = (16..=64).contains(&client.len()) && client.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        Caller { ip, client: Some(if valid { client } else { "" }) }
+    }
+
+    /// A caller from request headers (`X-Fixline-Client`, photo uploads).
     pub fn from_headers(ip: IpAddr, headers: &'a http::HeaderMap) -> Caller<'a> {
-        let client = headers
-            .get(CLIENT_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|id| (16..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        Caller { ip, client: Some(client.unwrap_or("")) }
+        Caller::widget(ip, headers.get(CLIENT_HEADER).and_then(|v| v.to_str().ok()).unwrap_or(""))
     }
 
     /// A page load: no client id can travel with it.

@@ -38,14 +38,15 @@ pub fn request_headers() -> http::HeaderMap {
 }
 
 /// The current request's client address and the server's limits, for
-/// server functions (from the context leptos_axum provides).
-pub fn check_limit(class: Class, org_key: &str) -> Result<(), AppError> {
+/// server functions (from the context leptos_axum provides); `client` is
+/// the widget's client id, sent as an argument (empty when unknown).
+pub fn check_limit(class: Class, org_key: &str, client: &str) -> Result<(), AppError> {
     let state = app_state()?;
     // Always there for requests leptos_axum serves; without it (a render
     // outside a request) the call counts against the unknown address.
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else {
-        return state.limits.check(class, Caller { ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED), client: Some("") }, org_key);
+        return state.limits.check(class, Caller::widget(IpAddr::V4(Ipv4Addr::UNSPECIFIED), client), org_key);
     };
     let ip = limits::client_ip(&parts.headers, &parts.extensions, state.limits.config().trust_forwarded_for);
-    state.limits.check(class, Caller::from_headers(ip, &parts.headers), org_key)
+    state.limits.check(class, Caller::widget(ip, client), org_key)
 }

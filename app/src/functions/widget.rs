@@ -2,49 +2,60 @@ use leptos::prelude::*;
 #[allow(unused_imports)]
 use leptos::server_fn::codec::Json;
 
-use super::widget_client::WidgetClient;
 use crate::errors::AppError;
 use crate::models::{CaseReceipt, CaseSubmission, CaseTrack, GuideOffer, WidgetInfo};
 
 /// The organisation behind a widget key, with its assets. No login: the key
 /// is public, like the page that embeds it.
-#[server(endpoint = "load_widget", client = WidgetClient)]
-pub async fn load_widget(org_key: String) -> Result<WidgetInfo, AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key)?;
+#[server(endpoint = "load_widget")]
+pub async fn load_widget(org_key: String, #[server(default)] client: String) -> Result<WidgetInfo, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::orgs::widget_info(&pool, &org_key).await
 }
 
 /// The troubleshooting guides for one of the organisation's assets. The
 /// browser walks them with no further requests.
-#[server(endpoint = "load_guides", client = WidgetClient)]
-pub async fn load_guides(org_key: String, asset_id: i64) -> Result<GuideOffer, AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key)?;
+#[server(endpoint = "load_guides")]
+pub async fn load_guides(org_key: String, asset_id: i64, #[server(default)] client: String) -> Result<GuideOffer, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::intake::guide_offer(&pool, &org_key, asset_id).await
 }
 
 /// The customer began walking a guide (counted for the guide's analytics).
-#[server(endpoint = "start_guide", client = WidgetClient)]
-pub async fn start_guide(org_key: String, session_id: String, guide_id: String, guide_version: u32) -> Result<(), AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key)?;
+#[server(endpoint = "start_guide")]
+pub async fn start_guide(
+    org_key: String,
+    session_id: String,
+    guide_id: String,
+    guide_version: u32,
+    #[server(default)] client: String,
+) -> Result<(), AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::intake::start_guide_session(&pool, &org_key, &session_id, &guide_id, guide_version).await
 }
 
 /// Where an unfinished walk stands; sent as a beacon when the page is hidden.
-#[server(input = Json, endpoint = "guide_progress", client = WidgetClient)]
-pub async fn guide_progress(org_key: String, session_id: String, last_node: String, steps: u32) -> Result<(), AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key)?;
+#[server(input = Json, endpoint = "guide_progress")]
+pub async fn guide_progress(
+    org_key: String,
+    session_id: String,
+    last_node: String,
+    steps: u32,
+    #[server(default)] client: String,
+) -> Result<(), AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::intake::guide_progress(&pool, &org_key, &session_id, &last_node, steps).await
 }
 
 /// Creates a case from the widget: escalated to a technician, or recorded as
 /// fixed by the customer.
-#[server(input = Json, endpoint = "submit_case", client = WidgetClient)]
-pub async fn submit_case(submission: CaseSubmission) -> Result<CaseReceipt, AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &submission.org_key)?;
+#[server(input = Json, endpoint = "submit_case")]
+pub async fn submit_case(submission: CaseSubmission, #[server(default)] client: String) -> Result<CaseReceipt, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &submission.org_key, &client)?;
     let state = crate::backend::state::app_state()?;
     let receipt = crate::backend::intake::submit(&state.pool, &state.limits, submission).await?;
     state.live.publish(&state.pool, &receipt.number).await;
@@ -53,44 +64,59 @@ pub async fn submit_case(submission: CaseSubmission) -> Result<CaseReceipt, AppE
 
 /// The customer's view of a case, by the token their browser kept when
 /// they reported it. No login; the token is the key.
-#[server(endpoint = "track_case", client = WidgetClient)]
-pub async fn track_case(org_key: String, token: String) -> Result<CaseTrack, AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key)?;
+#[server(endpoint = "track_case")]
+pub async fn track_case(org_key: String, token: String, #[server(default)] client: String) -> Result<CaseTrack, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
     let pool = crate::backend::state::pool()?;
     crate::backend::cases::track(&pool, &org_key, &token, crate::language::request_locale()).await
 }
 
 /// The customer approves (or declines) the price of a paid repair.
-#[server(endpoint = "answer_quote", client = WidgetClient)]
-pub async fn answer_quote(org_key: String, token: String, approved: bool) -> Result<(), AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key)?;
+#[server(endpoint = "answer_quote")]
+pub async fn answer_quote(org_key: String, token: String, approved: bool, #[server(default)] client: String) -> Result<(), AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key, &client)?;
     let state = crate::backend::state::app_state()?;
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::actions::answer_quote(&state.pool, &state.live, case_id, approved).await
 }
 
 /// The customer adds information, confirms the fix, rates or complains.
-#[server(input = Json, endpoint = "customer_action", client = WidgetClient)]
-pub async fn customer_action(org_key: String, token: String, action: crate::domain::lifecycle::CustomerAction) -> Result<(), AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key)?;
+#[server(input = Json, endpoint = "customer_action")]
+pub async fn customer_action(
+    org_key: String,
+    token: String,
+    action: crate::domain::lifecycle::CustomerAction,
+    #[server(default)] client: String,
+) -> Result<(), AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key, &client)?;
     let state = crate::backend::state::app_state()?;
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::actions::customer_act(&state.pool, &state.live, case_id, &action).await
 }
 
 /// The service report as the customer sees it in the widget.
-#[server(endpoint = "widget_report", client = WidgetClient)]
-pub async fn widget_report(org_key: String, token: String) -> Result<crate::models::ReportPage, AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key)?;
+#[server(endpoint = "widget_report")]
+pub async fn widget_report(
+    org_key: String,
+    token: String,
+    #[server(default)] client: String,
+) -> Result<crate::models::ReportPage, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
     let pool = crate::backend::state::pool()?;
     let case_id = crate::backend::cases::case_for_token(&pool, &org_key, &token).await?;
     crate::backend::reports::report(&pool, &crate::domain::case_number::format(case_id)).await
 }
 
 /// The customer signs the report later, in the widget.
-#[server(input = Json, endpoint = "widget_sign_report", client = WidgetClient)]
-pub async fn widget_sign_report(org_key: String, token: String, signer: String, signature: String) -> Result<(), AppError> {
-    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key)?;
+#[server(input = Json, endpoint = "widget_sign_report")]
+pub async fn widget_sign_report(
+    org_key: String,
+    token: String,
+    signer: String,
+    signature: String,
+    #[server(default)] client: String,
+) -> Result<(), AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key, &client)?;
     let state = crate::backend::state::app_state()?;
     let case_id = crate::backend::cases::case_for_token(&state.pool, &org_key, &token).await?;
     crate::backend::reports::sign(&state.pool, &state.live, case_id, crate::domain::lifecycle::Actor::Customer, &signer, &signature).await

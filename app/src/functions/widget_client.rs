@@ -1,17 +1,12 @@
-//! The widget's own client id, sent with each of its calls so rate limits
-//! can tell apart colleagues who reach Fixline through one egress address
-//! (`backend::limits`). Not a secret and not a person: 128 random bits the
-//! widget keeps in its storage, so a reload keeps its share.
+//! The widget's own client id, sent with each of its calls (the `client`
+//! argument of its server functions, the `X-Fixline-Client` header of its
+//! uploads) so rate limits can tell apart colleagues who reach Fixline
+//! through one egress address (`backend::limits`). Not a secret and not a
+//! person: 128 random bits the widget keeps in its storage, so a reload
+//! keeps its share. (An argument rather than a custom server-fn client: the
+//! custom client moved ~22 KB of the calls' code into the first download.)
 
-use std::future::Future;
-
-use futures::{Sink, Stream};
-use leptos::server_fn::client::{browser::BrowserClient, Client};
-use leptos::server_fn::error::FromServerFnError;
-use leptos::server_fn::request::browser::BrowserRequest;
-use leptos::server_fn::response::browser::BrowserResponse;
-
-/// The header the server reads it from (`backend::limits::CLIENT_HEADER`).
+/// The header uploads carry it in (`backend::limits::CLIENT_HEADER`).
 pub const CLIENT_HEADER: &str = "X-Fixline-Client";
 
 #[cfg(feature = "hydrate")]
@@ -58,40 +53,4 @@ pub fn client_id() -> String {
     }
     #[cfg(not(feature = "hydrate"))]
     String::new()
-}
-
-/// The browser client, plus the client id header.
-pub struct WidgetClient;
-
-impl<E, IS, OS> Client<E, IS, OS> for WidgetClient
-where
-    E: FromServerFnError,
-    IS: FromServerFnError,
-    OS: FromServerFnError,
-{
-    type Request = BrowserRequest;
-    type Response = BrowserResponse;
-
-    fn send(req: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
-        req.headers().set(CLIENT_HEADER, &client_id());
-        <BrowserClient as Client<E, IS, OS>>::send(req)
-    }
-
-    fn open_websocket(
-        path: &str,
-    ) -> impl Future<
-        Output = Result<
-            (
-                impl Stream<Item = Result<leptos::server_fn::Bytes, leptos::server_fn::Bytes>> + Send + 'static,
-                impl Sink<leptos::server_fn::Bytes> + Send + 'static,
-            ),
-            E,
-        >,
-    > + Send {
-        <BrowserClient as Client<E, IS, OS>>::open_websocket(path)
-    }
-
-    fn spawn(future: impl Future<Output = ()> + Send + 'static) {
-        <BrowserClient as Client<E, IS, OS>>::spawn(future)
-    }
 }

@@ -23,6 +23,7 @@ pub(super) fn send_progress_beacon(org_key: &str, session_id: &str, last_node: &
         js::set(&body, "session_id", session_id);
         js::set(&body, "last_node", last_node);
         js::set(&body, "steps", steps as f64);
+        js::set(&body, "client", crate::functions::widget_client::client_id().as_str());
         if let (Some(w), Some(body)) = (web_sys::window(), js::stringify(&body.into())) {
             let _ = w.navigator().send_beacon_with_opt_str("/api/guide_progress", Some(&body));
         }

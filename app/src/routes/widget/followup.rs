@@ -27,7 +27,7 @@ pub(super) fn CustomerFollowUp(
     let act = Action::new(move |a: &CustomerAction| {
         let (org, token) = ids.get_value();
         let a = a.clone();
-        async move { customer_action(org, token, a).await }
+        async move { customer_action(org, token, a, crate::functions::widget_client::client_id()).await }
     });
     let pending = act.pending();
     Effect::new(move |_| match act.value().get() {
@@ -52,7 +52,7 @@ pub(super) fn CustomerFollowUp(
     let sign = Action::new(move |(signer, png): &(String, String)| {
         let (org, token) = ids.get_value();
         let (signer, png) = (signer.clone(), png.clone());
-        async move { widget_sign_report(org, token, signer, png).await }
+        async move { widget_sign_report(org, token, signer, png, crate::functions::widget_client::client_id()).await }
     });
     Effect::new(move |_| match sign.value().get() {
         Some(Ok(())) => done.run(()),

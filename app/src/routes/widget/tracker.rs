@@ -51,7 +51,7 @@ pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> im
         async move {
             let mut out = Vec::new();
             for (_, token) in remembered_cases() {
-                if let Ok(track) = track_case(org.get_value(), token).await {
+                if let Ok(track) = track_case(org.get_value(), token, crate::functions::widget_client::client_id()).await {
                     out.push(track);
                 }
             }
@@ -116,7 +116,7 @@ pub(super) fn QuoteAnswer(org: String, token: String, quote: crate::domain::life
     let answer = Action::new(move |approved: &bool| {
         let (org, token, approved) = (org.clone(), token.clone(), *approved);
         async move {
-            let r = answer_quote(org, token, approved).await;
+            let r = answer_quote(org, token, approved, crate::functions::widget_client::client_id()).await;
             if r.is_ok() {
                 done.run(());
             }
@@ -151,7 +151,7 @@ pub(super) fn remember_case(receipt: &CaseReceipt) {
 pub(super) fn WidgetReport(org: String, token: String) -> impl IntoView {
     use crate::functions::widget::widget_report;
     let t = use_texts();
-    let report = LocalResource::new(move || widget_report(org.clone(), token.clone()));
+    let report = LocalResource::new(move || widget_report(org.clone(), token.clone(), crate::functions::widget_client::client_id()));
     view! {
         <Suspense fallback=move || view! { <p class="loading">{t.loading}</p> }>
             {move || Suspend::new(async move {

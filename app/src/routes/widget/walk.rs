@@ -46,7 +46,7 @@ pub(super) fn GuideWalk(
         };
         let result = *result;
         async move {
-            match submit_case(submission).await {
+            match submit_case(submission, crate::functions::widget_client::client_id()).await {
                 Ok(receipt) => {
                     remember_case(&receipt);
                     error.set(None);
@@ -83,13 +83,13 @@ pub(super) fn GuideWalk(
         session.set(Some((g.id.clone(), id.clone())));
         let org_key = session_org.clone();
         leptos::task::spawn_local(async move {
-            let _ = start_guide(org_key, id, g.id, g.version).await;
+            let _ = start_guide(org_key, id, g.id, g.version, crate::functions::widget_client::client_id()).await;
         });
     });
     let load = Action::new(move |asset_id: &i64| {
         let (org_key, asset_id) = (org_key.clone(), *asset_id);
         async move {
-            match load_guides(org_key, asset_id).await {
+            match load_guides(org_key, asset_id, crate::functions::widget_client::client_id()).await {
                 Ok(mut o) => {
                     o.received_at_ms = browser_now_ms();
                     // Keep the guide being walked (e.g. restored after a reload)
