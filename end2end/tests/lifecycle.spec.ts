@@ -172,7 +172,7 @@ test("an out-of-warranty repair is dispatched only after the customer approves t
 
   // Dispatch waits for the quote: the button says so before any form is filled.
   await expect(staff.getByTestId("act-dispatch")).toBeDisabled();
-  await expect(staff.locator("#act-dispatch-why")).toContainText("客户在报修页面确认报价后才能派工");
+  await expect(staff.locator("#why-quote")).toContainText("客户在报修页面确认报价后才能派工");
 
   await staff.getByTestId("act-quote").click();
   await staff.getByLabel("金额（元）").fill("850");
@@ -260,7 +260,7 @@ test("a visit ends with a work record, the customer's signature, a rating and a 
   await dispatcher.goto(`/console/cases/${number}`);
   await hydrated(dispatcher);
   await expect(dispatcher.getByTestId("act-close")).toBeDisabled();
-  await expect(dispatcher.locator("#act-close-why")).toContainText("须由客户签字后才能结案");
+  await expect(dispatcher.locator("#why-signature")).toContainText("须由客户签字后才能结案");
 
   // The customer signs on the technician's phone.
   await tech.getByTestId("act-report").click();

@@ -93,13 +93,22 @@ pub fn CaseActions(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bo
                 on:click=move |_| send(action.get_value())>{label}</button>
         }
     };
+    // A waiting act is a disabled button pointing at its reason, said once
+    // under the buttons however many acts wait for it.
+    let why_id = |why: Refusal| if why == Refusal::NotSigned { "why-signature" } else { "why-quote" };
     let blocked = move |label: &'static str, testid: &'static str, why: Refusal| {
-        let reason = waiting_reason(why);
-        view! {
-            <button type="button" class="secondary" data-testid=testid disabled aria-describedby=format!("{testid}-why")>{label}</button>
-            <span class="hint" id=format!("{testid}-why") data-testid="act-waiting">{reason}</span>
-        }
+        view! { <button type="button" class="secondary" data-testid=testid disabled aria-describedby=why_id(why)>{label}</button> }
     };
+    let mut reasons: Vec<Refusal> = Vec::new();
+    for why in permits.iter().filter_map(|p| p.waiting) {
+        if !reasons.contains(&why) {
+            reasons.push(why);
+        }
+    }
+    let reasons = reasons
+        .into_iter()
+        .map(|why| view! { <p class="hint" id=why_id(why) data-testid="act-waiting">{waiting_reason(why)}</p> })
+        .collect_view();
     let offer = move |act: Act, label: &'static str, testid: &'static str, f: Form| match waiting(act) {
         Some(why) => Some(blocked(label, testid, why).into_any()),
         None => may(act).then(|| button(label, testid, f).into_any()),
@@ -137,6 +146,7 @@ pub fn CaseActions(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bo
                 {may(Act::AnswerComplaint).then(|| button(t.act_answer_complaint, "act-answer-complaint", Form::AnswerComplaint))}
                 {may(Act::ReturnVisit).then(|| button(t.act_return_visit, "act-return-visit", Form::ReturnVisit))}
             </div>
+            {reasons}
             {move || open.get().map(|f| view! { <ActionFormFor form=f case=case.clone() send=Callback::new(send) pending/> })}
             <ErrorText error/>
         </section>
