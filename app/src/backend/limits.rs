@@ -26,6 +26,7 @@ use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sqlx::AnyConnection;
 
 use crate::errors::AppError;
+use crate::functions::widget_client::CLIENT_HEADER;
 
 /// What the operator configured (`fixline serve --help`); 0 turns a limit off.
 #[derive(Debug, Clone, Copy)]
@@ -80,9 +81,6 @@ impl Class {
 
 /// How many widgets' shares one address and org key get together.
 pub const CROWD: u32 = 20;
-
-/// The header a widget sends its client id in.
-pub const CLIENT_HEADER: &str = "x-fixline-client";
 
 /// Who is asking: the address, and the widget's client id when the request
 /// can carry one (`None` for page loads: a browser navigating sends no

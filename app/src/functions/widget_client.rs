@@ -6,8 +6,8 @@
 //! keeps its share. (An argument rather than a custom server-fn client: the
 //! custom client moved ~22 KB of the calls' code into the first download.)
 
-/// The header uploads carry it in (`backend::limits::CLIENT_HEADER`).
-pub const CLIENT_HEADER: &str = "X-Fixline-Client";
+/// The header uploads carry it in (read by `backend::limits`).
+pub const CLIENT_HEADER: &str = "x-fixline-client";
 
 #[cfg(feature = "hydrate")]
 const STORAGE_KEY: &str = "fixline.client";
