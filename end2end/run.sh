@@ -24,7 +24,7 @@ start_server() {
   # The demo intranet is another site (localhost vs 127.0.0.1): the widget runs as a third-party frame.
   # Every test's customers and staff come from 127.0.0.1: like a whole
   # hospital behind one egress address, only busier, so the per-address
-  # limits are raised (their defaults are tested in server/tests/api.rs).
+  # limits are raised (their defaults are tested in server/tests/http/edge.rs).
   "$ROOT/target/release/fixline" --demo --addr "127.0.0.1:$port" --demo-intranet "127.0.0.1:$intranet" \
     --submit-rate-per-minute 600 --login-rate-per-minute 600 \
     --database-url "$url" >"$work/server.log" 2>&1 &

@@ -6,12 +6,12 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use crate::components::NotFound;
 use crate::document::html_document;
 use crate::language::provide_root_context;
+use crate::routes::console::followup::{FollowUpPage, RatingsPage, VisitsPage};
+use crate::routes::console::guides::{GuidePreviewPage, GuidesPage};
+use crate::routes::console::report::ReportRoute;
+use crate::routes::console::settings::SettingsPage;
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
-use crate::routes::followup::{FollowUpPage, RatingsPage, VisitsPage};
-use crate::routes::guides::{GuidePreviewPage, GuidesPage};
 use crate::routes::home::HomePage;
-use crate::routes::report::ReportRoute;
-use crate::routes::settings::SettingsPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     html_document(options, "fixline", |_| view! { <MetaTags/> }, || view! { <App/> })

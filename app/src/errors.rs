@@ -175,6 +175,22 @@ impl FromServerFnError for AppError {
             }
         }
     }
+
+    /// On the server this runs inside the server function's response scope
+    /// (leptos_axum applies `ResponseOptions` afterwards), so the error sets
+    /// its own status and `Retry-After` where it is encoded: server
+    /// functions otherwise answer every error with 500.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            use axum::http::{header, HeaderValue, StatusCode};
+            options.set_status(StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+            if let Some(seconds) = self.retry_after_s() {
+                options.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+        }
+        <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_default()
+    }
 }
 
 /// Outside server functions (axum handlers) an error answers as the server

@@ -47,7 +47,7 @@ pub fn request_locale() -> Locale {
     let from_query = parts
         .uri
         .query()
-        .and_then(|q| q.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == "lang").and_then(|(_, v)| Locale::from_tag(v)));
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Locale::from_tag(&v)));
     if let Some(locale) = from_query {
         // Remember an explicit choice for the next pages.
         if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
@@ -59,7 +59,7 @@ pub fn request_locale() -> Locale {
         return locale;
     }
     cookie_value(&parts.headers, LANG_COOKIE)
-        .and_then(Locale::from_tag)
+        .and_then(|v| Locale::from_tag(&v))
         .or_else(|| parts.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language))
         .unwrap_or_default()
 }

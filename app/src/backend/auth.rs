@@ -59,26 +59,34 @@ pub fn new_token() -> String {
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        SESSION_HOURS * 3600,
-        if secure { "; Secure" } else { "" }
-    )
+    session_cookie_with(token.to_string(), cookie::time::Duration::hours(SESSION_HOURS), secure)
 }
 
 pub fn clear_session_cookie(secure: bool) -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", if secure { "; Secure" } else { "" })
+    session_cookie_with(String::new(), cookie::time::Duration::ZERO, secure)
 }
 
-pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+fn session_cookie_with(value: String, max_age: cookie::time::Duration, secure: bool) -> String {
+    cookie::Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .max_age(max_age)
+        .secure(secure)
+        .build()
+        .to_string()
+}
+
+/// The value of the named cookie in the request's `Cookie` headers.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
 }
 
 fn staff_from_row(row: (i64, String, String, String)) -> Result<StaffUser, AppError> {
@@ -97,7 +105,7 @@ pub async fn session_user(pool: &AnyPool, headers: &http::HeaderMap) -> Result<O
          JOIN staff_users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
     )
-    .bind(token_digest(token))
+    .bind(token_digest(&token))
     .bind(now_ms())
     .fetch_optional(pool)
     .await?;
@@ -220,7 +228,7 @@ pub async fn login(
 
 pub async fn logout(pool: &AnyPool, headers: &http::HeaderMap) -> Result<(), AppError> {
     if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_digest(token)).execute(pool).await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_digest(&token)).execute(pool).await?;
     }
     Ok(())
 }
@@ -282,10 +290,16 @@ mod tests {
     fn cookie_parsing() {
         let mut h = http::HeaderMap::new();
         h.insert(http::header::COOKIE, "a=1; fixline_session=abc; b=2".parse().unwrap());
-        assert_eq!(cookie_value(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie_value(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie_value(&h, "c"), None);
-        assert!(session_cookie("t", false).contains("HttpOnly; SameSite=Strict"));
-        assert!(session_cookie("t", true).ends_with("; Secure"));
+        let plain = session_cookie("t", false);
+        assert!(plain.starts_with("fixline_session=t;"), "{plain}");
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+            assert!(plain.contains(part), "{plain} lacks {part}");
+        }
+        assert!(!plain.contains("Secure"));
+        assert!(session_cookie("t", true).contains("; Secure"));
+        assert!(clear_session_cookie(false).contains("Max-Age=0"));
     }
 
     #[test]

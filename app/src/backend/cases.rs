@@ -19,6 +19,45 @@ use crate::i18n::LocaleTexts;
 use crate::models::{CaseDetail, CaseStatus, CaseTrack, OutcomeView, Queue, QueueFilter, QueueRow, RepeatFault, StaffUser, TranscriptLine};
 use std::collections::HashMap;
 
+/// A queue line as read from the database (named columns: a wrong order
+/// cannot swap two fields).
+#[derive(sqlx::FromRow)]
+struct QueueCaseRow {
+    id: i64,
+    org_id: i64,
+    org_name: String,
+    asset: String,
+    model: String,
+    symptom: String,
+    created_at: i64,
+    status: String,
+    tz: String,
+    zone: String,
+    owner: Option<i64>,
+}
+
+/// The case page's own columns.
+#[derive(sqlx::FromRow)]
+struct CaseDetailRow {
+    status: String,
+    org_name: String,
+    site_name: String,
+    asset_id: i64,
+    asset: String,
+    model: String,
+    serial: String,
+    reporter_name: String,
+    phone: String,
+    symptom: String,
+    created_at: i64,
+    guide_id: String,
+    guide_version: i64,
+    steps: String,
+    tz: String,
+    org_id: i64,
+    zone: String,
+}
+
 enum Bind {
     Int(i64),
     Text(String),
@@ -85,20 +124,20 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
         bind_all(&count_sql, &binds).fetch_one(pool).await?.try_get(0)?
     };
     let sql = format!(
-        "SELECT c.id, o.id, o.name, a.name, a.model, c.symptom, c.created_at, c.status, o.timezone, s.zone, c.owner_id{from}{conds} \
+        "SELECT c.id, o.id AS org_id, o.name AS org_name, a.name AS asset, a.model, c.symptom, c.created_at, c.status, \
+         o.timezone AS tz, s.zone, c.owner_id AS owner{from}{conds} \
          ORDER BY c.next_deadline_ms, c.id LIMIT {}",
         filter.page_size()
     );
-    type Row = (i64, i64, String, String, String, String, i64, String, String, String, Option<i64>);
-    let rows: Vec<Row> = {
+    let rows: Vec<QueueCaseRow> = {
         use sqlx::FromRow;
-        bind_all(&sql, &binds).fetch_all(pool).await?.iter().map(Row::from_row).collect::<Result<_, _>>()?
+        bind_all(&sql, &binds).fetch_all(pool).await?.iter().map(QueueCaseRow::from_row).collect::<Result<_, _>>()?
     };
-    let logs = super::events::load_logs(pool, &rows.iter().map(|r| r.0).collect::<Vec<_>>()).await?;
+    let logs = super::events::load_logs(pool, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let dir = super::present::staff_directory(pool).await?;
     let mut terms_by_org = HashMap::new();
     let mut out = Vec::new();
-    for (id, org_id, org_name, asset, model, symptom, created_at, status, tz, zone, owner) in rows {
+    for QueueCaseRow { id, org_id, org_name, asset, model, symptom, created_at, status, tz, zone, owner } in rows {
         if let std::collections::hash_map::Entry::Vacant(e) = terms_by_org.entry(org_id) {
             e.insert(terms::terms(pool, org_id).await?);
         }
@@ -177,20 +216,20 @@ fn transcript(g: &Guide, steps: &[WalkStep], locale: Locale) -> (Vec<TranscriptL
 pub async fn detail(pool: &AnyPool, number: &str, viewer: &StaffUser, locale: Locale) -> Result<CaseDetail, AppError> {
     let id = case_number::parse(number).ok_or(AppError::NotFound)?;
     let mut conn = pool.acquire().await?;
-    type Row = (String, String, String, String, String, String, String, String, String, i64, String, i64, String, String, i64, String);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT c.status, o.name, s.name, a.name, a.model, a.serial, c.reporter_name, c.phone, c.symptom, \
-         c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone, o.id, s.zone FROM cases c \
+    let row: Option<CaseDetailRow> = sqlx::query_as(
+        "SELECT c.status, o.name AS org_name, s.name AS site_name, c.asset_id, a.name AS asset, a.model, a.serial, c.reporter_name, \
+         c.phone, c.symptom, c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone AS tz, o.id AS org_id, s.zone FROM cases c \
          JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
          JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (
+    let CaseDetailRow {
         status,
         org_name,
         site_name,
+        asset_id,
         asset,
         model,
         serial,
@@ -204,8 +243,7 @@ pub async fn detail(pool: &AnyPool, number: &str, viewer: &StaffUser, locale: Lo
         tz,
         org_id,
         zone,
-    ) = row.ok_or(AppError::NotFound)?;
-    let asset_id: i64 = sqlx::query_scalar("SELECT asset_id FROM cases WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    } = row.ok_or(AppError::NotFound)?;
     let log = super::events::load_log(&mut conn, id).await?;
     let state = CaseState::from_log(&log);
     let terms = terms::terms(&mut *conn, org_id).await?;

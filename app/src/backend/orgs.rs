@@ -5,6 +5,7 @@ use sqlx::AnyPool;
 use crate::errors::AppError;
 use crate::models::{AssetOption, WidgetInfo};
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct Org {
     pub(crate) id: i64,
     name: String,
@@ -24,15 +25,14 @@ pub(crate) async fn org_by_key(pool: &AnyPool, key: &str) -> Result<Org, AppErro
     if !plausible_key(key) {
         return Err(AppError::NotFound);
     }
-    let row: Option<(i64, String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT o.id, o.name, c.name, c.hotline, o.allowed_origins, o.theme_color, o.logo_sha256 FROM organisations o \
+    sqlx::query_as(
+        "SELECT o.id, o.name, c.name AS company_name, c.hotline, o.allowed_origins, o.theme_color, o.logo_sha256 FROM organisations o \
          JOIN companies c ON c.id = o.company_id WHERE o.widget_key = $1",
     )
     .bind(key)
     .fetch_optional(pool)
-    .await?;
-    let (id, name, company_name, hotline, allowed_origins, theme_color, logo_sha256) = row.ok_or(AppError::NotFound)?;
-    Ok(Org { id, name, company_name, hotline, allowed_origins, theme_color, logo_sha256 })
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// The organisation's logo for its widget: type, content hash and bytes.

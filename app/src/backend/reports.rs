@@ -15,11 +15,26 @@ use crate::domain::lifecycle::{self, Actor, CaseEvent, CaseState, LoggedEvent, P
 use crate::errors::AppError;
 use crate::models::{ReportPage, ReportView, Role, SignedReport, WorkView};
 
+#[derive(sqlx::FromRow)]
+struct ReportCaseRow {
+    company: String,
+    org_name: String,
+    site_name: String,
+    address: String,
+    asset_label: String,
+    asset_serial: String,
+    reporter_name: String,
+    symptom: String,
+    created_at: i64,
+    tz: String,
+    org_id: i64,
+}
+
 /// The report as it stands now, built from the case and its log.
 async fn build_report(conn: &mut AnyConnection, case_id: i64, log: &[LoggedEvent]) -> Result<ReportView, AppError> {
-    type Row = (String, String, String, String, String, String, String, String, i64, String, i64);
-    let row: Row = sqlx::query_as(
-        "SELECT co.name, o.name, s.name, s.address, a.name || ' ' || a.model, a.serial, c.reporter_name, c.symptom, c.created_at, o.timezone, o.id \
+    let row: ReportCaseRow = sqlx::query_as(
+        "SELECT co.name AS company, o.name AS org_name, s.name AS site_name, s.address, a.name || ' ' || a.model AS asset_label, \
+         a.serial AS asset_serial, c.reporter_name, c.symptom, c.created_at, o.timezone AS tz, o.id AS org_id \
          FROM cases c JOIN organisations o ON o.id = c.org_id JOIN companies co ON co.id = o.company_id \
          JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
     )
@@ -27,7 +42,8 @@ async fn build_report(conn: &mut AnyConnection, case_id: i64, log: &[LoggedEvent
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound)?;
-    let (company, org_name, site_name, address, asset_label, asset_serial, reporter_name, symptom, created_at, tz, org_id) = row;
+    let ReportCaseRow { company, org_name, site_name, address, asset_label, asset_serial, reporter_name, symptom, created_at, tz, org_id } =
+        row;
     let dir = super::present::staff_directory(&mut *conn).await?;
     let state = CaseState::from_log(log);
     let terms = super::terms::terms(&mut *conn, org_id).await?;

@@ -14,11 +14,25 @@ use crate::domain::lifecycle::{self, Actor, CaseEvent, CaseState};
 use crate::errors::AppError;
 use crate::models::{CaseStatus, ComplaintRow, FollowUps, ReturnVisitRow, StaffUser, SwapRow, TechnicianRating, VisitRow};
 
-type CaseRow = (i64, String, String, String, String, String, String, String, i64, String);
+/// A case as the lists show it.
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    status: String,
+    org_name: String,
+    site: String,
+    asset: String,
+    symptom: String,
+    reporter: String,
+    phone: String,
+    org_id: i64,
+    zone: String,
+}
 
 async fn case_rows(pool: &AnyPool, filter: &str, bind: Option<i64>) -> Result<Vec<CaseRow>, AppError> {
     let sql = format!(
-        "SELECT c.id, c.status, o.name, s.name || ' · ' || s.address, a.name || ' ' || a.model, c.symptom, c.reporter_name, c.phone, o.id, s.zone \
+        "SELECT c.id, c.status, o.name AS org_name, s.name || ' · ' || s.address AS site, a.name || ' ' || a.model AS asset, c.symptom, \
+         c.reporter_name AS reporter, c.phone, o.id AS org_id, s.zone \
          FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id \
          WHERE {filter} ORDER BY c.id"
     );
@@ -34,12 +48,12 @@ async fn case_rows(pool: &AnyPool, filter: &str, bind: Option<i64>) -> Result<Ve
 /// waiting for the customer's signature; appointment order.
 pub async fn my_visits(pool: &AnyPool, user: &StaffUser) -> Result<Vec<VisitRow>, AppError> {
     let rows = case_rows(pool, "c.technician_id = $1 AND c.status IN ('dispatched', 'on_site', 'resolved')", Some(user.id)).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let logs = load_logs(pool, &ids).await?;
     let now = now_ms();
     let mut terms_cache: HashMap<i64, terms::Terms> = HashMap::new();
     let mut out = Vec::new();
-    for (id, status, org_name, site, asset, symptom, reporter, phone, org_id, _zone) in rows {
+    for CaseRow { id, status, org_name, site, asset, symptom, reporter, phone, org_id, .. } in rows {
         let Some(log) = logs.get(&id) else { continue };
         let state = CaseState::from_log(log);
         if state.status == CaseStatus::Resolved && (state.signed || !state.visited) {
@@ -84,12 +98,12 @@ pub async fn follow_ups(pool: &AnyPool) -> Result<FollowUps, AppError> {
          (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'return_visited')) \
          OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind IN ('complaint_raised', 'unit_swapped'))";
     let rows = case_rows(pool, filter, None).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let logs = load_logs(pool, &ids).await?;
     let now = now_ms();
     let mut terms_cache: HashMap<i64, terms::Terms> = HashMap::new();
     let mut out = FollowUps::default();
-    for (id, _status, org_name, _site, asset, _symptom, reporter, phone, org_id, zone) in rows {
+    for CaseRow { id, org_name, asset, reporter, phone, org_id, zone, .. } in rows {
         let Some(log) = logs.get(&id) else { continue };
         let state = CaseState::from_log(log);
         let wants_visit = matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed) && !state.return_visited;

@@ -1,9 +1,3 @@
-pub mod case_actions;
-pub mod checks;
 pub mod console;
-pub mod followup;
-pub mod guides;
 pub mod home;
-pub mod report;
-pub mod settings;
 pub mod widget;

@@ -1,12 +1,12 @@
 //! Middleware every request passes: refuse text the databases cannot
-//! store, refuse cross-origin writes (CSRF), give server-function errors
-//! their status, and add the security headers.
+//! store, refuse cross-origin writes (CSRF), and add the security headers.
+//! (Server-function errors set their own status: `AppError::ser`.)
 
 use app::backend::state::AppState;
 use app::errors::AppError;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -63,29 +63,6 @@ pub(super) async fn same_origin_writes(req: Request, next: Next) -> Response {
         tracing::warn!(path = %req.uri().path(), origin = ?text(header::ORIGIN), "cross-origin write refused");
         AppError::Forbidden.into_response()
     }
-}
-
-/// Server functions answer errors with 500 by default; give each `AppError`
-/// its own status (422 invalid input, 401, 403, 404, …).
-pub(super) async fn api_error_status(req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
-    if !is_api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return AppError::Internal.into_response();
-    };
-    let error = serde_json::from_slice::<AppError>(&bytes).ok();
-    if let Some(error) = &error {
-        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    let mut res = Response::from_parts(parts, Body::from(bytes));
-    if let Some(seconds) = error.as_ref().and_then(AppError::retry_after_s) {
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    res
 }
 
 /// Headers every response gets. Pages set their own strict CSP (scripts by

@@ -215,7 +215,6 @@ pub fn router(state: AppState) -> Router {
         .merge(live)
         .merge(pages)
         .layer(middleware::from_fn(guards::refuse_unstorable_text))
-        .layer(middleware::from_fn(guards::api_error_status))
         .layer(middleware::from_fn(guards::same_origin_writes))
         .layer(middleware::from_fn_with_state(state.clone(), guards::security_headers))
         .layer(CompressionLayer::new())

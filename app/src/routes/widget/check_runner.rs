@@ -49,19 +49,19 @@ pub(super) fn CheckRunner(
                 #[cfg(feature = "hydrate")]
                 Check::Reachability { address_key } => {
                     let address = value_of(&address_key).unwrap_or_default();
-                    let (result, summary) = crate::routes::checks::reachability(&address).await;
+                    let (result, summary) = super::checks::reachability(&address).await;
                     finish(Finding::Result(result), summary);
                 }
                 #[cfg(feature = "hydrate")]
                 Check::Connection { max_latency_ms, min_kbps } => {
-                    let (result, summary) = crate::routes::checks::connection(max_latency_ms, min_kbps).await;
+                    let (result, summary) = super::checks::connection(max_latency_ms, min_kbps).await;
                     finish(Finding::Result(result), summary);
                 }
                 #[cfg(feature = "hydrate")]
                 Check::LogAnalysis { patterns } => match file {
-                    Some(FileHandle(file)) => match crate::routes::checks::scan_file(file, &patterns, |p| progress.set(Some(p))).await {
+                    Some(FileHandle(file)) => match super::checks::scan_file(file, &patterns, |p| progress.set(Some(p))).await {
                         Ok(counts) => {
-                            let summary = crate::routes::checks::pattern_summary(&patterns, &counts, locale);
+                            let summary = super::checks::pattern_summary(&patterns, &counts, locale);
                             finish(Finding::Patterns(counts), summary);
                         }
                         Err(e) => finish(Finding::Result(CheckResult::Unknown), e),

@@ -58,13 +58,8 @@ fn post(origin: &str, kind: &str, number: Option<&str>, height: Option<f64>) {
     let _ = parent.post_message(&msg, origin);
 }
 
-pub fn connect(
-    info: &WidgetInfo,
-    name: RwSignal<String>,
-    phone: RwSignal<String>,
-    asset: RwSignal<Option<i64>>,
-    host_cases: RwSignal<u32>,
-) -> Host {
+pub fn connect(info: &WidgetInfo, state: super::WidgetState, host_cases: RwSignal<u32>) -> Host {
+    let super::WidgetState { name, phone, asset, .. } = state;
     let origin = StoredValue::new(None::<String>);
     let host = Host { origin };
     #[cfg(feature = "hydrate")]

@@ -3,15 +3,8 @@
 use super::*;
 
 #[component]
-pub(super) fn IntakeForm(
-    info: WidgetInfo,
-    name: RwSignal<String>,
-    phone: RwSignal<String>,
-    asset: RwSignal<Option<i64>>,
-    symptom: RwSignal<String>,
-    error: RwSignal<Option<AppError>>,
-    stage: RwSignal<Stage>,
-) -> impl IntoView {
+pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView {
+    let WidgetState { name, phone, asset, symptom, error, stage, .. } = state;
     let t = use_texts();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();

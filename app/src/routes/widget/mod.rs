@@ -14,13 +14,15 @@ use crate::functions::widget::{answer_quote, load_guides, start_guide, submit_ca
 use crate::i18n::fill;
 use crate::language::{use_locale, use_texts};
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
-use crate::routes::checks::{clock_result, clock_skew_seconds};
+use checks::{clock_result, clock_skew_seconds};
 
 mod browser;
 mod check_runner;
+pub mod checks;
 mod drafts;
 mod followup;
 mod intake_form;
+mod state;
 mod tracker;
 mod walk;
 
@@ -41,6 +43,7 @@ use browser::*;
 use check_runner::*;
 use followup::*;
 use intake_form::*;
+use state::*;
 use tracker::*;
 use walk::*;
 
@@ -128,22 +131,8 @@ enum Stage {
 #[component]
 fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let t = use_texts();
-    let name = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
-    let asset = RwSignal::new(None::<i64>);
-    let symptom = RwSignal::new(String::new());
-    let stage = RwSignal::new(Stage::Intake);
-    let steps = RwSignal::new(Vec::<WalkStep>::new());
-    // Client-side validation errors and server answers share one slot.
-    let error = RwSignal::new(None::<AppError>);
-    let offer = RwSignal::new(None::<GuideOffer>);
-    let guide = RwSignal::new(None::<Guide>);
-    // The guide a restored draft was walking, (id, version), until the walk
-    // has reloaded the guides and found it again.
-    let resume = StoredValue::new(None::<(String, u32)>);
-    // (guide id, session id) of the walk under way, for the guide's analytics.
-    let session = RwSignal::new(None::<(String, String)>);
-    let submission_id = StoredValue::new(None::<String>);
+    let state = WidgetState::new();
+    let WidgetState { stage, steps, guide, session, .. } = state;
 
     let draft_key = format!("fixline.draft.{org_key}");
     let page_path = format!("/widget/{org_key}");
@@ -155,30 +144,10 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     Effect::new(move |restored: Option<()>| {
         if restored.is_none() {
             if let Some(d) = drafts::load(&draft_key) {
-                name.set(d.name);
-                phone.set(d.phone);
-                asset.set(d.asset_id);
-                symptom.set(d.symptom);
-                steps.set(d.steps);
-                resume.set_value(d.guide);
-                session.set(d.session);
-                submission_id.set_value(d.submission_id);
-                if d.in_guide {
-                    stage.set(Stage::Guide);
-                }
+                state.restore(d);
             }
         }
-        let draft = drafts::Draft {
-            name: name.get(),
-            phone: phone.get(),
-            asset_id: asset.get(),
-            symptom: symptom.get(),
-            guide: guide.with(|g| g.as_ref().map(|g| (g.id.clone(), g.version))).or_else(|| resume.get_value()),
-            steps: steps.get(),
-            session: session.get(),
-            submission_id: submission_id.get_value(),
-            in_guide: matches!(stage.get(), Stage::Guide),
-        };
+        let draft = state.draft();
         match stage.get() {
             Stage::Escalated(_) | Stage::SelfResolved => drafts::clear(&draft_key),
             _ => drafts::save(&draft_key, &draft),
@@ -197,24 +166,11 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
         org_key.with_value(|org_key| send_progress_beacon(org_key, &session_id, &node.id, taken.len()));
     });
 
-    let start_over = move || {
-        name.set(String::new());
-        phone.set(String::new());
-        asset.set(None);
-        symptom.set(String::new());
-        steps.set(Vec::new());
-        offer.set(None);
-        guide.set(None);
-        resume.set_value(None);
-        session.set(None);
-        error.set(None);
-        submission_id.set_value(None);
-        stage.set(Stage::Intake);
-    };
+    let start_over = move || state.start_over();
 
     // Bumped when the host page hands over the case tokens it kept.
     let host_cases = RwSignal::new(0u32);
-    let host = host_bridge::connect(&info, name, phone, asset, host_cases);
+    let host = host_bridge::connect(&info, state, host_cases);
     Effect::new(move |_| match stage.get() {
         Stage::Escalated(receipt) => {
             host.post("escalated", Some(&receipt.number));
@@ -264,12 +220,12 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             </header>
             {move || match stage.get() {
                 Stage::Intake => {
-                    view! { <IntakeForm info=info.clone() name phone asset symptom error stage/> }.into_any()
+                    view! { <IntakeForm info=info.clone() state/> }.into_any()
                 }
                 Stage::Guide => {
                     let load = move || {
                         let org_key = org_key.get_value();
-                        guide_walk_chunk(GuideWalkProps { org_key, name, phone, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id })
+                        guide_walk_chunk(GuideWalkProps { org_key, state })
                     };
                     view! { <Deferred load/> }.into_any()
                 }

@@ -6,23 +6,8 @@ use super::*;
 /// Loads the guides for the chosen asset once, then walks one entirely in
 /// the browser: no request per step.
 #[component]
-pub(super) fn GuideWalk(
-    org_key: String,
-    name: RwSignal<String>,
-    phone: RwSignal<String>,
-    asset: RwSignal<Option<i64>>,
-    symptom: RwSignal<String>,
-    offer: RwSignal<Option<GuideOffer>>,
-    guide: RwSignal<Option<Guide>>,
-    resume: StoredValue<Option<(String, u32)>>,
-    session: RwSignal<Option<(String, String)>>,
-    steps: RwSignal<Vec<WalkStep>>,
-    error: RwSignal<Option<AppError>>,
-    stage: RwSignal<Stage>,
-    /// The widget's id for this report, made on first use; photos taken
-    /// during the walk are held against it until the case exists.
-    submission_id: StoredValue<Option<String>>,
-) -> impl IntoView {
+pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
+    let WidgetState { name, phone, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id } = state;
     // Sending the report lives here, with the buttons that send it (the
     // guide walk's chunk), so the first download needs no server-function
     // client.

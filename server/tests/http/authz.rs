@@ -5,15 +5,12 @@
 //! caller may put them; a customer's token reaches its own case only.
 //! Every test runs on SQLite and on PostgreSQL.
 
-#[macro_use]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::fixtures::alarm_panel;
+use crate::support::{Db, TestServer};
 use serde_json::{json, Value};
 use sqlx::Connection;
-use support::fixtures::alarm_panel;
-use support::{Db, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -39,6 +36,7 @@ enum Caller {
     OtherOrgKey,
     OtherCaseToken,
 }
+use crate::support::fixtures::{PNG, PNG_DATA_URL};
 use Caller::*;
 
 /// Callers tried on each row.
@@ -53,12 +51,6 @@ const LEADS: &[Caller] = &[Admin, Supervisor];
 const ADMIN: &[Caller] = &[Admin];
 
 /// A 1×1 PNG.
-const PNG: &[u8] = &[
-    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73,
-    68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2, 135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
-];
-const PNG_DATA_URL: &str =
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const SESSION: &str = "authz-guide-session-0000001";
 const WALK: &str = "authz-walk-submission-00001";
 /// Rate limits and the daily cap off: this file is about authorisation only.
@@ -335,13 +327,13 @@ async fn report(server: &TestServer, org: &str, asset: i64, submission_id: &str)
     (receipt["number"].as_str().unwrap().to_string(), receipt["access_token"].as_str().unwrap().to_string())
 }
 
-async fn staff_upload(server: &TestServer, number: &str, cookie: &str) -> support::Response {
+async fn staff_upload(server: &TestServer, number: &str, cookie: &str) -> crate::support::Response {
     let own = format!("http://{}", server.addr);
     let headers = [("Origin", own.as_str()), ("Content-Type", "application/octet-stream"), ("Cookie", cookie)];
     server.request("POST", &format!("/api/attachments?case={number}&name=site.png"), &headers, PNG).await
 }
 
-async fn token_upload(server: &TestServer, number: &str, org: &str, token: &str) -> support::Response {
+async fn token_upload(server: &TestServer, number: &str, org: &str, token: &str) -> crate::support::Response {
     let own = format!("http://{}", server.addr);
     let headers = [("Origin", own.as_str()), ("Content-Type", "application/octet-stream"), ("X-Fixline-Token", token)];
     server.request("POST", &format!("/api/attachments?case={number}&org={org}&name=mine.png"), &headers, PNG).await

@@ -2,20 +2,17 @@
 //! acknowledged case and duplicates none; a PostgreSQL restart is answered
 //! with 503 while it lasts and survived without restarting Fixline.
 
-#[macro_use]
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::support::fixtures::{alarm_panel, escalation};
+use crate::support::{Db, Response, TestServer};
 use futures::future::{join, join3, join_all};
 use serde_json::{json, Value};
 use sqlx::Connection;
-use support::fixtures::{alarm_panel, escalation};
-use support::{Db, Response, TestServer};
 use tokio::time::Instant;
 
 on_both_databases!(acknowledged_cases_survive_sigkill);

@@ -1,13 +1,11 @@
 //! Many users at once, on both databases: dozens of parallel calls to the
 //! paths staff and customers share, with no error and the counts right.
-//! Anonymous limits are off here (they are tested in api.rs); what is under
+//! Anonymous limits are off here (they are tested in edge.rs); what is under
 //! test is the database work: pooled connections, write transactions, locks.
 
-#[macro_use]
-mod support;
-
+use crate::support::fixtures::{MINUTE, PNG_DATA_URL};
+use crate::support::{Db, TestServer};
 use serde_json::{json, Value};
-use support::{Db, TestServer};
 
 on_both_databases!(
     parallel_staff_views_of_one_case_all_succeed,
@@ -19,9 +17,6 @@ on_both_databases!(
 );
 
 const PARALLEL: usize = 64;
-const MINUTE: i64 = 60_000;
-const PNG_DATA_URL: &str =
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
 async fn start(db: Db) -> TestServer {
     TestServer::start_with(db, &["--anon-rate-per-minute", "0", "--login-rate-per-minute", "0", "--daily-case-cap", "0"]).await
@@ -50,15 +45,15 @@ async fn escalate(server: &TestServer, asset: i64, submission_id: &str) -> (Stri
 }
 
 /// Runs `n` copies of `f(i)` at once; answers their statuses in order.
-async fn all_at_once<F, Fut>(n: usize, f: F) -> Vec<support::Response>
+async fn all_at_once<F, Fut>(n: usize, f: F) -> Vec<crate::support::Response>
 where
     F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = support::Response>,
+    Fut: std::future::Future<Output = crate::support::Response>,
 {
     futures::future::join_all((0..n).map(f)).await
 }
 
-fn statuses(responses: &[support::Response]) -> std::collections::BTreeMap<u16, usize> {
+fn statuses(responses: &[crate::support::Response]) -> std::collections::BTreeMap<u16, usize> {
     let mut m = std::collections::BTreeMap::new();
     for r in responses {
         *m.entry(r.status).or_insert(0) += 1;

@@ -2,15 +2,10 @@
 //! migrations (kept side by side) create the same tables, the same columns
 //! with the same nullability, and the same named indexes.
 
-// One test over both databases: the per-database macro goes unused.
-#![allow(unused_macros)]
-
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{Db, TestServer};
 use sqlx::Connection;
-use support::{Db, TestServer};
 
 /// table → (column → nullable, named indexes)
 type Schema = BTreeMap<String, (BTreeMap<String, bool>, Vec<String>)>;

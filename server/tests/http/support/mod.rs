@@ -1,5 +1,6 @@
 //! Test support: a real Fixline server process on a real database (a fresh
-//! SQLite file, or a fresh PostgreSQL database), and a minimal HTTP client.
+//! SQLite file, or a fresh PostgreSQL database), and its HTTP client
+//! (reqwest; raw bytes over TCP only for what no well-behaved client sends).
 
 #![allow(dead_code)]
 
@@ -40,6 +41,7 @@ pub enum Db {
 
 pub struct TestServer {
     child: Child,
+    client: reqwest::Client,
     pub addr: String,
     pub database_url: String,
     cleanup: Cleanup,
@@ -53,6 +55,11 @@ enum Cleanup {
         admin_url: String,
         name: String,
     },
+}
+
+/// A client per server: its connections belong to the test's own runtime.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(0).build().expect("an HTTP client")
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -141,10 +148,45 @@ impl TestServer {
         .await
         .unwrap()
         .expect("server printed its address");
-        TestServer { child, addr, database_url, cleanup }
+        TestServer { child, client: http_client(), addr, database_url, cleanup }
     }
 
+    /// One HTTP exchange: a new connection each time (no pool), no
+    /// redirects followed, bodies as sent (no decompression).
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        self.exchange(method, path, headers, body, Duration::from_secs(30)).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        within: Duration,
+    ) -> Result<Response, String> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| format!("method: {e}"))?;
+        let mut request = self.client.request(method, format!("http://{}{path}", self.addr)).body(body.to_vec());
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let exchange = async {
+            let res = request.send().await.map_err(|e| format!("send: {e:?}"))?;
+            let status = res.status().as_u16();
+            let mut map: HashMap<String, Vec<String>> = HashMap::new();
+            for (k, v) in res.headers() {
+                map.entry(k.as_str().to_string()).or_default().push(String::from_utf8_lossy(v.as_bytes()).into_owned());
+            }
+            let body = res.bytes().await.map_err(|e| format!("truncated body: {e:?}"))?.to_vec();
+            Ok(Response { status, headers: map, body })
+        };
+        tokio::time::timeout(within, exchange).await.map_err(|_| format!("no response within {within:?}"))?
+    }
+
+    /// Bytes straight over TCP, for requests no HTTP client would send
+    /// (malformed headers, `..` in paths, bodies the server refuses before
+    /// reading them).
+    pub async fn raw_request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         let mut stream = TcpStream::connect(&self.addr).await.expect("connect");
         let mut head =
             format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
@@ -364,44 +406,7 @@ impl TestServer {
         body: &[u8],
         within: Duration,
     ) -> Result<Response, String> {
-        let exchange = async {
-            let mut stream = TcpStream::connect(&self.addr).await.map_err(|e| format!("connect: {e}"))?;
-            let mut head =
-                format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
-            for (k, v) in headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            stream.write_all(head.as_bytes()).await.map_err(|e| format!("write: {e}"))?;
-            let _ = stream.write_all(body).await;
-            let mut raw = Vec::new();
-            stream.read_to_end(&mut raw).await.map_err(|e| format!("read: {e}"))?;
-            Ok::<_, String>(raw)
-        };
-        let raw = tokio::time::timeout(within, exchange).await.map_err(|_| format!("no response within {within:?}"))??;
-        let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-            return Err(format!("incomplete response ({} bytes)", raw.len()));
-        };
-        let status_ok = String::from_utf8_lossy(&raw[..split])
-            .split("\r\n")
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .is_some_and(|s| s.parse::<u16>().is_ok());
-        if !status_ok {
-            return Err("malformed status line".into());
-        }
-        let res = Response::parse(&raw);
-        let got = raw.len() - split - 4;
-        if let Some(len) = res.header("content-length").and_then(|l| l.parse::<usize>().ok()) {
-            if got < len {
-                return Err(format!("truncated body ({got} of {len} bytes)"));
-            }
-        } else if res.headers.get("transfer-encoding").is_some_and(|v| v.iter().any(|e| e.contains("chunked")))
-            && !raw.ends_with(b"0\r\n\r\n")
-        {
-            return Err("truncated chunked body".into());
-        }
-        Ok(res)
+        self.exchange(method, path, headers, body, within).await
     }
 
     /// `call_json` through `try_request`.

@@ -1,0 +1,16 @@
+//! The staff console, a folder per concern: sign-in, the queue, the case
+//! page with its actions and the signed report, follow-up lists and
+//! visits, guides, settings.
+
+pub mod case;
+pub mod case_actions;
+pub mod followup;
+pub mod guides;
+pub mod login;
+pub mod queue;
+pub mod report;
+pub mod settings;
+
+pub use case::CasePage;
+pub use login::LoginPage;
+pub use queue::QueuePage;

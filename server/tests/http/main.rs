@@ -1,0 +1,18 @@
+//! Server tests: one binary, a file per feature. Each starts the real
+//! `fixline` binary on a real database (a fresh SQLite file, or a fresh
+//! PostgreSQL database) and talks to it over HTTP; nearly every test runs
+//! on both databases (`on_both_databases!`).
+
+#[macro_use]
+mod support;
+mod fuzz_support;
+
+mod authz;
+mod concurrency;
+mod crash;
+mod edge;
+mod fuzz;
+mod lifecycle;
+mod schema;
+mod visits;
+mod widget_api;
