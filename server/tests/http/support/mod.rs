@@ -154,10 +154,12 @@ impl TestServer {
     /// One HTTP exchange: a new connection each time (no pool), no
     /// redirects followed, bodies as sent (no decompression).
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-        self.exchange(method, path, headers, body, Duration::from_secs(30)).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        self.try_request(method, path, headers, body, Duration::from_secs(30)).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    async fn exchange(
+    /// Like `request`, but a refused or reset connection, an incomplete
+    /// response or no response within `within` is an `Err` describing it.
+    pub async fn try_request(
         &self,
         method: &str,
         path: &str,
@@ -394,19 +396,6 @@ impl TestServer {
         std::mem::swap(&mut self.child, &mut fresh.child);
         std::mem::swap(&mut self.addr, &mut fresh.addr);
         // `fresh` now holds the dead process; dropping it is harmless.
-    }
-
-    /// Like `request`, but a refused or reset connection, an incomplete
-    /// response or no response within `within` is an `Err` describing it.
-    pub async fn try_request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        within: Duration,
-    ) -> Result<Response, String> {
-        self.exchange(method, path, headers, body, within).await
     }
 
     /// `call_json` through `try_request`.
