@@ -27,6 +27,7 @@ start_server() {
   # limits are raised (their defaults are tested in server/tests/http/edge.rs).
   "$ROOT/target/release/fixline" --demo --addr "127.0.0.1:$port" --demo-intranet "127.0.0.1:$intranet" \
     --submit-rate-per-minute 600 --login-rate-per-minute 600 \
+    --notify-any-url --notify-every-ms 300 \
     --database-url "$url" >"$work/server.log" 2>&1 &
   export FIXLINE_INTRANET_URL="http://localhost:$intranet"
   pid=$!

@@ -8,7 +8,10 @@ use crate::document::html_document;
 use crate::language::provide_root_context;
 use crate::routes::console::followup::{FollowUpPage, RatingsPage, VisitsPage};
 use crate::routes::console::guides::{GuidePreviewPage, GuidesPage};
+use crate::routes::console::notify::NotifyPage;
+use crate::routes::console::notify_log::NotifyLogPage;
 use crate::routes::console::report::ReportRoute;
+use crate::routes::console::roster::RosterPage;
 use crate::routes::console::settings::SettingsPage;
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
 use crate::routes::home::HomePage;
@@ -50,6 +53,9 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("console"), StaticSegment("visits")) view=VisitsPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("follow-up")) view=FollowUpPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("ratings")) view=RatingsPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("notify")) view=NotifyPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("notify"), StaticSegment("log")) view=NotifyLogPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("roster")) view=RosterPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

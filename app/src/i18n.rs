@@ -69,6 +69,8 @@ impl Texts {
             Problem::InvalidPhone => self.err_phone.into(),
             Problem::UnknownAsset => self.err_unknown_asset.into(),
             Problem::InvalidSteps => self.err_invalid_steps.into(),
+            Problem::Invalid => self.err_invalid.into(),
+            Problem::BadLine { line } => fill(self.err_bad_line, line),
         }
     }
 
@@ -81,6 +83,10 @@ impl Texts {
             Field::Steps => self.case_steps,
             Field::Username => self.field_username,
             Field::Password => self.field_password,
+            Field::ChannelName => self.field_channel_name,
+            Field::ChannelUrl => self.field_channel_url,
+            Field::ChannelSecret => self.field_channel_secret,
+            Field::Roster => self.field_roster,
         }
     }
 

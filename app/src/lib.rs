@@ -4,6 +4,7 @@
 // Deep view types (the console pages) need more than the default 128.
 #![recursion_limit = "256"]
 
+#[cfg(feature = "console")]
 pub mod app;
 pub mod components;
 pub mod document;
@@ -20,4 +21,5 @@ pub mod backend;
 
 /// The domain rules (their own crate), under the name the app uses.
 pub use ::domain;
+#[cfg(feature = "console")]
 pub use app::{shell, App};

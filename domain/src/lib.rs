@@ -18,6 +18,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod locale;
 pub mod logscan;
+pub mod notify;
 pub mod problems;
 pub mod promise;
 pub mod settings;

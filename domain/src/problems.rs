@@ -14,17 +14,32 @@ pub enum Field {
     Steps,
     Username,
     Password,
+    /// Notification channels and the on-duty roster (console).
+    ChannelName,
+    ChannelUrl,
+    ChannelSecret,
+    Roster,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum Problem {
     Required,
-    TooShort { min: u32 },
-    TooLong { max: u32 },
+    TooShort {
+        min: u32,
+    },
+    TooLong {
+        max: u32,
+    },
     InvalidPhone,
     UnknownAsset,
     InvalidSteps,
+    /// Not in the form the field takes (a webhook address, say).
+    Invalid,
+    /// A line of an imported list (1-based).
+    BadLine {
+        line: u32,
+    },
 }
 
 /// What is wrong with submitted service settings; each names its place.

@@ -124,6 +124,22 @@ struct ServeArgs {
     #[arg(long, env = "FIXLINE_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
 
+    /// Where staff reach Fixline, for links in notifications (default: the listening address)
+    #[arg(long, env = "FIXLINE_PUBLIC_URL")]
+    public_url: Option<String>,
+
+    /// Milliseconds between rounds of the notification worker
+    #[arg(long, env = "FIXLINE_NOTIFY_EVERY_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(50..=600_000))]
+    notify_every_ms: u64,
+
+    /// Milliseconds a chat robot has to answer one message
+    #[arg(long, env = "FIXLINE_NOTIFY_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    notify_timeout_ms: u64,
+
+    /// Accept any host and plain http:// for robot webhooks (a private relay, or tests); otherwise only the providers' HTTPS hosts
+    #[arg(long, env = "FIXLINE_NOTIFY_ANY_URL")]
+    notify_any_url: bool,
+
     /// Open client connections at most; further ones wait to be accepted
     #[arg(long, env = "FIXLINE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
     max_connections: u32,

@@ -38,8 +38,16 @@ pub async fn seed(pool: &AnyPool) -> Result<bool, String> {
         .await
         .map_err(|e| e.to_string())?;
     super::settings::save_logo(pool, hospital, Some(DEMO_HOSPITAL_LOGO)).await.map_err(|e| format!("demo logo: {e}"))?;
+    super::notify::roster::save(pool, DEMO_ROSTER).await.map_err(|e| format!("demo roster: {e}"))?;
     Ok(true)
 }
+
+/// Day and night shifts on working days, one person through weekends and
+/// holidays (the company calendar says which days are which).
+const DEMO_ROSTER: &str = "days,start,end,name,phone\n\
+    workdays,08:30,18:00,调度 李娜,13800000003\n\
+    workdays,18:00,08:30,技术员 王强,13800000004\n\
+    offdays,08:30,08:30,主管 陈立,13800000002\n";
 
 /// A 48×48 PNG: a white cross on Fixline's blue.
 const DEMO_HOSPITAL_LOGO: &[u8] = include_bytes!("../../demo/hospital-logo.png");

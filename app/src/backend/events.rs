@@ -52,8 +52,8 @@ pub async fn load_logs(pool: &AnyPool, case_ids: &[i64]) -> Result<HashMap<i64, 
     Ok(out)
 }
 
-/// Appends an event to a locked case and refreshes its cached columns and
-/// its schedule. The caller holds the write transaction (`db::begin_write`)
+/// Appends an event to a locked case, refreshes its cached columns and
+/// its schedule, and writes the messages it causes (the outbox). The caller holds the write transaction (`db::begin_write`)
 /// and passed it here: this is the only way an event is written after a
 /// case exists.
 pub async fn append(
@@ -64,14 +64,19 @@ pub async fn append(
     event: &CaseEvent,
     log: &[LoggedEvent],
 ) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO case_events (case_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5)")
-        .bind(case.id)
-        .bind(at_ms)
-        .bind(event.kind())
-        .bind(actor.encode())
-        .bind(event.to_stored())
-        .execute(&mut *conn)
-        .await?;
+    let event_id: i64 =
+        sqlx::query_scalar("INSERT INTO case_events (case_id, at, kind, actor, data) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(case.id)
+            .bind(at_ms)
+            .bind(event.kind())
+            .bind(actor.encode())
+            .bind(event.to_stored())
+            .fetch_one(&mut *conn)
+            .await?;
+    // Its messages commit or roll back with the event.
+    if let Some(topic) = crate::domain::notify::topic_of(event) {
+        super::notify::outbox::enqueue(conn, case.id, case.org_id, event_id, topic, at_ms).await?;
+    }
     let mut all = log.to_vec();
     all.push(LoggedEvent { at_ms, actor, event: event.clone() });
     let s = CaseState::from_log(&all);

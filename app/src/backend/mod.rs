@@ -2,7 +2,7 @@
 //!
 //! Layers, lowest first (a module uses only those above it in this list):
 //! `db`, `digest`, `live`, `limits`, `state` · `terms`, `orgs`, `guides`,
-//! `auth` · `events` (lock, load, append) · `schedule`, `present`,
+//! `auth` · `notify` (channels, roster, outbox, worker) · `events` (lock, load, append) · `schedule`, `present`,
 //! `attachments`, `warranty` · `actions`, `reports`, `intake`, `cases`,
 //! `worklists`, `settings`, `breach`, `demo`.
 
@@ -19,6 +19,7 @@ pub mod guides;
 pub mod intake;
 pub mod limits;
 pub mod live;
+pub mod notify;
 pub mod orgs;
 pub mod present;
 pub mod reports;

@@ -16,6 +16,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub live: super::live::Live,
     pub limits: std::sync::Arc<limits::Limits>,
+    /// Sends notifications (the worker's, and "send a test").
+    pub notify: super::notify::send::Sender,
 }
 
 impl FromRef<AppState> for LeptosOptions {

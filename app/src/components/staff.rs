@@ -59,6 +59,8 @@ fn ConsoleHeader(user: StaffUser) -> impl IntoView {
                 {(user.role != Role::Technician).then(|| view! { <a href="/console/follow-up">{t.followups_link}</a> })}
                 <a href="/console/guides">{t.guides_link}</a>
                 {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/ratings">{t.ratings_link}</a> })}
+                {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/roster">{t.roster_link}</a> })}
+                {(user.role == Role::Admin).then(|| view! { <a href="/console/notify">{t.notify_nav}</a> })}
                 {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! { <a href="/console/settings">{t.settings_link}</a> })}
             </nav>
             <span class="who">

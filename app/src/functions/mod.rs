@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod cases;
 pub mod guides;
+#[cfg(feature = "console")]
+pub mod notify;
 pub mod settings;
 pub mod visits;
 pub mod widget;

@@ -8,6 +8,9 @@ use crate::domain::lifecycle::CaseEvent;
 
 pub use domain::case::{CaseStatus, GuideResult, Role};
 
+#[cfg(feature = "console")]
+pub mod notify;
+
 /// What the widget needs to show an organisation's intake form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetInfo {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use app::backend::limits::{Limits, LimitsConfig};
 use app::backend::live::Live;
-use app::backend::{breach, db, demo, state::AppState};
+use app::backend::{breach, db, demo, notify, state::AppState};
 use app::widget_app::WIDGET_PATH;
 use app::{shell, App};
 use axum::http::{HeaderName, Request, StatusCode};
@@ -76,11 +76,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     leptos_options.site_root = args.site_root.clone().into();
     leptos_options.site_pkg_dir = assets::versioned_pkg_dir(&args.site_root).into();
 
-    let live = Live::start(backend, database_url);
-    breach::spawn(pool.clone(), backend, database_url.to_string(), live.clone(), Duration::from_secs(args.breach_every));
-    let state = AppState { leptos_options, pool: pool.clone(), secure_cookies: args.secure_cookies, live, limits };
-    let router = router(state);
-
+    // Bound first: links in notifications need the real port (port 0 picks one).
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => {
             format!("address {} is already in use: stop the other process or pass --addr HOST:PORT", args.addr)
@@ -88,6 +84,15 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
         _ => format!("cannot listen on {}: {e}", args.addr),
     })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let sender = notify::Sender::new(Duration::from_millis(args.notify_timeout_ms), public_url, args.notify_any_url)?;
+    notify::spawn(pool.clone(), sender.clone(), Duration::from_millis(args.notify_every_ms));
+
+    let live = Live::start(backend, database_url);
+    breach::spawn(pool.clone(), backend, database_url.to_string(), live.clone(), Duration::from_secs(args.breach_every));
+    let state = AppState { leptos_options, pool: pool.clone(), secure_cookies: args.secure_cookies, live, limits, notify: sender };
+    let router = router(state);
+
     let intranet = match args.demo_intranet {
         Some(at) => {
             let l = tokio::net::TcpListener::bind(at).await.map_err(|e| format!("cannot listen on {at} for the demo intranet: {e}"))?;

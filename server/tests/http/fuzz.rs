@@ -26,7 +26,18 @@ const SERVER_ARGS: [&str; 6] = ["--anon-rate-per-minute", "0", "--login-rate-per
 const CALLS: usize = 12_000;
 const TIME_BUDGET: Duration = Duration::from_secs(45);
 const IN_FLIGHT: usize = 16;
-const TABLES: [&str; 7] = ["cases", "case_events", "attachments", "case_access_tokens", "guide_sessions", "guides", "staff_sessions"];
+const TABLES: [&str; 10] = [
+    "cases",
+    "case_events",
+    "attachments",
+    "case_access_tokens",
+    "guide_sessions",
+    "guides",
+    "staff_sessions",
+    "notify_channels",
+    "notify_outbox",
+    "duty_roster",
+];
 
 enum Answer {
     Status(u16, String),

@@ -13,6 +13,8 @@ mod crash;
 mod edge;
 mod fuzz;
 mod lifecycle;
+mod notify;
+mod notify_routing;
 mod schema;
 mod visits;
 mod widget_api;

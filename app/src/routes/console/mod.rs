@@ -1,14 +1,18 @@
 //! The staff console, a folder per concern: sign-in, the queue, the case
 //! page with its actions and the signed report, follow-up lists and
-//! visits, guides, settings.
+//! visits, guides, settings, notification channels with their delivery
+//! log, and the on-duty roster.
 
 pub mod case;
 pub mod case_actions;
 pub mod followup;
 pub mod guides;
 pub mod login;
+pub mod notify;
+pub mod notify_log;
 pub mod queue;
 pub mod report;
+pub mod roster;
 pub mod settings;
 
 pub use case::CasePage;

@@ -83,6 +83,14 @@ impl Gen<'_> {
             "save_site_zone" => json!({ "site_id": 1, "zone": "ring2" }),
             "save_embedding" => json!({ "org_id": 1, "origins": "https://intranet.example", "colour": "#0a7cff" }),
             "remove_logo" => json!({ "org_id": 1 }),
+            // Paused: the fuzz run sends nothing out.
+            "save_channel" => json!({ "form": {
+                "id": null, "kind": "wecom", "name": "调度群", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=fuzz-key-0001",
+                "secret": "", "topics": ["new_case"], "org_id": null, "mention_on_duty": true, "language": "ZhCn", "active": false
+            } }),
+            "test_channel" | "delete_channel" | "retry_delivery" => json!({ "id": 999_999 }),
+            "list_deliveries" => json!({ "filter": { "case_number": "FX-000001", "channel_id": null, "status": "failed" } }),
+            "save_roster" => json!({ "csv": "days,start,end,name,phone\nworkdays,08:30,18:00,李娜,13800000003\n" }),
             _ => json!({}),
         }
     }

@@ -16,7 +16,7 @@ pub const ORGS: [&str; 2] = ["demo-hospital", "demo-factory"];
 pub const GUIDE: &str = "alarm-panel-first-aid";
 
 /// Every server function: (endpoint, takes JSON, counted tables it may write when it accepts).
-pub const ENDPOINTS: [(&str, bool, &[&str]); 30] = [
+pub const ENDPOINTS: [(&str, bool, &[&str]); 38] = [
     ("load_widget", false, &[]),
     ("load_guides", false, &[]),
     ("start_guide", false, &["guide_sessions"]),
@@ -47,8 +47,16 @@ pub const ENDPOINTS: [(&str, bool, &[&str]); 30] = [
     ("save_site_zone", true, &[]),
     ("save_embedding", true, &[]),
     ("remove_logo", true, &[]),
+    ("load_channels", true, &[]),
+    ("save_channel", true, &["notify_channels"]),
+    ("delete_channel", true, &[]),
+    ("test_channel", true, &["notify_outbox"]),
+    ("list_deliveries", true, &[]),
+    ("retry_delivery", true, &[]),
+    ("load_roster", true, &[]),
+    ("save_roster", true, &["duty_roster"]),
 ];
-pub const READERS: [&str; 15] = [
+pub const READERS: [&str; 18] = [
     "load_widget",
     "load_guides",
     "track_case",
@@ -64,6 +72,9 @@ pub const READERS: [&str; 15] = [
     "get_guide",
     "load_settings",
     "logout",
+    "load_channels",
+    "list_deliveries",
+    "load_roster",
 ];
 
 /// How a field is judged, from its name: what makes a value of it certainly wrong.
@@ -82,9 +93,9 @@ pub enum K {
 pub fn kind(key: &str, v: &Value) -> K {
     const KEYS: [&str; 11] =
         ["org_key", "token", "number", "session_id", "submission_id", "guide_id", "id", "username", "node", "choice", "json"];
-    const TAGS: [&str; 14] = [
+    const TAGS: [&str; 16] = [
         "action", "result", "status", "severity", "reason", "channel", "outcome", "category", "gravity", "zone", "target", "cause", "part",
-        "basis",
+        "basis", "kind", "language",
     ];
     const IDS: [&str; 6] = ["asset_id", "org_id", "site_id", "technician", "to", "org"];
     const NUMS: [&str; 7] = ["guide_version", "version", "steps", "attitude", "skill", "punctuality", "promise_kept"];

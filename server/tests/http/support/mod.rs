@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod robots;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -59,6 +60,8 @@ enum Cleanup {
 
 /// A client per server: its connections belong to the test's own runtime.
 fn http_client() -> reqwest::Client {
+    // The app's reqwest (unified with this one) has TLS without a provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(0).build().expect("an HTTP client")
 }
 

@@ -1,0 +1,359 @@
+//! The transactional outbox: a message row is written in the transaction
+//! of the case event it announces, one per subscribed channel; workers
+//! (one per instance) take due messages under a lease (`FOR UPDATE SKIP
+//! LOCKED` on PostgreSQL, the write lock on SQLite), keep each robot's
+//! per-minute limit, retry with backoff, and record every attempt.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::channels;
+use super::message::{self, CaseFacts, OnDuty};
+use super::send::{Answer, Outgoing, Sender};
+use crate::backend::db::{begin_write, format_local, is_sqlite, now_ms};
+use crate::domain::case_number;
+use crate::domain::lifecycle::CaseEvent;
+use crate::domain::notify::{retry_delay_ms, Topic, MAX_ATTEMPTS};
+use crate::errors::AppError;
+use crate::models::notify::{Delivery, DeliveryFilter, TestOutcome};
+
+/// Writes a message for each active channel that takes `topic` for this
+/// organisation, in the caller's transaction (the event's).
+pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, org_id: i64, event_id: i64, topic: Topic, at_ms: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO notify_outbox (channel_id, case_id, event_id, topic, dedupe_key, status, attempts, next_at, created_at) \
+         SELECT id, $1, $2, $3, $4 || CAST(id AS TEXT), 'pending', 0, $5, $5 FROM notify_channels \
+         WHERE active = 1 AND deleted_at IS NULL AND (org_id IS NULL OR org_id = $6) AND (' ' || topics || ' ') LIKE $7 \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(event_id)
+    .bind(topic.as_str())
+    .bind(format!("e{event_id}:c"))
+    .bind(at_ms)
+    .bind(org_id)
+    .bind(format!("% {} %", topic.as_str()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes up to `limit` due messages until `lease_until`; another worker
+/// (or instance) skips them meanwhile.
+pub async fn take_due(pool: &AnyPool, now: i64, lease_until: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+    // A read first: an idle server takes no write lock every round.
+    let due: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM notify_outbox WHERE status = 'pending' AND next_at <= $1 AND lease_until <= $1 LIMIT 1")
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
+    let lock = if is_sqlite(pool) { "" } else { " FOR UPDATE SKIP LOCKED" };
+    let mut tx = begin_write(pool).await?;
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "UPDATE notify_outbox SET lease_until = $1 WHERE id IN (SELECT id FROM notify_outbox \
+         WHERE status = 'pending' AND next_at <= $2 AND lease_until <= $2 ORDER BY next_at, id LIMIT $3{lock}) RETURNING id"
+    ))
+    .bind(lease_until)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+#[derive(sqlx::FromRow)]
+struct Message {
+    channel_id: i64,
+    case_id: Option<i64>,
+    event_id: Option<i64>,
+    topic: String,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FactsRow {
+    id: i64,
+    customer: String,
+    asset: String,
+    site: String,
+    severity: String,
+    next_deadline_ms: Option<i64>,
+    timezone: String,
+}
+
+/// Delivers one taken message: renders it, takes a slot of the robot's
+/// per-minute limit, sends, records. `None` when it had to wait (limit
+/// reached, or no longer pending).
+pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64) -> Result<Option<Answer>, AppError> {
+    let now = now_ms();
+    // Everything the message says, read on one connection, given back
+    // before any write transaction takes another.
+    let (channel, text, mentions) = {
+        let mut conn = pool.acquire().await?;
+        let m: Option<Message> = sqlx::query_as("SELECT channel_id, case_id, event_id, topic, status FROM notify_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(m) = m.filter(|m| m.status == "pending") else { return Ok(None) };
+        let topic = Topic::parse(&m.topic).unwrap_or(Topic::Test);
+        let channel = match channels::load(&mut conn, m.channel_id).await? {
+            Some(c) if !c.removed && (c.active || topic == Topic::Test) => c,
+            _ => {
+                drop(conn);
+                finish(pool, id, None, &Answer::gave_up("channel inactive or removed"), now).await?;
+                return Ok(None);
+            }
+        };
+        let facts = match m.case_id {
+            Some(case_id) => facts(&mut conn, case_id).await?,
+            None => None,
+        };
+        let event = match m.event_id {
+            Some(e) => {
+                let row: Option<(String, String)> =
+                    sqlx::query_as("SELECT kind, data FROM case_events WHERE id = $1").bind(e).fetch_optional(&mut *conn).await?;
+                row.and_then(|(kind, data)| CaseEvent::from_stored(&kind, &data))
+            }
+            None => None,
+        };
+        let names: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM staff_users").fetch_all(&mut *conn).await?;
+        let on_duty: Option<Vec<OnDuty>> = if channel.mention_on_duty && (topic.mentions_on_duty() || topic == Topic::Test) {
+            let mut people = super::roster::on_duty(&mut conn, now).await?;
+            let mut seen = std::collections::HashSet::new();
+            people.retain(|p| seen.insert(p.phone.clone()));
+            Some(people)
+        } else {
+            None
+        };
+        let text = message::render(channel.language, topic, facts.as_ref(), event.as_ref(), on_duty.as_deref(), &names, &sender.public_url);
+        let mentions: Vec<String> = on_duty.unwrap_or_default().into_iter().map(|p| p.phone).collect();
+        (channel, text, mentions)
+    };
+    let Some(attempt) = take_slot(pool, id, channel.id, channel.kind.per_minute(), now).await? else { return Ok(None) };
+    let answer =
+        sender.send(Outgoing { kind: channel.kind, url: &channel.url, secret: &channel.secret, text: &text, mentions: &mentions }).await;
+    finish(pool, id, Some(attempt), &answer, now_ms()).await?;
+    if !answer.ok {
+        tracing::warn!(message = id, channel = channel.id, status = answer.status, "notification not delivered; will retry");
+    }
+    Ok(Some(answer))
+}
+
+async fn facts(conn: &mut AnyConnection, case_id: i64) -> Result<Option<CaseFacts>, AppError> {
+    let row: Option<FactsRow> = sqlx::query_as(
+        "SELECT c.id AS id, o.name AS customer, a.name AS asset, s.name AS site, c.severity AS severity, \
+         c.next_deadline_ms AS next_deadline_ms, o.timezone AS timezone \
+         FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id \
+         WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| CaseFacts {
+        id: r.id,
+        customer: r.customer,
+        asset: format!("{} · {}", r.asset, r.site),
+        severity: r.severity,
+        deadline: r.next_deadline_ms.map(|ms| format_local(ms, &r.timezone)),
+    }))
+}
+
+/// A slot of the channel's per-minute limit, as an attempt row; with the
+/// limit reached the message waits until the oldest slot frees. The
+/// channel row lock (PostgreSQL) makes instances count one at a time.
+async fn take_slot(pool: &AnyPool, id: i64, channel_id: i64, per_minute: u32, now: i64) -> Result<Option<i64>, AppError> {
+    let mut tx = begin_write(pool).await?;
+    if !is_sqlite(pool) {
+        sqlx::query("SELECT id FROM notify_channels WHERE id = $1 FOR UPDATE").bind(channel_id).execute(&mut *tx).await?;
+    }
+    let (used, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM notify_attempts WHERE channel_id = $1 AND at > $2")
+            .bind(channel_id)
+            .bind(now - 60_000)
+            .fetch_one(&mut *tx)
+            .await?;
+    if used >= per_minute as i64 {
+        let free_at = oldest.unwrap_or(now) + 60_000 + 100;
+        sqlx::query("UPDATE notify_outbox SET next_at = $1, lease_until = 0 WHERE id = $2")
+            .bind(free_at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let attempt: i64 = sqlx::query_scalar("INSERT INTO notify_attempts (outbox_id, channel_id, at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(id)
+        .bind(channel_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(attempt))
+}
+
+impl Answer {
+    fn gave_up(why: &str) -> Answer {
+        Answer { ok: false, status: 0, body: why.into(), latency_ms: 0, rate_limited: false }
+    }
+}
+
+/// Records an attempt's answer and moves the message on: sent, due again
+/// later, or failed after the last try (or at once with no attempt: the
+/// channel is gone).
+async fn finish(pool: &AnyPool, id: i64, attempt: Option<i64>, answer: &Answer, now: i64) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    if let Some(attempt) = attempt {
+        sqlx::query("UPDATE notify_attempts SET latency_ms = $1, http_status = $2, ok = $3, answer = $4 WHERE id = $5")
+            .bind(answer.latency_ms)
+            .bind(answer.status as i64)
+            .bind(answer.ok as i64)
+            .bind(&answer.body)
+            .bind(attempt)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if answer.ok {
+        sqlx::query(
+            "UPDATE notify_outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = 0, last_error = '' \
+             WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        let attempts: i64 =
+            sqlx::query_scalar("SELECT attempts FROM notify_outbox WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?.unwrap_or(0)
+                + 1;
+        let give_up = attempt.is_none() || attempts >= MAX_ATTEMPTS as i64;
+        let wait = if answer.rate_limited { 60_000 } else { retry_delay_ms(attempts as u32) };
+        let last_error: String = answer.body.chars().take(200).collect();
+        sqlx::query(
+            "UPDATE notify_outbox SET status = $1, attempts = $2, next_at = $3, lease_until = 0, last_error = $4 \
+             WHERE id = $5 AND status = 'pending'",
+        )
+        .bind(if give_up { "failed" } else { "pending" })
+        .bind(if attempt.is_some() { attempts } else { attempts - 1 })
+        .bind(now + wait)
+        .bind(if last_error.is_empty() { format!("HTTP {}", answer.status) } else { last_error })
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if give_up && attempt.is_some() {
+            tracing::error!(message = id, attempts, "notification failed after the last try");
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Send a test": a message of its own (in the log too), delivered now.
+pub async fn send_test(pool: &AnyPool, sender: &Sender, channel_id: i64) -> Result<TestOutcome, AppError> {
+    let now = now_ms();
+    let mut tx = begin_write(pool).await?;
+    let channel = channels::load(&mut tx, channel_id).await?;
+    if channel.is_none_or(|c| c.removed) {
+        return Err(AppError::NotFound);
+    }
+    let nonce: u64 = rand::random();
+    // Leased at once: the worker leaves it to this request.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notify_outbox (channel_id, topic, dedupe_key, status, attempts, next_at, lease_until, created_at) \
+         VALUES ($1, 'test', $2, 'pending', 0, $3, $4, $3) RETURNING id",
+    )
+    .bind(channel_id)
+    .bind(format!("test:{channel_id}:{now}:{nonce:016x}"))
+    .bind(now)
+    .bind(now + sender.lease_ms)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    match deliver(pool, sender, id).await? {
+        Some(a) => Ok(TestOutcome { ok: a.ok, status: a.status, answer: a.body, latency_ms: a.latency_ms }),
+        // The robot's per-minute limit is used up: the worker sends it later.
+        None => Err(AppError::RateLimited { retry_after_s: 60 }),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LogRow {
+    id: i64,
+    channel_id: i64,
+    channel_name: String,
+    kind: String,
+    topic: String,
+    case_id: Option<i64>,
+    status: String,
+    attempts: i64,
+    created_at: i64,
+    sent_at: Option<i64>,
+    next_at: i64,
+    last_error: String,
+}
+
+/// The newest 200 messages matching the filter.
+pub async fn list(pool: &AnyPool, filter: &DeliveryFilter) -> Result<Vec<Delivery>, AppError> {
+    let number = filter.case_number.trim();
+    let case_id = match number {
+        "" => 0,
+        n => match case_number::parse(n) {
+            Some(id) => id,
+            None => return Ok(Vec::new()),
+        },
+    };
+    let status = filter.status.as_deref().filter(|s| ["pending", "sent", "failed"].contains(s)).unwrap_or("");
+    let rows: Vec<LogRow> = sqlx::query_as(
+        "SELECT o.id AS id, o.channel_id AS channel_id, ch.name AS channel_name, ch.kind AS kind, o.topic AS topic, \
+         o.case_id AS case_id, o.status AS status, o.attempts AS attempts, o.created_at AS created_at, o.sent_at AS sent_at, \
+         o.next_at AS next_at, o.last_error AS last_error \
+         FROM notify_outbox o JOIN notify_channels ch ON ch.id = o.channel_id \
+         WHERE ($1 = 0 OR o.case_id = $1) AND ($2 = 0 OR o.channel_id = $2) AND ($3 = '' OR o.status = $3) \
+         ORDER BY o.id DESC LIMIT 200",
+    )
+    .bind(case_id)
+    .bind(filter.channel_id.unwrap_or(0))
+    .bind(status)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Delivery {
+                id: r.id,
+                channel_id: r.channel_id,
+                channel_name: r.channel_name,
+                kind: crate::domain::notify::ChannelKind::parse(&r.kind)?,
+                topic: Topic::parse(&r.topic)?,
+                case_number: r.case_id.map(case_number::format),
+                status: r.status,
+                attempts: r.attempts,
+                created_at_ms: r.created_at,
+                sent_at_ms: r.sent_at,
+                next_at_ms: r.next_at,
+                last_error: r.last_error,
+            })
+        })
+        .collect())
+}
+
+/// Sends a failed message again, with a fresh set of tries.
+pub async fn retry(pool: &AnyPool, id: i64) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    let done = sqlx::query(
+        "UPDATE notify_outbox SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
+         WHERE id = $2 AND status = 'failed' AND channel_id IN (SELECT id FROM notify_channels WHERE deleted_at IS NULL)",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict);
+    }
+    Ok(())
+}
