@@ -796,7 +796,10 @@ fn mutate(guide: &mut Value, m: &Mutation) -> Expect {
         }
         Mutation::SetType { node, ty } => {
             let ty = ["question", "instruction", "collect", "check", "outcome", "Question", "bogus", ""][ty % 8];
-            nodes[node % n]["type"] = json!(ty);
+            // An earlier mutation may have made the node an array or a string.
+            if let Value::Object(map) = &mut nodes[node % n] {
+                map.insert("type".into(), json!(ty));
+            }
             Expect::Anything
         }
         Mutation::Version(k) => {

@@ -140,6 +140,14 @@ struct ServeArgs {
     #[arg(long, env = "FIXLINE_NOTIFY_ANY_URL")]
     notify_any_url: bool,
 
+    /// SMTP relay for e-mail channels: smtp://host:25, smtp://user:password@host:587?tls=required or smtps://user:password@host:465
+    #[arg(long, env = "FIXLINE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+
+    /// Sender of e-mail notifications
+    #[arg(long, env = "FIXLINE_SMTP_FROM", default_value = "Fixline <noreply@localhost>")]
+    smtp_from: String,
+
     /// Open client connections at most; further ones wait to be accepted
     #[arg(long, env = "FIXLINE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
     max_connections: u32,

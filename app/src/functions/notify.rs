@@ -14,8 +14,8 @@ use crate::models::Role;
 #[server(input = Json, endpoint = "load_channels")]
 pub async fn load_channels() -> Result<Channels, AppError> {
     crate::backend::auth::require_staff(&[Role::Admin]).await?;
-    let pool = crate::backend::state::pool()?;
-    crate::backend::notify::channels::list(&pool).await
+    let state = crate::backend::state::app_state()?;
+    crate::backend::notify::channels::list(&state.pool, state.notify.mailer.is_some()).await
 }
 
 /// Creates or edits a channel; returns its id.
@@ -23,7 +23,7 @@ pub async fn load_channels() -> Result<Channels, AppError> {
 pub async fn save_channel(form: ChannelForm) -> Result<i64, AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
     let state = crate::backend::state::app_state()?;
-    let id = crate::backend::notify::channels::save(&state.pool, &form, state.notify.any_url).await?;
+    let id = crate::backend::notify::channels::save(&state.pool, &form, state.notify.any_url, state.notify.mailer.is_some()).await?;
     // The id and kind only: the address and secret are never logged.
     tracing::info!(user = %user.username, channel = id, kind = form.kind.as_str(), "notification channel saved");
     Ok(id)

@@ -28,6 +28,8 @@ pub struct Channels {
     pub channels: Vec<ChannelView>,
     /// Customer organisations a channel can be limited to.
     pub orgs: Vec<(i64, String)>,
+    /// The server has an SMTP relay: e-mail channels can be added.
+    pub email_ready: bool,
 }
 
 /// A channel as an admin submits it. Editing (`id` set): an empty `url` or

@@ -90,16 +90,19 @@ pub enum ChannelKind {
     Dingtalk,
     /// Feishu (飞书) custom bot: hook id in the URL, body signed.
     Feishu,
+    /// E-mail through the server's SMTP relay: the "address" is a list of recipients.
+    Email,
 }
 
 impl ChannelKind {
-    pub const ALL: [ChannelKind; 3] = [ChannelKind::Wecom, ChannelKind::Dingtalk, ChannelKind::Feishu];
+    pub const ALL: [ChannelKind; 4] = [ChannelKind::Wecom, ChannelKind::Dingtalk, ChannelKind::Feishu, ChannelKind::Email];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Wecom => "wecom",
             ChannelKind::Dingtalk => "dingtalk",
             ChannelKind::Feishu => "feishu",
+            ChannelKind::Email => "email",
         }
     }
 
@@ -113,18 +116,20 @@ impl ChannelKind {
             ChannelKind::Wecom => "qyapi.weixin.qq.com",
             ChannelKind::Dingtalk => "oapi.dingtalk.com",
             ChannelKind::Feishu => "open.feishu.cn",
+            ChannelKind::Email => "",
         }
     }
 
     /// Whether requests are signed with a secret the admin gives.
     pub fn needs_secret(self) -> bool {
-        !matches!(self, ChannelKind::Wecom)
+        matches!(self, ChannelKind::Dingtalk | ChannelKind::Feishu)
     }
 
     /// Messages a robot accepts per minute (WeCom and DingTalk: 20; Feishu: 100).
     pub fn per_minute(self) -> u32 {
         match self {
             ChannelKind::Feishu => 100,
+            ChannelKind::Email => 60,
             _ => 20,
         }
     }
@@ -139,6 +144,9 @@ pub const MAX_SECRET: usize = 200;
 /// provider's host (or, with `any_url`, also `http://` and any host), with
 /// the part that names the robot (`key=`, `access_token=`, `/hook/ID`).
 pub fn url_ok(kind: ChannelKind, url: &str, any_url: bool) -> bool {
+    if kind == ChannelKind::Email {
+        return recipients(url).is_some();
+    }
     if url.chars().count() > MAX_URL || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
@@ -158,7 +166,38 @@ pub fn url_ok(kind: ChannelKind, url: &str, any_url: bool) -> bool {
         ChannelKind::Wecom => path == "cgi-bin/webhook/send" && param("key"),
         ChannelKind::Dingtalk => path == "robot/send" && param("access_token"),
         ChannelKind::Feishu => path.strip_prefix("open-apis/bot/v2/hook/").is_some_and(|id| !id.is_empty() && !id.contains('/')),
+        ChannelKind::Email => false,
     }
+}
+
+/// Most recipients of an e-mail channel.
+pub const MAX_RECIPIENTS: usize = 20;
+
+/// An e-mail channel's recipients, one to `MAX_RECIPIENTS`, separated by
+/// commas (or 、 ；), each `name@domain.tld` or `Name <name@domain.tld>`;
+/// `None` if any is not an address.
+pub fn recipients(list: &str) -> Option<Vec<&str>> {
+    if list.chars().count() > MAX_URL {
+        return None;
+    }
+    let all: Vec<&str> = list.split([',', '，', '、', ';', '；']).map(str::trim).collect();
+    let ok = |r: &str| {
+        let address = match (r.rfind('<'), r.strip_suffix('>')) {
+            (Some(open), Some(_)) => &r[open + 1..r.len() - 1],
+            (None, None) => r,
+            _ => return false,
+        };
+        let Some((local, domain)) = address.split_once('@') else { return false };
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && address.len() <= 254
+            && !address.chars().any(|c| c.is_whitespace() || c.is_control() || "<>@,;\"".contains(c) && c != '@')
+            && !domain.contains('@')
+            && !r.chars().any(char::is_control)
+    };
+    (!all.is_empty() && all.len() <= MAX_RECIPIENTS && all.iter().all(|r| ok(r))).then_some(all)
 }
 
 /// A secret as shown back: its first and last two characters, never more

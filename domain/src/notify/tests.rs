@@ -91,6 +91,28 @@ fn webhook_addresses_are_checked_per_kind() {
 }
 
 #[test]
+fn e_mail_recipients_are_addresses() {
+    assert_eq!(recipients("a@hengan.test, 主管 <boss@hengan.test>"), Some(vec!["a@hengan.test", "主管 <boss@hengan.test>"]));
+    assert_eq!(recipients("a@hengan.test、b@hengan.test"), Some(vec!["a@hengan.test", "b@hengan.test"]));
+    for bad in [
+        "",
+        "a@b",
+        "not-an-address",
+        "a@hengan.test,,b@hengan.test",
+        "a b@hengan.test",
+        "<a@hengan.test",
+        "a@@hengan.test",
+        "a@hengan.test\nb@hengan.test",
+    ] {
+        assert_eq!(recipients(bad), None, "{bad:?}");
+    }
+    let many: Vec<String> = (0..=MAX_RECIPIENTS).map(|i| format!("p{i}@hengan.test")).collect();
+    assert_eq!(recipients(&many.join(",")), None);
+    assert!(url_ok(ChannelKind::Email, "ops@hengan.test", false));
+    assert!(!ChannelKind::Email.needs_secret());
+}
+
+#[test]
 fn masks_show_little() {
     assert_eq!(mask("SECabcdefghijklmnop12"), "SE…12");
     assert_eq!(mask("short"), "•••••");

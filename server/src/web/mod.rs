@@ -85,7 +85,12 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let sender = notify::Sender::new(Duration::from_millis(args.notify_timeout_ms), public_url, args.notify_any_url)?;
+    let timeout = Duration::from_millis(args.notify_timeout_ms);
+    let mailer = match &args.smtp_url {
+        Some(url) => Some(notify::email::Mailer::new(url, &args.smtp_from, timeout)?),
+        None => None,
+    };
+    let sender = notify::Sender::new(timeout, public_url, args.notify_any_url, mailer)?;
     notify::spawn(pool.clone(), sender.clone(), Duration::from_millis(args.notify_every_ms));
 
     let live = Live::start(backend, database_url);

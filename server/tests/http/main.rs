@@ -14,6 +14,7 @@ mod edge;
 mod fuzz;
 mod lifecycle;
 mod notify;
+mod notify_email;
 mod notify_routing;
 mod schema;
 mod visits;

@@ -66,7 +66,8 @@ impl Stored {
             id: self.id,
             kind: self.kind,
             name: self.name.clone(),
-            url: notify::mask_url(&self.url),
+            // Recipients are not secrets; webhook addresses are.
+            url: if self.kind == ChannelKind::Email { self.url.clone() } else { notify::mask_url(&self.url) },
             secret: if self.secret.is_empty() { String::new() } else { notify::mask(&self.secret) },
             topics: self.topics.clone(),
             org_id: self.org_id,
@@ -78,11 +79,11 @@ impl Stored {
 }
 
 /// Every channel not removed, masked, and the organisations to limit one to.
-pub async fn list(pool: &AnyPool) -> Result<Channels, AppError> {
+pub async fn list(pool: &AnyPool, email_ready: bool) -> Result<Channels, AppError> {
     let rows: Vec<Row> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM notify_channels WHERE deleted_at IS NULL ORDER BY id")).fetch_all(pool).await?;
     let orgs: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM organisations ORDER BY name, id").fetch_all(pool).await?;
-    Ok(Channels { channels: rows.into_iter().filter_map(Row::stored).map(|c| c.view()).collect(), orgs })
+    Ok(Channels { channels: rows.into_iter().filter_map(Row::stored).map(|c| c.view()).collect(), orgs, email_ready })
 }
 
 /// A channel (removed ones too: the log still names them).
@@ -93,7 +94,7 @@ pub async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Stored>, A
 }
 
 /// What is wrong with a form, given the stored channel it edits.
-pub fn check(form: &ChannelForm, existing: Option<&Stored>, any_url: bool) -> Vec<FieldError> {
+pub fn check(form: &ChannelForm, existing: Option<&Stored>, any_url: bool, email_ready: bool) -> Vec<FieldError> {
     let mut out = Vec::new();
     let mut problem = |field, problem| out.push(FieldError { field, problem });
     let name = form.name.trim();
@@ -103,7 +104,8 @@ pub fn check(form: &ChannelForm, existing: Option<&Stored>, any_url: bool) -> Ve
         problem(Field::ChannelName, Problem::TooLong { max: notify::MAX_NAME as u32 });
     }
     let url = effective(&form.url, existing.map(|e| e.url.as_str()));
-    if !notify::url_ok(form.kind, url.trim(), any_url) {
+    // E-mail needs the server's relay; without one the address cannot be used.
+    if !notify::url_ok(form.kind, url.trim(), any_url) || (form.kind == ChannelKind::Email && !email_ready) {
         problem(Field::ChannelUrl, Problem::Invalid);
     }
     let secret = effective(&form.secret, existing.map(|e| e.secret.as_str()));
@@ -124,14 +126,14 @@ fn effective<'a>(typed: &'a str, stored: Option<&'a str>) -> &'a str {
 }
 
 /// Creates or updates a channel; returns its id.
-pub async fn save(pool: &AnyPool, form: &ChannelForm, any_url: bool) -> Result<i64, AppError> {
+pub async fn save(pool: &AnyPool, form: &ChannelForm, any_url: bool, email_ready: bool) -> Result<i64, AppError> {
     let now = super::super::db::now_ms();
     let mut tx = super::super::db::begin_write(pool).await?;
     let existing = match form.id {
         Some(id) => Some(load(&mut tx, id).await?.filter(|c| !c.removed).ok_or(AppError::NotFound)?),
         None => None,
     };
-    let problems = check(form, existing.as_ref(), any_url);
+    let problems = check(form, existing.as_ref(), any_url, email_ready);
     if !problems.is_empty() {
         return Err(AppError::invalid(problems));
     }

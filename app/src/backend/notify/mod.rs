@@ -3,6 +3,7 @@
 //! the worker that delivers it.
 
 pub mod channels;
+pub mod email;
 pub mod message;
 pub mod outbox;
 pub mod roster;
@@ -28,7 +29,9 @@ pub fn spawn(pool: AnyPool, sender: Sender, every: Duration) {
             tick.tick().await;
             loop {
                 let now = super::db::now_ms();
-                let ids = match outbox::take_due(&pool, now, now + sender.lease_ms, BATCH).await {
+                // The lease is also a token: a random part keeps two instances' apart.
+                let lease = now + sender.lease_ms + (rand::random::<u16>() as i64);
+                let ids = match outbox::take_due(&pool, now, lease, BATCH).await {
                     Ok(ids) => ids,
                     Err(e) => {
                         tracing::warn!(error = ?e, "taking due notifications failed; next round retries");
@@ -39,7 +42,7 @@ pub fn spawn(pool: AnyPool, sender: Sender, every: Duration) {
                 let mut set = tokio::task::JoinSet::new();
                 for id in ids {
                     let (pool, sender) = (pool.clone(), sender.clone());
-                    set.spawn(async move { (id, outbox::deliver(&pool, &sender, id).await) });
+                    set.spawn(async move { (id, outbox::deliver(&pool, &sender, id, lease).await) });
                 }
                 while let Some(done) = set.join_next().await {
                     if let Ok((id, Err(e))) = done {

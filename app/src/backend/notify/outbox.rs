@@ -38,7 +38,8 @@ pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, org_id: i64, event_
 }
 
 /// Takes up to `limit` due messages until `lease_until`; another worker
-/// (or instance) skips them meanwhile.
+/// (or instance) skips them meanwhile. `lease_until` is also the lease's
+/// token: a delivery writes only while the message still carries it.
 pub async fn take_due(pool: &AnyPool, now: i64, lease_until: i64, limit: i64) -> Result<Vec<i64>, AppError> {
     // A read first: an idle server takes no write lock every round.
     let due: Option<i64> =
@@ -87,11 +88,11 @@ struct FactsRow {
 /// Delivers one taken message: renders it, takes a slot of the robot's
 /// per-minute limit, sends, records. `None` when it had to wait (limit
 /// reached, or no longer pending).
-pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64) -> Result<Option<Answer>, AppError> {
+pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64, lease: i64) -> Result<Option<Answer>, AppError> {
     let now = now_ms();
     // Everything the message says, read on one connection, given back
     // before any write transaction takes another.
-    let (channel, text, mentions) = {
+    let (channel, text, mentions, case_number) = {
         let mut conn = pool.acquire().await?;
         let m: Option<Message> = sqlx::query_as("SELECT channel_id, case_id, event_id, topic, status FROM notify_outbox WHERE id = $1")
             .bind(id)
@@ -103,7 +104,7 @@ pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64) -> Result<Option<
             Some(c) if !c.removed && (c.active || topic == Topic::Test) => c,
             _ => {
                 drop(conn);
-                finish(pool, id, None, &Answer::gave_up("channel inactive or removed"), now).await?;
+                finish(pool, id, lease, None, &Answer::gave_up("channel inactive or removed"), now).await?;
                 return Ok(None);
             }
         };
@@ -130,12 +131,22 @@ pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64) -> Result<Option<
         };
         let text = message::render(channel.language, topic, facts.as_ref(), event.as_ref(), on_duty.as_deref(), &names, &sender.public_url);
         let mentions: Vec<String> = on_duty.unwrap_or_default().into_iter().map(|p| p.phone).collect();
-        (channel, text, mentions)
+        (channel, text, mentions, m.case_id.map(case_number::format))
     };
-    let Some(attempt) = take_slot(pool, id, channel.id, channel.kind.per_minute(), now).await? else { return Ok(None) };
-    let answer =
-        sender.send(Outgoing { kind: channel.kind, url: &channel.url, secret: &channel.secret, text: &text, mentions: &mentions }).await;
-    finish(pool, id, Some(attempt), &answer, now_ms()).await?;
+    let Some((attempt, lease)) = take_slot(pool, id, lease, channel.id, channel.kind.per_minute(), sender.lease_ms).await? else {
+        return Ok(None);
+    };
+    let answer = sender
+        .send(Outgoing {
+            kind: channel.kind,
+            url: &channel.url,
+            secret: &channel.secret,
+            text: &text,
+            mentions: &mentions,
+            case_number: case_number.as_deref(),
+        })
+        .await;
+    finish(pool, id, lease, Some(attempt), &answer, now_ms()).await?;
     if !answer.ok {
         tracing::warn!(message = id, channel = channel.id, status = answer.status, "notification not delivered; will retry");
     }
@@ -161,13 +172,34 @@ async fn facts(conn: &mut AnyConnection, case_id: i64) -> Result<Option<CaseFact
     }))
 }
 
-/// A slot of the channel's per-minute limit, as an attempt row; with the
-/// limit reached the message waits until the oldest slot frees. The
-/// channel row lock (PostgreSQL) makes instances count one at a time.
-async fn take_slot(pool: &AnyPool, id: i64, channel_id: i64, per_minute: u32, now: i64) -> Result<Option<i64>, AppError> {
+/// A slot of the channel's per-minute limit, as an attempt row, and the
+/// lease renewed for the send (`None` when the lease was lost to another
+/// worker, or the limit is reached: the message waits until the oldest slot
+/// frees). The channel row lock (PostgreSQL) makes instances count one at a
+/// time; the time is read after it.
+async fn take_slot(
+    pool: &AnyPool,
+    id: i64,
+    lease: i64,
+    channel_id: i64,
+    per_minute: u32,
+    lease_ms: i64,
+) -> Result<Option<(i64, i64)>, AppError> {
     let mut tx = begin_write(pool).await?;
     if !is_sqlite(pool) {
-        sqlx::query("SELECT id FROM notify_channels WHERE id = $1 FOR UPDATE").bind(channel_id).execute(&mut *tx).await?;
+        sqlx::query("SELECT id FROM notify_channels WHERE id = $1 FOR NO KEY UPDATE").bind(channel_id).execute(&mut *tx).await?;
+    }
+    let now = now_ms();
+    // A fresh token, unlike any other worker's (a random part against equal clocks).
+    let renewed = now + lease_ms + (rand::random::<u16>() as i64);
+    let held = sqlx::query("UPDATE notify_outbox SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3")
+        .bind(renewed)
+        .bind(id)
+        .bind(lease)
+        .execute(&mut *tx)
+        .await?;
+    if held.rows_affected() == 0 {
+        return Ok(None);
     }
     let (used, oldest): (i64, Option<i64>) =
         sqlx::query_as("SELECT COUNT(*), MIN(at) FROM notify_attempts WHERE channel_id = $1 AND at > $2")
@@ -192,7 +224,7 @@ async fn take_slot(pool: &AnyPool, id: i64, channel_id: i64, per_minute: u32, no
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Some(attempt))
+    Ok(Some((attempt, renewed)))
 }
 
 impl Answer {
@@ -204,7 +236,7 @@ impl Answer {
 /// Records an attempt's answer and moves the message on: sent, due again
 /// later, or failed after the last try (or at once with no attempt: the
 /// channel is gone).
-async fn finish(pool: &AnyPool, id: i64, attempt: Option<i64>, answer: &Answer, now: i64) -> Result<(), AppError> {
+async fn finish(pool: &AnyPool, id: i64, lease: i64, attempt: Option<i64>, answer: &Answer, now: i64) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
     if let Some(attempt) = attempt {
         sqlx::query("UPDATE notify_attempts SET latency_ms = $1, http_status = $2, ok = $3, answer = $4 WHERE id = $5")
@@ -219,28 +251,34 @@ async fn finish(pool: &AnyPool, id: i64, attempt: Option<i64>, answer: &Answer, 
     if answer.ok {
         sqlx::query(
             "UPDATE notify_outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = 0, last_error = '' \
-             WHERE id = $2 AND status = 'pending'",
+             WHERE id = $2 AND status = 'pending' AND lease_until = $3",
         )
         .bind(now)
         .bind(id)
+        .bind(lease)
         .execute(&mut *tx)
         .await?;
     } else {
-        let attempts: i64 =
-            sqlx::query_scalar("SELECT attempts FROM notify_outbox WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?.unwrap_or(0)
-                + 1;
-        let give_up = attempt.is_none() || attempts >= MAX_ATTEMPTS as i64;
+        let (attempts, topic): (i64, String) = sqlx::query_as("SELECT attempts, topic FROM notify_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or((0, String::new()));
+        let attempts = attempts + 1;
+        // A test is tried once: its answer is what the admin wanted to see.
+        let give_up = attempt.is_none() || topic == Topic::Test.as_str() || attempts >= MAX_ATTEMPTS as i64;
         let wait = if answer.rate_limited { 60_000 } else { retry_delay_ms(attempts as u32) };
         let last_error: String = answer.body.chars().take(200).collect();
         sqlx::query(
             "UPDATE notify_outbox SET status = $1, attempts = $2, next_at = $3, lease_until = 0, last_error = $4 \
-             WHERE id = $5 AND status = 'pending'",
+             WHERE id = $5 AND status = 'pending' AND lease_until = $6",
         )
         .bind(if give_up { "failed" } else { "pending" })
         .bind(if attempt.is_some() { attempts } else { attempts - 1 })
         .bind(now + wait)
         .bind(if last_error.is_empty() { format!("HTTP {}", answer.status) } else { last_error })
         .bind(id)
+        .bind(lease)
         .execute(&mut *tx)
         .await?;
         if give_up && attempt.is_some() {
@@ -272,7 +310,10 @@ pub async fn send_test(pool: &AnyPool, sender: &Sender, channel_id: i64) -> Resu
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    match deliver(pool, sender, id).await? {
+    // Its own task: a request cut short must not leave a sent test pending.
+    let (pool, sender, lease) = (pool.clone(), sender.clone(), now + sender.lease_ms);
+    let sent = tokio::spawn(async move { deliver(&pool, &sender, id, lease).await }).await.map_err(AppError::internal)?;
+    match sent? {
         Some(a) => Ok(TestOutcome { ok: a.ok, status: a.status, answer: a.body, latency_ms: a.latency_ms }),
         // The robot's per-minute limit is used up: the worker sends it later.
         None => Err(AppError::RateLimited { retry_after_s: 60 }),

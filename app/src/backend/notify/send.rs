@@ -25,6 +25,8 @@ pub struct Sender {
     pub any_url: bool,
     /// How long a worker holds a message it took (a delivery's longest run and room).
     pub lease_ms: i64,
+    /// The SMTP relay, when the server has one (`--smtp-url`).
+    pub mailer: Option<super::email::Mailer>,
 }
 
 /// One message to one robot.
@@ -35,6 +37,8 @@ pub struct Outgoing<'a> {
     pub text: &'a str,
     /// Mobile numbers to @-mention.
     pub mentions: &'a [String],
+    /// For e-mail: a header mail filters can match.
+    pub case_number: Option<&'a str>,
 }
 
 /// What the provider answered (or why nothing came back).
@@ -50,7 +54,7 @@ pub struct Answer {
 }
 
 impl Sender {
-    pub fn new(timeout: Duration, public_url: String, any_url: bool) -> Result<Sender, String> {
+    pub fn new(timeout: Duration, public_url: String, any_url: bool, mailer: Option<super::email::Mailer>) -> Result<Sender, String> {
         // reqwest is built without a default crypto provider (no aws-lc to
         // compile); ring serves TLS for the whole process.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -62,10 +66,23 @@ impl Sender {
             .build()
             .map_err(|e| format!("cannot build the notification HTTP client: {e}"))?;
         let lease_ms = 2 * timeout.as_millis() as i64 + 30_000;
-        Ok(Sender { client, public_url: public_url.trim_end_matches('/').to_string(), any_url, lease_ms })
+        Ok(Sender { client, public_url: public_url.trim_end_matches('/').to_string(), any_url, lease_ms, mailer })
     }
 
     pub async fn send(&self, m: Outgoing<'_>) -> Answer {
+        if m.kind == ChannelKind::Email {
+            let recipients = crate::domain::notify::recipients(m.url).unwrap_or_default();
+            return match &self.mailer {
+                Some(mailer) => mailer.send(&recipients, m.case_number, m.text).await,
+                None => Answer {
+                    ok: false,
+                    status: 0,
+                    body: "no SMTP relay configured (--smtp-url)".into(),
+                    latency_ms: 0,
+                    rate_limited: false,
+                },
+            };
+        }
         let (url, body) = request(&m, chrono::Utc::now().timestamp_millis());
         let started = Instant::now();
         let result = self.client.post(url).json(&body).send().await;
@@ -111,6 +128,8 @@ pub fn request(m: &Outgoing<'_>, now_ms: i64) -> (String, Value) {
             }
             (url, json!({ "msgtype": "text", "text": { "content": content }, "at": { "atMobiles": m.mentions, "isAtAll": false } }))
         }
+        // Sent by `Sender::send` through the relay, never as HTTP.
+        ChannelKind::Email => (String::new(), Value::Null),
         ChannelKind::Feishu => {
             let ts = now_ms / 1000;
             let body = json!({
@@ -149,6 +168,7 @@ fn judge(kind: ChannelKind, status: u16, body: String, latency_ms: i64) -> Answe
     let code = match kind {
         ChannelKind::Wecom | ChannelKind::Dingtalk => json["errcode"].as_i64(),
         ChannelKind::Feishu => json["code"].as_i64().or_else(|| json["StatusCode"].as_i64()),
+        ChannelKind::Email => None,
     };
     let rate_limited = status == 429
         || matches!(
@@ -196,6 +216,7 @@ mod tests {
             secret: "S",
             text: "hi",
             mentions: &["13900000001".into()],
+            case_number: None,
         };
         let (url, body) = request(&m, 1_700_000_000_000);
         assert!(url.starts_with("https://oapi.dingtalk.com/robot/send?access_token=T&timestamp=1700000000000&sign="));

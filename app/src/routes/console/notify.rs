@@ -18,6 +18,7 @@ pub fn kind_name(t: &ConsoleTexts, k: ChannelKind) -> &'static str {
         ChannelKind::Wecom => t.kind_wecom,
         ChannelKind::Dingtalk => t.kind_dingtalk,
         ChannelKind::Feishu => t.kind_feishu,
+        ChannelKind::Email => t.kind_email,
     }
 }
 
@@ -39,6 +40,7 @@ fn example_url(k: ChannelKind) -> &'static str {
         ChannelKind::Wecom => "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
         ChannelKind::Dingtalk => "https://oapi.dingtalk.com/robot/send?access_token=…",
         ChannelKind::Feishu => "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+        ChannelKind::Email => "dispatch@example.com, 主管 <boss@example.com>",
     }
 }
 
@@ -60,6 +62,7 @@ fn ChannelList(list: Channels, changed: RwSignal<u32>) -> impl IntoView {
     let ready = crate::components::ready_marker();
     let orgs = list.orgs.clone();
     let empty = list.channels.is_empty();
+    let email_ready = list.email_ready;
     view! {
         <main class="console notify" data-ready=ready>
             <h1>{t.notify_title}</h1>
@@ -67,11 +70,12 @@ fn ChannelList(list: Channels, changed: RwSignal<u32>) -> impl IntoView {
             <p class="links"><a href="/console/notify/log">{t.deliveries_link}</a> " · " <a href="/console/roster">{t.roster_link}</a></p>
             {empty.then(|| view! { <p>{t.notify_none}</p> })}
             <ul class="channels">
-                {list.channels.into_iter().map(|c| view! { <ChannelCard channel=c orgs=orgs.clone() changed/> }).collect_view()}
+                {list.channels.into_iter().map(|c| view! { <ChannelCard channel=c orgs=orgs.clone() changed email_ready/> }).collect_view()}
             </ul>
             <details class="add-channel" open=empty>
                 <summary>{t.notify_add}</summary>
-                <ChannelEditor initial=None orgs=list.orgs changed/>
+                {(!email_ready).then(|| view! { <p class="hint">{t.notify_email_off}</p> })}
+                <ChannelEditor initial=None orgs=list.orgs changed email_ready/>
             </details>
         </main>
     }
@@ -79,7 +83,7 @@ fn ChannelList(list: Channels, changed: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn ChannelCard(channel: ChannelView, orgs: Vec<(i64, String)>, changed: RwSignal<u32>) -> impl IntoView {
+fn ChannelCard(channel: ChannelView, orgs: Vec<(i64, String)>, changed: RwSignal<u32>, email_ready: bool) -> impl IntoView {
     let t = use_console_texts();
     let test = ServerAction::<TestChannel>::new();
     let remove = ServerAction::<DeleteChannel>::new();
@@ -136,14 +140,14 @@ fn ChannelCard(channel: ChannelView, orgs: Vec<(i64, String)>, changed: RwSignal
             {result}
             <ErrorText error=Signal::derive(move || remove.value().get().and_then(Result::err))/>
             <Show when=move || editing.get()>
-                <ChannelEditor initial=Some(channel.clone()) orgs=orgs.clone() changed/>
+                <ChannelEditor initial=Some(channel.clone()) orgs=orgs.clone() changed email_ready/>
             </Show>
         </li>
     }
 }
 
 #[component]
-fn ChannelEditor(initial: Option<ChannelView>, orgs: Vec<(i64, String)>, changed: RwSignal<u32>) -> impl IntoView {
+fn ChannelEditor(initial: Option<ChannelView>, orgs: Vec<(i64, String)>, changed: RwSignal<u32>, email_ready: bool) -> impl IntoView {
     let t = use_console_texts();
     let editing = initial.is_some();
     let c = initial.clone();
@@ -188,15 +192,15 @@ fn ChannelEditor(initial: Option<ChannelView>, orgs: Vec<(i64, String)>, changed
             <label for=ids("kind")>{t.notify_kind}</label>
             <select id=ids("kind") on:change=move |ev| if let Some(k) = ChannelKind::parse(&event_target_value(&ev)) { kind.set(k) }>
                 {ChannelKind::ALL.into_iter().map(|k| view! {
-                    <option value=k.as_str() selected=move || kind.get() == k>{kind_name(t, k)}</option>
+                    <option value=k.as_str() selected=move || kind.get() == k disabled=k == ChannelKind::Email && !email_ready>{kind_name(t, k)}</option>
                 }).collect_view()}
             </select>
             <label for=ids("name")>{t.field_channel_name}</label>
             <input id=ids("name") maxlength="60" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))
                 aria-invalid=described(Field::ChannelName)/>
             <FieldMsg field=Field::ChannelName id="channel-name-error" error/>
-            <label for=ids("url")>{t.field_channel_url}</label>
-            <input id=ids("url") type="url" maxlength="500" autocomplete="off" inputmode="url"
+            <label for=ids("url")>{move || if kind.get() == ChannelKind::Email { t.notify_recipients } else { t.field_channel_url }}</label>
+            <input id=ids("url") maxlength="500" autocomplete="off" type=move || if kind.get() == ChannelKind::Email { "text" } else { "url" }
                 placeholder=move || if editing { keep.to_string() } else { example_url(kind.get()).to_string() }
                 prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) aria-invalid=described(Field::ChannelUrl)/>
             <FieldMsg field=Field::ChannelUrl id="channel-url-error" error/>
