@@ -9,7 +9,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Mailbox, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::send::Answer;
+use super::answer::Answer;
 
 /// The relay and the sender's address.
 #[derive(Clone)]

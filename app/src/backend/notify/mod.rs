@@ -2,6 +2,7 @@
 //! configure, the on-duty roster, the outbox written with case events, and
 //! the worker that delivers it.
 
+pub mod answer;
 pub mod channels;
 pub mod email;
 pub mod message;

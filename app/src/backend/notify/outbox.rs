@@ -227,12 +227,6 @@ async fn take_slot(
     Ok(Some((attempt, renewed)))
 }
 
-impl Answer {
-    fn gave_up(why: &str) -> Answer {
-        Answer { ok: false, status: 0, body: why.into(), latency_ms: 0, rate_limited: false }
-    }
-}
-
 /// Records an attempt's answer and moves the message on: sent, due again
 /// later, or failed after the last try (or at once with no attempt: the
 /// channel is gone).

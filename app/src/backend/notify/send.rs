@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+pub use super::answer::Answer;
 use crate::domain::notify::ChannelKind;
 
 /// Longest provider answer kept in the delivery log.
@@ -39,18 +40,6 @@ pub struct Outgoing<'a> {
     pub mentions: &'a [String],
     /// For e-mail: a header mail filters can match.
     pub case_number: Option<&'a str>,
-}
-
-/// What the provider answered (or why nothing came back).
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub ok: bool,
-    /// HTTP status; 0 when no answer arrived.
-    pub status: u16,
-    pub body: String,
-    pub latency_ms: i64,
-    /// The provider said "too fast": wait a minute before the next try.
-    pub rate_limited: bool,
 }
 
 impl Sender {
