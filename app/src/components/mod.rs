@@ -53,6 +53,25 @@ where
 }
 
 /// A 404 page; also sets the response status when rendered on the server.
+/// Puts the text of the file chosen in an `<input type="file">` into
+/// `into` (the holiday list, the roster): read in the browser, no upload.
+pub fn read_chosen_file(ev: &leptos::ev::Event, into: RwSignal<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let file = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.files()).and_then(|f| f.get(0));
+        if let Some(file) = file {
+            leptos::task::spawn_local(async move {
+                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    into.set(text.as_string().unwrap_or_default());
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, into);
+}
+
 #[component]
 pub fn NotFound(#[prop(optional)] body: Option<&'static str>) -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -63,23 +63,7 @@ fn RosterEditor(roster: RosterView) -> impl IntoView {
         ev.prevent_default();
         save.dispatch(SaveRoster { csv: text.get_untracked() });
     };
-    let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let file =
-                ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.files()).and_then(|f| f.get(0));
-            if let Some(file) = file {
-                leptos::task::spawn_local(async move {
-                    if let Ok(s) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        text.set(s.as_string().unwrap_or_default());
-                    }
-                });
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    let on_file = move |ev: leptos::ev::Event| crate::components::read_chosen_file(&ev, text);
     let calendar = roster.calendar.clone();
     let today = calendar.local_date(roster.now_ms.div_euclid(60_000));
     view! {

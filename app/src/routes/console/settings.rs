@@ -63,23 +63,7 @@ fn CalendarEditor(form: CalendarForm, can_edit: bool) -> impl IntoView {
         };
         save.dispatch(SaveCalendar { form });
     };
-    let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let file =
-                ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.files()).and_then(|f| f.get(0));
-            if let Some(file) = file {
-                leptos::task::spawn_local(async move {
-                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                        holidays_text.set(text.as_string().unwrap_or_default());
-                    }
-                });
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    let on_file = move |ev: leptos::ev::Event| crate::components::read_chosen_file(&ev, holidays_text);
     view! {
         <section aria-labelledby="calendar-h">
             <h2 id="calendar-h">{t.calendar_title}</h2>
