@@ -13,6 +13,7 @@ use crate::routes::console::notify_log::NotifyLogPage;
 use crate::routes::console::report::ReportRoute;
 use crate::routes::console::roster::RosterPage;
 use crate::routes::console::settings::SettingsPage;
+use crate::routes::console::sms::SmsPage;
 use crate::routes::console::{CasePage, LoginPage, QueuePage};
 use crate::routes::home::HomePage;
 
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("console"), StaticSegment("notify")) view=NotifyPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("notify"), StaticSegment("log")) view=NotifyLogPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("console"), StaticSegment("roster")) view=RosterPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("console"), StaticSegment("sms")) view=SmsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

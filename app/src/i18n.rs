@@ -87,6 +87,11 @@ impl Texts {
             Field::ChannelUrl => self.field_channel_url,
             Field::ChannelSecret => self.field_channel_secret,
             Field::Roster => self.field_roster,
+            Field::SmsEndpoint => self.field_sms_endpoint,
+            Field::SmsKeyId => self.field_sms_key_id,
+            Field::SmsSignName => self.field_sms_sign_name,
+            Field::SmsAppId => self.field_sms_app_id,
+            Field::SmsTemplate => self.field_sms_template,
         }
     }
 

@@ -19,6 +19,12 @@ pub enum Field {
     ChannelUrl,
     ChannelSecret,
     Roster,
+    /// The customer-SMS account (console).
+    SmsEndpoint,
+    SmsKeyId,
+    SmsSignName,
+    SmsAppId,
+    SmsTemplate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -136,7 +136,11 @@ struct ServeArgs {
     #[arg(long, env = "FIXLINE_NOTIFY_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=120_000))]
     notify_timeout_ms: u64,
 
-    /// Accept any host and plain http:// for robot webhooks (a private relay, or tests); otherwise only the providers' HTTPS hosts
+    /// Least milliseconds between two text messages to one customer number (the SMS providers' default: one a minute)
+    #[arg(long, env = "FIXLINE_SMS_GAP_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    sms_gap_ms: u64,
+
+    /// Accept any host and plain http:// for robot webhooks and SMS services (a private relay, or tests); otherwise only the providers' HTTPS hosts
     #[arg(long, env = "FIXLINE_NOTIFY_ANY_URL")]
     notify_any_url: bool,
 

@@ -1,7 +1,8 @@
 //! The breach job: raises cases whose clocks ran out. Not acknowledged in
 //! time, or not dispatched within the dispatch target → supervisor; still
-//! not dispatched at 4 h → management. Each raise is one case event, never
-//! repeated. With several instances on PostgreSQL, a transaction-scoped
+//! not dispatched at 4 h → management. Before that, a reminder when an
+//! unclaimed case nears its response deadline or a return visit comes due.
+//! Each raise and reminder is one case event, never repeated. With several instances on PostgreSQL, a transaction-scoped
 //! advisory lock lets exactly one of them run a round.
 
 use std::time::Duration;
@@ -77,9 +78,11 @@ pub async fn run_once(pool: &AnyPool, backend: Backend, database_url: &str, live
             let mut tx = super::db::begin_write(pool).await?;
             let case = lock_case(&mut tx, case_id).await?;
             let mut log = load_log(&mut tx, case_id).await?;
-            let due = breach::due(&log, &case.terms.clocks(&log, case.zone, now));
-            for &(clock, level) in &due {
-                let event = CaseEvent::BreachRaised { clock, level };
+            let clocks = case.terms.clocks(&log, case.zone, now);
+            let raises = breach::due(&log, &clocks).into_iter().map(|(clock, level)| CaseEvent::BreachRaised { clock, level });
+            let reminders = breach::warnings_due(&log, &clocks).into_iter().map(|clock| CaseEvent::DeadlineNear { clock });
+            let due: Vec<CaseEvent> = raises.chain(reminders).collect();
+            for event in due.iter().cloned() {
                 append(&mut tx, &case, now, Actor::System, &event, &log).await?;
                 log.push(LoggedEvent { at_ms: now, actor: Actor::System, event });
             }

@@ -185,8 +185,8 @@ async fn create(
     let steps_json = serde_json::to_string(&s.steps).map_err(AppError::internal)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO cases (org_id, asset_id, submission_id, reporter_name, phone, symptom, status, \
-         guide_id, guide_version, steps, created_at, severity, submission_digest) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         guide_id, guide_version, steps, created_at, severity, submission_digest, sms_opt_in) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(org_id)
     .bind(s.asset_id)
@@ -201,6 +201,7 @@ async fn create(
     .bind(now)
     .bind(severity.as_str())
     .bind(digest)
+    .bind(s.sms_opt_in as i64)
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {

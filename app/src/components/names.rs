@@ -125,6 +125,7 @@ pub fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String,
             };
             (fill(template, clock_name(t, *clock)), None)
         }
+        CaseEvent::DeadlineNear { clock } => (fill(t.ev_deadline_near, clock_name(t, *clock)), None),
         CaseEvent::Noted { notes: n } => (t.ev_noted.into(), notes(n)),
         CaseEvent::QuoteIssued { amount_cents, description } => (fill(t.ev_quote_issued, t.money(*amount_cents)), notes(description)),
         CaseEvent::QuoteAnswered { approved: true } => (t.ev_quote_approved.into(), None),

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::errors::AppError;
-use crate::models::notify::{ChannelForm, Channels, Delivery, DeliveryFilter, RosterView, TestOutcome};
+use crate::models::notify::{
+    ChannelForm, Channels, Delivery, DeliveryFilter, RosterView, SmsAccountForm, SmsDelivery, SmsView, TestOutcome,
+};
 #[cfg(feature = "ssr")]
 use crate::models::Role;
 
@@ -75,5 +77,46 @@ pub async fn save_roster(csv: String) -> Result<(), AppError> {
     let pool = crate::backend::state::pool()?;
     crate::backend::notify::roster::save(&pool, &csv).await?;
     tracing::info!(user = %user.username, "on-duty roster saved");
+    Ok(())
+}
+
+#[server(input = Json, endpoint = "load_sms")]
+pub async fn load_sms() -> Result<SmsView, AppError> {
+    crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::notify::sms_account::view(&pool).await
+}
+
+#[server(input = Json, endpoint = "save_sms")]
+pub async fn save_sms(form: SmsAccountForm) -> Result<(), AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let state = crate::backend::state::app_state()?;
+    crate::backend::notify::sms_account::save(&state.pool, &form, state.notify.any_url).await?;
+    // The provider only: keys and secrets are never logged.
+    tracing::info!(user = %user.username, provider = form.provider.as_str(), "SMS account saved");
+    Ok(())
+}
+
+/// Texts the `received` template to `phone` now; what the provider answered.
+#[server(input = Json, endpoint = "test_sms")]
+pub async fn test_sms(phone: String) -> Result<TestOutcome, AppError> {
+    crate::backend::auth::require_staff(&[Role::Admin]).await?;
+    let state = crate::backend::state::app_state()?;
+    crate::backend::notify::sms::send_test(&state.pool, &state.notify, &phone).await
+}
+
+#[server(input = Json, endpoint = "list_sms")]
+pub async fn list_sms(case_number: String) -> Result<Vec<SmsDelivery>, AppError> {
+    crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::notify::sms::list(&pool, &case_number).await
+}
+
+#[server(input = Json, endpoint = "retry_sms")]
+pub async fn retry_sms(id: i64) -> Result<(), AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::notify::sms::retry(&pool, id).await?;
+    tracing::info!(user = %user.username, sms = id, "text retried by hand");
     Ok(())
 }

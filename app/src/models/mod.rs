@@ -67,6 +67,9 @@ pub struct CaseSubmission {
     /// The guide session this walk belongs to, for per-guide analytics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    /// The customer asked for text messages about this case (to `phone`).
+    #[serde(default)]
+    pub sms_opt_in: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

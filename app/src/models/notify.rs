@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::Calendar;
+use crate::domain::notify::sms::{SmsMessage, SmsProvider};
 use crate::domain::notify::{ChannelKind, Topic};
 use crate::i18n::Locale;
 
@@ -92,4 +93,64 @@ pub struct RosterView {
     pub can_edit: bool,
     pub calendar: Calendar,
     pub now_ms: i64,
+}
+
+/// Template ids per customer message (empty: that message is not sent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsTemplates {
+    pub received: String,
+    pub appointment: String,
+    pub quote: String,
+    pub fixed: String,
+}
+
+impl SmsTemplates {
+    pub fn get(&self, m: SmsMessage) -> &str {
+        match m.template() {
+            SmsMessage::Received | SmsMessage::Test => &self.received,
+            SmsMessage::Appointment => &self.appointment,
+            SmsMessage::Quote => &self.quote,
+            SmsMessage::Fixed => &self.fixed,
+        }
+    }
+
+    pub fn all(&self) -> [&str; 4] {
+        [&self.received, &self.appointment, &self.quote, &self.fixed]
+    }
+}
+
+/// The customer-SMS account as shown in the console (secret masked), or
+/// as an admin submits it (an empty `secret` keeps the stored one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsAccountForm {
+    pub provider: SmsProvider,
+    pub endpoint: String,
+    pub key_id: String,
+    pub secret: String,
+    pub sign_name: String,
+    pub app_id: String,
+    pub templates: SmsTemplates,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsView {
+    /// An account was saved.
+    pub configured: bool,
+    #[serde(flatten)]
+    pub account: SmsAccountForm,
+}
+
+/// One text in the SMS log; the number masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsDelivery {
+    pub id: i64,
+    pub case_number: Option<String>,
+    pub message: SmsMessage,
+    pub phone: String,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+    pub last_error: String,
 }

@@ -221,6 +221,11 @@ pub enum CaseEvent {
         clock: crate::clock::ClockKind,
         level: BreachLevel,
     },
+    /// The breach job's reminder that a clock's deadline draws near: an
+    /// unclaimed case near its response deadline, a return visit coming due.
+    DeadlineNear {
+        clock: crate::clock::ClockKind,
+    },
     /// Staff added a note (no state change).
     Noted {
         notes: String,
@@ -326,6 +331,7 @@ impl CaseEvent {
             CaseEvent::Resolved { .. } => "resolved",
             CaseEvent::Closed => "closed",
             CaseEvent::BreachRaised { .. } => "breach_raised",
+            CaseEvent::DeadlineNear { .. } => "deadline_near",
             CaseEvent::Noted { .. } => "noted",
             CaseEvent::QuoteIssued { .. } => "quote_issued",
             CaseEvent::QuoteAnswered { .. } => "quote_answered",

@@ -3,6 +3,7 @@
 //! failed delivery is retried. The on-duty roster is in `roster`.
 
 pub mod roster;
+pub mod sms;
 #[cfg(test)]
 mod tests;
 
@@ -18,6 +19,8 @@ pub enum Topic {
     NewCase,
     /// A missed clock raised by the breach job (supervisor, then management).
     Breach,
+    /// A deadline draws near: a case nobody claimed, a return visit due.
+    Reminder,
     /// A technician was sent, or the appointment moved.
     Dispatched,
     /// The customer approved or declined a quote.
@@ -31,13 +34,14 @@ pub enum Topic {
 
 impl Topic {
     /// The topics a channel can subscribe to (not `Test`: every channel gets its own tests).
-    pub const SUBSCRIBABLE: [Topic; 6] =
-        [Topic::NewCase, Topic::Breach, Topic::Dispatched, Topic::Quote, Topic::Complaint, Topic::LowRating];
+    pub const SUBSCRIBABLE: [Topic; 7] =
+        [Topic::NewCase, Topic::Reminder, Topic::Breach, Topic::Dispatched, Topic::Quote, Topic::Complaint, Topic::LowRating];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::NewCase => "new_case",
             Topic::Breach => "breach",
+            Topic::Reminder => "reminder",
             Topic::Dispatched => "dispatched",
             Topic::Quote => "quote",
             Topic::Complaint => "complaint",
@@ -52,7 +56,7 @@ impl Topic {
 
     /// Whether the on-duty person is @-mentioned (when the channel asks for it).
     pub fn mentions_on_duty(self) -> bool {
-        matches!(self, Topic::NewCase | Topic::Breach)
+        matches!(self, Topic::NewCase | Topic::Breach | Topic::Reminder)
     }
 }
 
@@ -61,6 +65,7 @@ pub fn topic_of(event: &CaseEvent) -> Option<Topic> {
     match event {
         CaseEvent::Escalated { .. } => Some(Topic::NewCase),
         CaseEvent::BreachRaised { .. } => Some(Topic::Breach),
+        CaseEvent::DeadlineNear { .. } => Some(Topic::Reminder),
         CaseEvent::Dispatched { .. } => Some(Topic::Dispatched),
         CaseEvent::QuoteAnswered { .. } => Some(Topic::Quote),
         CaseEvent::ComplaintRaised { .. } => Some(Topic::Complaint),

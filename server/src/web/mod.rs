@@ -90,7 +90,8 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
         Some(url) => Some(notify::email::Mailer::new(url, &args.smtp_from, timeout)?),
         None => None,
     };
-    let sender = notify::Sender::new(timeout, public_url, args.notify_any_url, mailer)?;
+    let mut sender = notify::Sender::new(timeout, public_url, args.notify_any_url, mailer)?;
+    sender.sms_gap_ms = args.sms_gap_ms as i64;
     notify::spawn(pool.clone(), sender.clone(), Duration::from_millis(args.notify_every_ms));
 
     let live = Live::start(backend, database_url);

@@ -26,7 +26,7 @@ const SERVER_ARGS: [&str; 6] = ["--anon-rate-per-minute", "0", "--login-rate-per
 const CALLS: usize = 12_000;
 const TIME_BUDGET: Duration = Duration::from_secs(45);
 const IN_FLIGHT: usize = 16;
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 12] = [
     "cases",
     "case_events",
     "attachments",
@@ -37,6 +37,8 @@ const TABLES: [&str; 10] = [
     "notify_channels",
     "notify_outbox",
     "duty_roster",
+    "sms_account",
+    "sms_outbox",
 ];
 
 enum Answer {

@@ -16,6 +16,7 @@ mod lifecycle;
 mod notify;
 mod notify_email;
 mod notify_routing;
+mod notify_sms;
 mod schema;
 mod visits;
 mod widget_api;

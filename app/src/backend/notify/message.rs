@@ -5,6 +5,7 @@
 
 use crate::components::names::{event_text, severity_name};
 use crate::domain::case_number;
+use crate::domain::clock::ClockKind;
 use crate::domain::guide::Severity;
 use crate::domain::lifecycle::{BreachLevel, CaseEvent};
 use crate::domain::notify::Topic;
@@ -85,6 +86,8 @@ fn headline(t: &ConsoleTexts, topic: Topic, event: Option<&CaseEvent>) -> String
         (Topic::NewCase, _) => t.notify_head_new_case,
         (Topic::Breach, Some(CaseEvent::BreachRaised { level: BreachLevel::Management, .. })) => t.notify_head_breach_management,
         (Topic::Breach, _) => t.notify_head_breach,
+        (Topic::Reminder, Some(CaseEvent::DeadlineNear { clock: ClockKind::ReturnVisit })) => t.notify_head_return_visit_due,
+        (Topic::Reminder, _) => t.notify_head_unclaimed,
         (Topic::Dispatched, _) => t.notify_head_dispatched,
         (Topic::Quote, Some(CaseEvent::QuoteAnswered { approved: false })) => t.notify_head_quote_declined,
         (Topic::Quote, _) => t.notify_head_quote_approved,

@@ -37,13 +37,30 @@ pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, org_id: i64, event_
     Ok(())
 }
 
+/// An outbox: the robots' messages or the customers' texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outbox {
+    Robots,
+    Texts,
+}
+
+impl Outbox {
+    fn table(self) -> &'static str {
+        match self {
+            Outbox::Robots => "notify_outbox",
+            Outbox::Texts => "sms_outbox",
+        }
+    }
+}
+
 /// Takes up to `limit` due messages until `lease_until`; another worker
 /// (or instance) skips them meanwhile. `lease_until` is also the lease's
 /// token: a delivery writes only while the message still carries it.
-pub async fn take_due(pool: &AnyPool, now: i64, lease_until: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+pub async fn take_due(pool: &AnyPool, outbox: Outbox, now: i64, lease_until: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+    let table = outbox.table();
     // A read first: an idle server takes no write lock every round.
     let due: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM notify_outbox WHERE status = 'pending' AND next_at <= $1 AND lease_until <= $1 LIMIT 1")
+        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE status = 'pending' AND next_at <= $1 AND lease_until <= $1 LIMIT 1"))
             .bind(now)
             .fetch_optional(pool)
             .await?;
@@ -53,7 +70,7 @@ pub async fn take_due(pool: &AnyPool, now: i64, lease_until: i64, limit: i64) ->
     let lock = if is_sqlite(pool) { "" } else { " FOR UPDATE SKIP LOCKED" };
     let mut tx = begin_write(pool).await?;
     let ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "UPDATE notify_outbox SET lease_until = $1 WHERE id IN (SELECT id FROM notify_outbox \
+        "UPDATE {table} SET lease_until = $1 WHERE id IN (SELECT id FROM {table} \
          WHERE status = 'pending' AND next_at <= $2 AND lease_until <= $2 ORDER BY next_at, id LIMIT $3{lock}) RETURNING id"
     ))
     .bind(lease_until)

@@ -19,7 +19,7 @@ const MAX_ANSWER: usize = 500;
 /// The HTTP client deliveries share, and where message links point.
 #[derive(Clone)]
 pub struct Sender {
-    client: reqwest::Client,
+    pub(super) client: reqwest::Client,
     /// `https://fixline.example.com`: links in messages.
     pub public_url: String,
     /// Channel addresses may be `http://` and any host (tests, private relays).
@@ -28,6 +28,8 @@ pub struct Sender {
     pub lease_ms: i64,
     /// The SMTP relay, when the server has one (`--smtp-url`).
     pub mailer: Option<super::email::Mailer>,
+    /// Least time between two texts to one number (`--sms-gap-ms`).
+    pub sms_gap_ms: i64,
 }
 
 /// One message to one robot.
@@ -55,7 +57,8 @@ impl Sender {
             .build()
             .map_err(|e| format!("cannot build the notification HTTP client: {e}"))?;
         let lease_ms = 2 * timeout.as_millis() as i64 + 30_000;
-        Ok(Sender { client, public_url: public_url.trim_end_matches('/').to_string(), any_url, lease_ms, mailer })
+        let sms_gap_ms = crate::domain::notify::sms::DEFAULT_GAP_MS;
+        Ok(Sender { client, public_url: public_url.trim_end_matches('/').to_string(), any_url, lease_ms, mailer, sms_gap_ms })
     }
 
     pub async fn send(&self, m: Outgoing<'_>) -> Answer {

@@ -26,6 +26,7 @@ pub fn topic_name(t: &ConsoleTexts, topic: Topic) -> &'static str {
     match topic {
         Topic::NewCase => t.topic_new_case,
         Topic::Breach => t.topic_breach,
+        Topic::Reminder => t.topic_reminder,
         Topic::Dispatched => t.topic_dispatched,
         Topic::Quote => t.topic_quote,
         Topic::Complaint => t.topic_complaint,
@@ -67,7 +68,8 @@ fn ChannelList(list: Channels, changed: RwSignal<u32>) -> impl IntoView {
         <main class="console notify" data-ready=ready>
             <h1>{t.notify_title}</h1>
             <p class="hint">{t.notify_intro}</p>
-            <p class="links"><a href="/console/notify/log">{t.deliveries_link}</a> " · " <a href="/console/roster">{t.roster_link}</a></p>
+            <p class="links"><a href="/console/notify/log">{t.deliveries_link}</a> " · " <a href="/console/roster">{t.roster_link}</a>
+                " · " <a href="/console/sms">{t.sms_title}</a></p>
             {empty.then(|| view! { <p>{t.notify_none}</p> })}
             <ul class="channels">
                 {list.channels.into_iter().map(|c| view! { <ChannelCard channel=c orgs=orgs.clone() changed email_ready/> }).collect_view()}

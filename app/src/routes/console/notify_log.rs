@@ -1,15 +1,16 @@
 //! The delivery log: every message, its channel, case, status and tries,
-//! filtered by case, channel and status; failed ones can be sent again.
+//! filtered by case, channel and status, and the texts to customers;
+//! failed ones can be sent again.
 
 use leptos::prelude::*;
 
 use super::notify::{kind_name, topic_name};
 use crate::components::staff::StaffOnly;
 use crate::components::{ErrorText, Loaded};
-use crate::functions::notify::{list_deliveries, RetryDelivery};
+use crate::functions::notify::{list_deliveries, list_sms, RetryDelivery, RetrySms};
 use crate::i18n::ConsoleTexts;
 use crate::language::use_console_texts;
-use crate::models::notify::{Delivery, DeliveryFilter};
+use crate::models::notify::{Delivery, DeliveryFilter, SmsDelivery};
 
 fn status_name(t: &ConsoleTexts, s: &str) -> &'static str {
     match s {
@@ -56,6 +57,7 @@ pub fn NotifyLogPage() -> impl IntoView {
                 </form>
                 <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
                 <Loaded resource=list render=move |rows| view! { <LogTable rows retry/> }/>
+                <SmsLog number=Signal::derive(move || filter.with(|f| f.case_number.clone()))/>
             </main>
         </StaffOnly>
     }
@@ -91,6 +93,58 @@ fn LogTable(rows: Vec<Delivery>, retry: ServerAction<RetryDelivery>) -> impl Int
                                 <td><code>{d.last_error.clone()}</code> {next}</td>
                                 <td>{failed.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| { retry.dispatch(RetryDelivery { id }); }>{t.deliveries_retry}</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// The texts to customers, of the case filtered for (or all).
+#[component]
+fn SmsLog(number: Signal<String>) -> impl IntoView {
+    let t = use_console_texts();
+    let retry = ServerAction::<RetrySms>::new();
+    let texts = Resource::new(move || (number.get(), retry.version().get()), |(n, _)| list_sms(n));
+    view! {
+        <h2>{t.sms_log_title}</h2>
+        <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
+        <Loaded resource=texts render=move |rows| view! { <SmsTable rows retry/> }/>
+    }
+}
+
+#[component]
+fn SmsTable(rows: Vec<SmsDelivery>, retry: ServerAction<RetrySms>) -> impl IntoView {
+    let t = use_console_texts();
+    if rows.is_empty() {
+        return view! { <p>{t.sms_log_none}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="deliveries" data-testid="sms-deliveries">
+                <thead><tr>
+                    <th>{t.deliveries_time}</th><th>{t.sms_message}</th><th>{t.field_phone}</th>
+                    <th>{t.deliveries_case}</th><th>{t.deliveries_status}</th><th>{t.deliveries_attempts}</th><th>{t.deliveries_answer}</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|d| {
+                        let id = d.id;
+                        let failed = d.status == "failed" && d.message != crate::domain::notify::sms::SmsMessage::Test;
+                        view! {
+                            <tr data-status=d.status.clone() data-message=d.message.as_str()>
+                                <td>{when(d.sent_at_ms.unwrap_or(d.created_at_ms))}</td>
+                                <td>{super::sms::message_name(t, d.message)}</td>
+                                <td>{d.phone.clone()}</td>
+                                <td>{d.case_number.clone().map(|n| view! { <a href=format!("/console/cases/{n}")>{n.clone()}</a> })}</td>
+                                <td class=format!("status-{}", d.status)>{status_name(t, &d.status)}</td>
+                                <td>{d.attempts}</td>
+                                <td><code>{d.last_error.clone()}</code></td>
+                                <td>{failed.then(|| view! {
+                                    <button type="button" class="secondary" on:click=move |_| { retry.dispatch(RetrySms { id }); }>{t.deliveries_retry}</button>
                                 })}</td>
                             </tr>
                         }

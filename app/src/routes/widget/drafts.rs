@@ -8,6 +8,7 @@ use crate::domain::guide::WalkStep;
 pub struct Draft {
     pub name: String,
     pub phone: String,
+    pub sms: bool,
     pub asset_id: Option<i64>,
     pub symptom: String,
     pub guide: Option<(String, u32)>,
@@ -33,6 +34,7 @@ fn decode(text: &str) -> Option<Draft> {
     Some(Draft {
         name: string(&v, "name").unwrap_or_default(),
         phone: string(&v, "phone").unwrap_or_default(),
+        sms: get(&v, "sms").as_bool().unwrap_or(false),
         asset_id: integer(&v, "asset_id"),
         symptom: string(&v, "symptom").unwrap_or_default(),
         guide: pair(get(&v, "guide_ref"))
@@ -63,6 +65,7 @@ fn encode(d: &Draft) -> Option<String> {
     let o = Object::new();
     set(&o, "name", d.name.as_str());
     set(&o, "phone", d.phone.as_str());
+    set(&o, "sms", d.sms);
     set(&o, "asset_id", optional(d.asset_id.map(|a| a as f64)));
     set(&o, "symptom", d.symptom.as_str());
     set(&o, "guide_ref", optional(d.guide.as_ref().map(|(id, v)| array([JsValue::from_str(id), JsValue::from(*v)]))));

@@ -4,7 +4,7 @@ use super::*;
 
 #[component]
 pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView {
-    let WidgetState { name, phone, asset, symptom, error, stage, .. } = state;
+    let WidgetState { name, phone, sms, asset, symptom, error, stage, .. } = state;
     let t = use_texts();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -52,6 +52,10 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
             />
             <p class="hint" id="phone-hint">{t.field_phone_hint}</p>
             <FieldMsg field=Field::Phone id="phone-error" error/>
+            <label class="check">
+                <input type="checkbox" name="sms" bind:checked=sms/>
+                {t.field_sms_opt_in}
+            </label>
 
             <label for="asset">{t.field_asset}</label>
             <select

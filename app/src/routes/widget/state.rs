@@ -8,6 +8,8 @@ use super::*;
 pub(super) struct WidgetState {
     pub name: RwSignal<String>,
     pub phone: RwSignal<String>,
+    /// Text messages about the case to `phone` (the customer's choice).
+    pub sms: RwSignal<bool>,
     pub asset: RwSignal<Option<i64>>,
     pub symptom: RwSignal<String>,
     pub stage: RwSignal<Stage>,
@@ -31,6 +33,7 @@ impl WidgetState {
         WidgetState {
             name: RwSignal::new(String::new()),
             phone: RwSignal::new(String::new()),
+            sms: RwSignal::new(false),
             asset: RwSignal::new(None),
             symptom: RwSignal::new(String::new()),
             stage: RwSignal::new(Stage::Intake),
@@ -48,6 +51,7 @@ impl WidgetState {
     pub fn restore(&self, d: drafts::Draft) {
         self.name.set(d.name);
         self.phone.set(d.phone);
+        self.sms.set(d.sms);
         self.asset.set(d.asset_id);
         self.symptom.set(d.symptom);
         self.steps.set(d.steps);
@@ -64,6 +68,7 @@ impl WidgetState {
         drafts::Draft {
             name: self.name.get(),
             phone: self.phone.get(),
+            sms: self.sms.get(),
             asset_id: self.asset.get(),
             symptom: self.symptom.get(),
             guide: self.guide.with(|g| g.as_ref().map(|g| (g.id.clone(), g.version))).or_else(|| self.resume.get_value()),
@@ -78,6 +83,7 @@ impl WidgetState {
     pub fn start_over(&self) {
         self.name.set(String::new());
         self.phone.set(String::new());
+        self.sms.set(false);
         self.asset.set(None);
         self.symptom.set(String::new());
         self.steps.set(Vec::new());

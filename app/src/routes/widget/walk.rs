@@ -7,7 +7,7 @@ use super::*;
 /// the browser: no request per step.
 #[component]
 pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
-    let WidgetState { name, phone, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id } = state;
+    let WidgetState { name, phone, sms, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id } = state;
     // Sending the report lives here, with the buttons that send it (the
     // guide walk's chunk), so the first download needs no server-function
     // client.
@@ -28,6 +28,7 @@ pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
             steps: if guide.with_untracked(Option::is_some) { steps.get_untracked() } else { Vec::new() },
             result: *result,
             session_id: session.get_untracked().map(|(_, id)| id),
+            sms_opt_in: sms.get_untracked(),
         };
         let result = *result;
         async move {

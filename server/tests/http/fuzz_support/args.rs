@@ -91,6 +91,16 @@ impl Gen<'_> {
             "test_channel" | "delete_channel" | "retry_delivery" => json!({ "id": 999_999 }),
             "list_deliveries" => json!({ "filter": { "case_number": "FX-000001", "channel_id": null, "status": "failed" } }),
             "save_roster" => json!({ "csv": "days,start,end,name,phone\nworkdays,08:30,18:00,李娜,13800000003\n" }),
+            // Paused, on the provider's host: the fuzz run sends nothing out.
+            "save_sms" => json!({ "form": {
+                "provider": "aliyun", "endpoint": "https://dysmsapi.aliyuncs.com/", "key_id": "LTAIfuzz0001", "secret": "fuzz-secret-0001",
+                "sign_name": "某某安防", "app_id": "", "active": false,
+                "templates": { "received": "SMS_100001", "appointment": "", "quote": "", "fixed": "" }
+            } }),
+            // Not a mobile number: a test is refused before anything is sent.
+            "test_sms" => json!({ "phone": "021-12345678" }),
+            "list_sms" => json!({ "case_number": "FX-000001" }),
+            "retry_sms" => json!({ "id": 999_999 }),
             _ => json!({}),
         }
     }

@@ -16,7 +16,7 @@ pub const ORGS: [&str; 2] = ["demo-hospital", "demo-factory"];
 pub const GUIDE: &str = "alarm-panel-first-aid";
 
 /// Every server function: (endpoint, takes JSON, counted tables it may write when it accepts).
-pub const ENDPOINTS: [(&str, bool, &[&str]); 38] = [
+pub const ENDPOINTS: [(&str, bool, &[&str]); 43] = [
     ("load_widget", false, &[]),
     ("load_guides", false, &[]),
     ("start_guide", false, &["guide_sessions"]),
@@ -55,8 +55,13 @@ pub const ENDPOINTS: [(&str, bool, &[&str]); 38] = [
     ("retry_delivery", true, &[]),
     ("load_roster", true, &[]),
     ("save_roster", true, &["duty_roster"]),
+    ("load_sms", true, &[]),
+    ("save_sms", true, &["sms_account"]),
+    ("test_sms", true, &["sms_outbox"]),
+    ("list_sms", true, &[]),
+    ("retry_sms", true, &[]),
 ];
-pub const READERS: [&str; 18] = [
+pub const READERS: [&str; 20] = [
     "load_widget",
     "load_guides",
     "track_case",
@@ -75,6 +80,8 @@ pub const READERS: [&str; 18] = [
     "load_channels",
     "list_deliveries",
     "load_roster",
+    "load_sms",
+    "list_sms",
 ];
 
 /// How a field is judged, from its name: what makes a value of it certainly wrong.

@@ -6,6 +6,7 @@
 
 pub mod fixtures;
 pub mod robots;
+pub mod sms;
 pub mod smtp;
 
 use std::collections::HashMap;

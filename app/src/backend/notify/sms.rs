@@ -1,0 +1,347 @@
+//! Texts to customers who opted in at intake: written in the transaction of
+//! the case event that causes them (one per event), delivered by the same
+//! workers as the robots' messages under a lease, with each number's limits
+//! (one per gap, ten a day) counted across instances, retried with backoff,
+//! every try recorded.
+
+use serde_json::{json, Map, Value};
+use sqlx::{AnyConnection, AnyPool};
+
+use super::send::{Answer, Sender};
+use super::sms_account;
+use super::sms_send::{self, Text};
+use crate::backend::db::{begin_write, format_local, is_sqlite, now_ms};
+use crate::domain::case_number;
+use crate::domain::intake::normalise_phone;
+use crate::domain::lifecycle::CaseEvent;
+use crate::domain::notify::sms::{is_mobile, mask_phone, next_slot, sms_of, SmsMessage, PER_NUMBER_PER_DAY};
+use crate::domain::notify::{retry_delay_ms, MAX_ATTEMPTS};
+use crate::errors::{AppError, Field, FieldError, Problem};
+use crate::models::notify::{SmsDelivery, SmsTemplates, TestOutcome};
+
+#[derive(sqlx::FromRow)]
+struct Recipient {
+    phone: String,
+    sms_opt_in: i64,
+    widget_key: String,
+    timezone: String,
+    templates: String,
+    active: i64,
+}
+
+/// Writes the text this event sends the customer, if they opted in and the
+/// account has a template for it, in the caller's transaction.
+pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, event_id: i64, event: &CaseEvent, at_ms: i64) -> Result<(), AppError> {
+    let Some(message) = sms_of(event) else { return Ok(()) };
+    let r: Option<Recipient> = sqlx::query_as(
+        "SELECT c.phone AS phone, c.sms_opt_in AS sms_opt_in, o.widget_key AS widget_key, o.timezone AS timezone, \
+         s.templates AS templates, s.active AS active \
+         FROM cases c JOIN organisations o ON o.id = c.org_id JOIN sms_account s ON s.id = 1 WHERE c.id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = r else { return Ok(()) };
+    let templates: SmsTemplates = serde_json::from_str(&r.templates).unwrap_or_default();
+    if r.sms_opt_in == 0 || r.active == 0 || !is_mobile(&r.phone) || templates.get(message).is_empty() {
+        return Ok(());
+    }
+    let mut params = Map::new();
+    params.insert("number".into(), json!(case_number::format(case_id)));
+    match event {
+        CaseEvent::Dispatched { appointment_ms, .. } => {
+            // "12-03 14:00": short, as SMS template variables must be.
+            let local = format_local(*appointment_ms, &r.timezone);
+            params.insert("time".into(), json!(local.get(5..).unwrap_or(&local)));
+        }
+        CaseEvent::QuoteIssued { amount_cents, .. } => {
+            params.insert("amount".into(), json!(format!("{}.{:02}", amount_cents / 100, amount_cents % 100)));
+        }
+        // A path: the sender puts the server's public address before it.
+        CaseEvent::Resolved { .. } => {
+            params.insert("link".into(), json!(format!("/widget/{}", r.widget_key)));
+        }
+        _ => {}
+    }
+    sqlx::query(
+        "INSERT INTO sms_outbox (case_id, event_id, message, phone, params, dedupe_key, status, attempts, next_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(event_id)
+    .bind(message.as_str())
+    .bind(&r.phone)
+    .bind(Value::Object(params).to_string())
+    .bind(format!("e{event_id}"))
+    .bind(at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Queued {
+    message: String,
+    phone: String,
+    params: String,
+    status: String,
+}
+
+/// Delivers one taken text; `None` when it had to wait (the number's gap)
+/// or is no longer this worker's.
+pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64, lease: i64) -> Result<Option<Answer>, AppError> {
+    let (queued, account) = {
+        let mut conn = pool.acquire().await?;
+        let q: Option<Queued> = sqlx::query_as("SELECT message, phone, params, status FROM sms_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(q) = q.filter(|q| q.status == "pending") else { return Ok(None) };
+        (q, sms_account::load(&mut conn).await?)
+    };
+    let message = SmsMessage::parse(&queued.message).unwrap_or(SmsMessage::Test);
+    let account = account.map(|a| a.form).filter(|a| a.active || message == SmsMessage::Test);
+    let template = account.as_ref().map(|a| a.templates.get(message).to_string()).unwrap_or_default();
+    let Some(account) = account.filter(|_| !template.is_empty()) else {
+        finish(pool, id, lease, None, &Answer::gave_up("no active SMS account or no template for this message"), now_ms()).await?;
+        return Ok(None);
+    };
+    let mut params: Map<String, Value> = serde_json::from_str(&queued.params).unwrap_or_default();
+    if let Some(Value::String(link)) = params.get_mut("link") {
+        if link.starts_with('/') {
+            *link = format!("{}{link}", sender.public_url);
+        }
+    }
+    let Some((attempt, lease)) = take_slot(pool, id, lease, &queued.phone, sender).await? else { return Ok(None) };
+    let answer = sender
+        .send_sms(&Text {
+            provider: account.provider,
+            endpoint: &account.endpoint,
+            key_id: &account.key_id,
+            secret: &account.secret,
+            sign_name: &account.sign_name,
+            app_id: &account.app_id,
+            template: &template,
+            message: message.template(),
+            phone: &queued.phone,
+            params: &params,
+        })
+        .await;
+    finish(pool, id, lease, Some(attempt), &answer, now_ms()).await?;
+    if !answer.ok {
+        tracing::warn!(sms = id, status = answer.status, "text not delivered");
+    }
+    Ok(Some(answer))
+}
+
+/// A try of the number's allowance, as an attempt row, with the lease
+/// renewed for the send. One account row lock (PostgreSQL) makes instances
+/// count one at a time.
+async fn take_slot(pool: &AnyPool, id: i64, lease: i64, phone: &str, sender: &Sender) -> Result<Option<(i64, i64)>, AppError> {
+    let mut tx = begin_write(pool).await?;
+    if !is_sqlite(pool) {
+        sqlx::query("SELECT id FROM sms_account WHERE id = 1 FOR NO KEY UPDATE").execute(&mut *tx).await?;
+    }
+    let now = now_ms();
+    let renewed = now + sender.lease_ms + (rand::random::<u16>() as i64);
+    let held = sqlx::query("UPDATE sms_outbox SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3")
+        .bind(renewed)
+        .bind(id)
+        .bind(lease)
+        .execute(&mut *tx)
+        .await?;
+    if held.rows_affected() == 0 {
+        return Ok(None);
+    }
+    // Texts sent or out now count; failed ones did not reach the phone.
+    let recent: Vec<i64> =
+        sqlx::query_scalar("SELECT at FROM sms_attempts WHERE phone = $1 AND at > $2 AND (ok = 1 OR done = 0) ORDER BY at DESC")
+            .bind(phone)
+            .bind(now - 86_400_000)
+            .fetch_all(&mut *tx)
+            .await?;
+    // Older ones waiting (not those out now: `recent` counts them).
+    let ahead: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sms_outbox o WHERE o.phone = $1 AND o.status = 'pending' AND o.id < $2 \
+         AND NOT EXISTS (SELECT 1 FROM sms_attempts a WHERE a.outbox_id = o.id AND a.done = 0)",
+    )
+    .bind(phone)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    match next_slot(now, &recent, ahead, sender.sms_gap_ms) {
+        None => {
+            sqlx::query("UPDATE sms_outbox SET status = 'failed', lease_until = 0, last_error = $1 WHERE id = $2")
+                .bind(format!("daily limit for this number reached ({PER_NUMBER_PER_DAY} texts in 24 hours)"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::warn!(sms = id, "text not sent: the number's daily limit is reached");
+            Ok(None)
+        }
+        Some(at) if at > now => {
+            sqlx::query("UPDATE sms_outbox SET next_at = $1, lease_until = 0 WHERE id = $2").bind(at).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(None)
+        }
+        Some(_) => {
+            let attempt: i64 = sqlx::query_scalar("INSERT INTO sms_attempts (outbox_id, phone, at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(id)
+                .bind(phone)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some((attempt, renewed)))
+        }
+    }
+}
+
+/// Records a try's answer and moves the text on: sent, due again later, or
+/// failed (after the last try, at once for a test or a final refusal).
+async fn finish(pool: &AnyPool, id: i64, lease: i64, attempt: Option<i64>, answer: &Answer, now: i64) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    if let Some(attempt) = attempt {
+        sqlx::query("UPDATE sms_attempts SET done = 1, ok = $1, latency_ms = $2, http_status = $3, answer = $4 WHERE id = $5")
+            .bind(answer.ok as i64)
+            .bind(answer.latency_ms)
+            .bind(answer.status as i64)
+            .bind(&answer.body)
+            .bind(attempt)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (attempts, message): (i64, String) = sqlx::query_as("SELECT attempts, message FROM sms_outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or((0, String::new()));
+    let attempts = attempts + attempt.is_some() as i64;
+    let (status, next_at) = if answer.ok {
+        ("sent", now)
+    } else if attempt.is_none() || message == SmsMessage::Test.as_str() || sms_send::is_final(answer) || attempts >= MAX_ATTEMPTS as i64 {
+        ("failed", now)
+    } else if answer.rate_limited {
+        ("pending", now + 60_000)
+    } else {
+        ("pending", now + retry_delay_ms(attempts as u32))
+    };
+    let last_error: String = if answer.ok { String::new() } else { answer.body.chars().take(200).collect() };
+    sqlx::query(
+        "UPDATE sms_outbox SET status = $1, attempts = $2, next_at = $3, lease_until = 0, last_error = $4, \
+         sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END WHERE id = $5 AND status = 'pending' AND lease_until = $6",
+    )
+    .bind(status)
+    .bind(attempts)
+    .bind(next_at)
+    .bind(if !answer.ok && last_error.is_empty() { format!("HTTP {}", answer.status) } else { last_error })
+    .bind(id)
+    .bind(lease)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// "Send a test text": the `received` template to `phone`, now, tried once.
+pub async fn send_test(pool: &AnyPool, sender: &Sender, phone: &str) -> Result<TestOutcome, AppError> {
+    let phone = normalise_phone(phone).filter(|p| is_mobile(p));
+    let Some(phone) = phone else {
+        return Err(AppError::invalid(vec![FieldError { field: Field::Phone, problem: Problem::InvalidPhone }]));
+    };
+    let now = now_ms();
+    let mut tx = begin_write(pool).await?;
+    let ready = sms_account::load(&mut tx).await?.is_some_and(|a| !a.form.templates.received.is_empty());
+    if !ready {
+        return Err(AppError::invalid(vec![FieldError { field: Field::SmsTemplate, problem: Problem::Required }]));
+    }
+    let nonce: u64 = rand::random();
+    let lease = now + sender.lease_ms;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sms_outbox (message, phone, params, dedupe_key, status, attempts, next_at, lease_until, created_at) \
+         VALUES ('test', $1, $2, $3, 'pending', 0, $4, $5, $4) RETURNING id",
+    )
+    .bind(&phone)
+    .bind(json!({ "number": case_number::format(0) }).to_string())
+    .bind(format!("test:{now}:{nonce:016x}"))
+    .bind(now)
+    .bind(lease)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    // Its own task: a request cut short must not leave a sent test pending.
+    let gap_s = (sender.sms_gap_ms / 1000).clamp(1, 3600) as u32;
+    let (pool, sender) = (pool.clone(), sender.clone());
+    let sent = tokio::spawn(async move { deliver(&pool, &sender, id, lease).await }).await.map_err(AppError::internal)?;
+    match sent? {
+        Some(a) => Ok(TestOutcome { ok: a.ok, status: a.status, answer: a.body, latency_ms: a.latency_ms }),
+        // The number had a text a moment ago: the worker sends this one after the gap.
+        None => Err(AppError::RateLimited { retry_after_s: gap_s }),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LogRow {
+    id: i64,
+    case_id: Option<i64>,
+    message: String,
+    phone: String,
+    status: String,
+    attempts: i64,
+    created_at: i64,
+    sent_at: Option<i64>,
+    last_error: String,
+}
+
+/// The newest 200 texts, of one case or all.
+pub async fn list(pool: &AnyPool, case_number_text: &str) -> Result<Vec<SmsDelivery>, AppError> {
+    let case_id = match case_number_text.trim() {
+        "" => 0,
+        n => match case_number::parse(n) {
+            Some(id) => id,
+            None => return Ok(Vec::new()),
+        },
+    };
+    let rows: Vec<LogRow> = sqlx::query_as(
+        "SELECT id, case_id, message, phone, status, attempts, created_at, sent_at, last_error FROM sms_outbox \
+         WHERE ($1 = 0 OR case_id = $1) ORDER BY id DESC LIMIT 200",
+    )
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(SmsDelivery {
+                id: r.id,
+                case_number: r.case_id.map(case_number::format),
+                message: SmsMessage::parse(&r.message)?,
+                phone: mask_phone(&r.phone),
+                status: r.status,
+                attempts: r.attempts,
+                created_at_ms: r.created_at,
+                sent_at_ms: r.sent_at,
+                last_error: r.last_error,
+            })
+        })
+        .collect())
+}
+
+/// Sends a failed text again, with a fresh set of tries.
+pub async fn retry(pool: &AnyPool, id: i64) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    let done = sqlx::query(
+        "UPDATE sms_outbox SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
+         WHERE id = $2 AND status = 'failed' AND message <> 'test'",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict);
+    }
+    Ok(())
+}
