@@ -52,6 +52,8 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
     .fetch_one(pool)
     .await?;
     let t = terms::terms(pool, org.id).await?;
+    let now = now_ms();
+    let (off_duty_until, duty_phone) = super::notify::roster::duty_for_promise(pool, now, &t.working).await?;
     let warranty = crate::domain::calendar::Date::parse(&commissioned_on).map(|start| crate::domain::warranty::Warranty {
         start,
         months: u32::try_from(warranty_months).unwrap_or(0),
@@ -65,7 +67,7 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
         zone: crate::domain::clock::Zone::from_stored(&zone),
         warranty,
     };
-    Ok(GuideOffer { asset_id, guides, server_now_ms: now_ms(), terms: Some(terms), received_at_ms: 0 })
+    Ok(GuideOffer { asset_id, guides, server_now_ms: now, terms: Some(terms), off_duty_until, duty_phone, received_at_ms: 0 })
 }
 
 /// What a submission says, hashed: a replayed id gets the receipt only when

@@ -44,6 +44,14 @@ pub struct GuideOffer {
     pub server_now_ms: i64,
     /// What the customer is promised if they escalate (computed in the browser).
     pub terms: Option<crate::domain::promise::ServiceTerms>,
+    /// Nobody is on duty now: when the first person comes on duty (UTC
+    /// minute). The promise does not say sooner.
+    #[serde(default)]
+    pub off_duty_until: Option<i64>,
+    /// Outside working hours, the number of whoever is on duty (the night
+    /// and holiday line); empty otherwise.
+    #[serde(default)]
+    pub duty_phone: String,
     /// Browser time when the offer arrived (set in the browser, never sent).
     #[serde(skip)]
     pub received_at_ms: i64,

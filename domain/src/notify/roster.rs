@@ -127,6 +127,29 @@ pub fn on_duty<'a>(shifts: &'a [Shift], cal: &Calendar, utc_minute: i64) -> Vec<
     shifts.iter().filter(|s| s.covers(cal, day, minute)).collect()
 }
 
+/// The first minute from `utc_minute` on (that minute itself included)
+/// when someone is on duty, looking eight days ahead; `None` when nobody
+/// is in that time. Steps a quarter hour, then finds the minute: a shift
+/// shorter than 15 minutes may be stepped over.
+pub fn next_on_duty(shifts: &[Shift], cal: &Calendar, utc_minute: i64) -> Option<i64> {
+    let someone = |m: i64| !on_duty(shifts, cal, m).is_empty();
+    if shifts.is_empty() {
+        return None;
+    }
+    if someone(utc_minute) {
+        return Some(utc_minute);
+    }
+    let mut t = utc_minute;
+    while t < utc_minute + 8 * MINUTES_PER_DAY {
+        let next = t + 15;
+        if someone(next) {
+            return (t + 1..=next).find(|m| someone(*m));
+        }
+        t = next;
+    }
+    None
+}
+
 /// The shifts that begin on a date (for the week view).
 pub fn starting_on<'a>(shifts: &'a [Shift], cal: &Calendar, date: Date) -> Vec<&'a Shift> {
     shifts.iter().filter(|s| s.days.includes(date, cal)).collect()

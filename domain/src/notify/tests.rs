@@ -151,3 +151,18 @@ proptest! {
         prop_assert_eq!(roster::parse(&roster::format(&r.shifts)).shifts, r.shifts);
     }
 }
+
+#[test]
+fn the_next_person_on_duty_is_found_to_the_minute() {
+    use roster::{next_on_duty, parse};
+    let cal = Calendar::china_office();
+    // Shanghai local time as a UTC minute.
+    let cst = |d: u8, h: i64, m: i64| Date::new(2026, 12, d).unwrap().to_days() * 1440 + h * 60 + m - 480;
+    let shifts = parse("days,start,end,name,phone\nworkdays,08:30,17:30,李娜,13800000003\n").shifts;
+    // Thursday 03 December 2026, 07:00: the day shift starts at 08:30.
+    assert_eq!(next_on_duty(&shifts, &cal, cst(3, 7, 0)), Some(cst(3, 8, 30)));
+    assert_eq!(next_on_duty(&shifts, &cal, cst(3, 9, 0)), Some(cst(3, 9, 0)));
+    // Friday evening: Monday morning.
+    assert_eq!(next_on_duty(&shifts, &cal, cst(4, 18, 0)), Some(cst(7, 8, 30)));
+    assert_eq!(next_on_duty(&[], &cal, cst(3, 7, 0)), None);
+}

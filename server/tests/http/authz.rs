@@ -189,7 +189,7 @@ fn matrix() -> Vec<Row> {
         r("load_channels", STAFF, ADMIN, |_, _| json_req("load_channels", json!({}))),
         r("test_channel", STAFF, ADMIN, |_, _| json_req("test_channel", json!({ "id": 1 }))),
         r("list_deliveries", STAFF, LEADS, |_, _| json_req("list_deliveries", json!({ "filter": { "case_number": "", "channel_id": null, "status": null } }))),
-        // Not failed (yet): a 409 for those let in.
+        // A test message, tried once and never sent again: a 409 for those let in.
         r("retry_delivery", STAFF, LEADS, |_, _| json_req("retry_delivery", json!({ "id": 1 }))),
         r("delete_channel", STAFF, ADMIN, |_, _| json_req("delete_channel", json!({ "id": 1 }))),
         r("load_roster", STAFF, LEADS, |_, _| json_req("load_roster", json!({}))),

@@ -392,12 +392,13 @@ pub async fn list(pool: &AnyPool, filter: &DeliveryFilter) -> Result<Vec<Deliver
         .collect())
 }
 
-/// Sends a failed message again, with a fresh set of tries.
+/// Sends a failed message again, with a fresh set of tries (not a test:
+/// it is tried once, and "send a test" makes another).
 pub async fn retry(pool: &AnyPool, id: i64) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
     let done = sqlx::query(
         "UPDATE notify_outbox SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
-         WHERE id = $2 AND status = 'failed' AND channel_id IN (SELECT id FROM notify_channels WHERE deleted_at IS NULL)",
+         WHERE id = $2 AND status = 'failed' AND topic <> 'test' AND channel_id IN (SELECT id FROM notify_channels WHERE deleted_at IS NULL)",
     )
     .bind(now_ms())
     .bind(id)

@@ -58,6 +58,26 @@ pub async fn save(pool: &AnyPool, text: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What the widget's promise needs of the roster at `now_ms`: when someone
+/// next comes on duty if nobody is now, and outside the working hours of
+/// `working` the on-duty number. An empty roster promises nothing.
+pub async fn duty_for_promise(pool: &AnyPool, now_ms: i64, working: &Calendar) -> Result<(Option<i64>, String), AppError> {
+    let mut conn = pool.acquire().await?;
+    let shifts = roster::parse(&csv(&mut conn).await?).shifts;
+    if shifts.is_empty() {
+        return Ok((None, String::new()));
+    }
+    let cal = company_calendar(&mut conn).await?;
+    drop(conn);
+    let now = now_ms.div_euclid(60_000);
+    let on = roster::on_duty(&shifts, &cal, now);
+    Ok(match on.first() {
+        None => (roster::next_on_duty(&shifts, &cal, now), String::new()),
+        Some(s) if !working.is_working(now) => (None, s.phone.clone()),
+        Some(_) => (None, String::new()),
+    })
+}
+
 /// Who is on duty at `now_ms`.
 pub async fn on_duty(conn: &mut AnyConnection, now_ms: i64) -> Result<Vec<OnDuty>, AppError> {
     let shifts = roster::parse(&csv(conn).await?).shifts;

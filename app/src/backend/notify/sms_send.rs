@@ -249,8 +249,8 @@ mod tests {
         assert_eq!(hex::encode(Sha256::digest(body.as_bytes())), "35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064");
         let auth = tc3(
             "cvm",
-            "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE",
-            "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+            "AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******",
+            "Gu5t9xGARNpq86cd98joQYCN3*******",
             "cvm.tencentcloudapi.com",
             "/",
             body,
@@ -258,7 +258,7 @@ mod tests {
         );
         assert_eq!(
             auth,
-            "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, \
+            "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******/2019-02-25/cvm/tc3_request, \
              SignedHeaders=content-type;host, Signature=2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
         );
         let p = serde_json::Map::new();

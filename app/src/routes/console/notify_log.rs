@@ -80,7 +80,7 @@ fn LogTable(rows: Vec<Delivery>, retry: ServerAction<RetryDelivery>) -> impl Int
                 <tbody>
                     {rows.into_iter().map(|d| {
                         let id = d.id;
-                        let failed = d.status == "failed";
+                        let failed = d.status == "failed" && d.topic != crate::domain::notify::Topic::Test;
                         let next = (d.status == "pending").then(|| crate::i18n::fill(t.deliveries_next, when(d.next_at_ms)));
                         view! {
                             <tr data-status=d.status.clone() data-topic=d.topic.as_str()>

@@ -390,6 +390,14 @@ pub(super) fn promise_view(
         }
     };
     let line = |template: &str, at: Option<i64>| at.map(|m| template.replace("{t}", &when(m)));
+    // Nobody on duty until then: no call back sooner, whatever the target says.
+    let off_duty = offer.off_duty_until.filter(|m| *m > now);
+    let response_by = match (p.response_by, off_duty) {
+        (Some(by), Some(from)) => Some(by.max(from)),
+        (by, _) => by,
+    };
+    let off_duty = off_duty.map(|m| t.promise_off_duty.replace("{t}", &when(m)));
+    let phone = offer.duty_phone.clone();
     let warranty = match p.warranty {
         WarrantyStatus::Covered { until } => Some(("ok", t.warranty_covered.replace("{d}", &until.to_string()))),
         WarrantyStatus::Expired { ended } => Some(("warning", t.warranty_expired.replace("{d}", &ended.to_string()))),
@@ -399,10 +407,14 @@ pub(super) fn promise_view(
         <div class="promise" data-testid="promise">
             <h3>{t.promise_title}</h3>
             <ul>
-                {line(t.promise_response, p.response_by).map(|l| view! { <li>{l}</li> })}
+                {line(t.promise_response, response_by).map(|l| view! { <li>{l}</li> })}
                 {line(t.promise_arrival, p.arrival_by).map(|l| view! { <li data-testid="promise-arrival">{l}</li> })}
                 {line(t.promise_resolution, p.resolution_by).map(|l| view! { <li>{l}</li> })}
             </ul>
+            {off_duty.map(|text| view! { <p class="warning" data-testid="promise-off-duty">{text}</p> })}
+            {(!phone.is_empty()).then(|| view! {
+                <p data-testid="promise-duty-phone">{t.promise_duty_phone} <a href=format!("tel:{phone}")>{phone.clone()}</a></p>
+            })}
             {warranty.map(|(class, text)| view! { <p class=class data-testid="promise-warranty">{text}</p> })}
         </div>
     }

@@ -7,6 +7,8 @@
 pub mod fixtures;
 pub mod robots;
 pub mod sms;
+pub mod sms_aliyun;
+pub mod sms_tencent;
 pub mod smtp;
 
 use std::collections::HashMap;
