@@ -22,3 +22,4 @@ mod notify_sms_delivery;
 mod schema;
 mod visits;
 mod widget_api;
+mod widget_duty;

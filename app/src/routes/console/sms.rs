@@ -34,7 +34,14 @@ fn provider_name(t: &ConsoleTexts, p: SmsProvider) -> &'static str {
 #[component]
 pub fn SmsPage() -> impl IntoView {
     let save = ServerAction::<SaveSms>::new();
-    let account = Resource::new(move || save.version().get(), |_| load_sms());
+    // Reloaded after a save that took: a refused one keeps what was typed.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(()))) {
+            saved.update(|n| *n += 1);
+        }
+    });
+    let account = Resource::new(move || saved.get(), |_| load_sms());
     view! {
         <StaffOnly>
             <Loaded resource=account render=move |a| view! { <SmsSettings loaded=a save/> }/>
