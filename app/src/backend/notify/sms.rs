@@ -169,7 +169,19 @@ async fn take_slot(pool: &AnyPool, id: i64, lease: i64, phone: &str, sender: &Se
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    match next_slot(now, &recent, ahead, sender.sms_gap_ms) {
+    // A try with no answer (timeout, cut connection) may have reached the
+    // phone: the next waits the gap too (it does not count for the day).
+    let unknown: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(at) FROM sms_attempts WHERE phone = $1 AND at > $2 AND done = 1 AND ok = 0 AND http_status = 0")
+            .bind(phone)
+            .bind(now - sender.sms_gap_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+    let slot = match (next_slot(now, &recent, ahead, sender.sms_gap_ms), unknown) {
+        (Some(at), Some(t)) => Some(at.max(t + sender.sms_gap_ms)),
+        (slot, _) => slot,
+    };
+    match slot {
         None => {
             sqlx::query("UPDATE sms_outbox SET status = 'failed', lease_until = 0, last_error = $1 WHERE id = $2")
                 .bind(format!("daily limit for this number reached ({PER_NUMBER_PER_DAY} texts in 24 hours)"))
@@ -222,6 +234,8 @@ async fn finish(pool: &AnyPool, id: i64, lease: i64, attempt: Option<i64>, answe
         ("sent", now)
     } else if attempt.is_none() || message == SmsMessage::Test.as_str() || sms_send::is_final(answer) || attempts >= MAX_ATTEMPTS as i64 {
         ("failed", now)
+    } else if sms_send::is_hourly_limit(answer) {
+        ("pending", now + 3_600_000)
     } else if answer.rate_limited {
         ("pending", now + 60_000)
     } else {
@@ -272,12 +286,21 @@ pub async fn send_test(pool: &AnyPool, sender: &Sender, phone: &str) -> Result<T
     tx.commit().await?;
     // Its own task: a request cut short must not leave a sent test pending.
     let gap_s = (sender.sms_gap_ms / 1000).clamp(1, 3600) as u32;
+    let pool_for_status = pool.clone();
     let (pool, sender) = (pool.clone(), sender.clone());
     let sent = tokio::spawn(async move { deliver(&pool, &sender, id, lease).await }).await.map_err(AppError::internal)?;
     match sent? {
         Some(a) => Ok(TestOutcome { ok: a.ok, status: a.status, answer: a.body, latency_ms: a.latency_ms }),
-        // The number had a text a moment ago: the worker sends this one after the gap.
-        None => Err(AppError::RateLimited { retry_after_s: gap_s }),
+        None => {
+            let (status, last_error): (String, String) =
+                sqlx::query_as("SELECT status, last_error FROM sms_outbox WHERE id = $1").bind(id).fetch_one(&pool_for_status).await?;
+            match status.as_str() {
+                // Not sent and never will be (the number's daily limit, say): why.
+                "failed" => Ok(TestOutcome { ok: false, status: 0, answer: last_error, latency_ms: 0 }),
+                // The number had a text a moment ago: the worker sends this one after the gap.
+                _ => Err(AppError::RateLimited { retry_after_s: gap_s }),
+            }
+        }
     }
 }
 

@@ -70,15 +70,18 @@ pub async fn view(pool: &AnyPool) -> Result<SmsView, AppError> {
     })
 }
 
-/// Stores the account; an empty secret keeps the stored one.
+/// Stores the account; an empty secret keeps the stored one (of the same
+/// provider: another provider's secret never signs).
 pub async fn save(pool: &AnyPool, form: &SmsAccountForm, any_url: bool) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
     let stored = load(&mut tx).await?;
     let secret = match &stored {
-        Some(s) if form.secret.trim().is_empty() => s.form.secret.clone(),
+        Some(s) if form.secret.trim().is_empty() && s.form.provider == form.provider => s.form.secret.clone(),
         _ => form.secret.trim().to_string(),
     };
-    let (endpoint, key_id, sign_name, app_id) = (form.endpoint.trim(), form.key_id.trim(), form.sign_name.trim(), form.app_id.trim());
+    let (endpoint, key_id, sign_name) = (form.endpoint.trim(), form.key_id.trim(), form.sign_name.trim());
+    // Only Tencent has an app id: one left over from switching providers is dropped.
+    let app_id = if form.provider == SmsProvider::Tencent { form.app_id.trim() } else { "" };
     let templates = SmsTemplates {
         received: form.templates.received.trim().into(),
         appointment: form.templates.appointment.trim().into(),

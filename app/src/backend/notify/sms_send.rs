@@ -31,6 +31,11 @@ pub struct Text<'a> {
     pub params: &'a serde_json::Map<String, Value>,
 }
 
+/// The provider's per-number hourly limit: the next try waits an hour.
+pub fn is_hourly_limit(answer: &Answer) -> bool {
+    ["OneHourLimit", "小时级流控"].iter().any(|c| answer.body.contains(c))
+}
+
 /// The provider said something that no retry will change (the number's
 /// daily cap, a number it cannot text).
 pub fn is_final(answer: &Answer) -> bool {
@@ -74,8 +79,7 @@ impl Sender {
         match result {
             Ok(res) => {
                 let status = res.status().as_u16();
-                let text: String = res.text().await.unwrap_or_default().chars().take(500).collect();
-                judge(t.provider, status, text, latency_ms)
+                judge(t.provider, status, res.text().await.unwrap_or_default(), latency_ms)
             }
             Err(e) => {
                 let what = if e.is_timeout() { "timeout" } else { "request failed" };
@@ -177,9 +181,10 @@ fn hmac256(key: &[u8], msg: &[u8]) -> Vec<u8> {
 }
 
 /// Aliyun: HTTP 200 and `Code` "OK". Tencent: no `Response.Error` and the
-/// number's status `Code` "Ok".
-fn judge(provider: SmsProvider, status: u16, body: String, latency_ms: i64) -> Answer {
-    let json: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+/// number's status `Code` "Ok". Judged on the whole answer, kept shortened.
+fn judge(provider: SmsProvider, status: u16, full: String, latency_ms: i64) -> Answer {
+    let json: Value = serde_json::from_str(&full).unwrap_or(Value::Null);
+    let body: String = full.chars().take(500).collect();
     let code = match provider {
         SmsProvider::Aliyun => json["Code"].as_str().unwrap_or(""),
         SmsProvider::Tencent => {
