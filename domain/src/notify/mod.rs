@@ -239,6 +239,13 @@ pub fn mask_url(url: &str) -> String {
 /// Tries before a message is marked failed.
 pub const MAX_ATTEMPTS: u32 = 8;
 
+/// When to try a message (robot's or text) again after `attempts` failed
+/// tries, or `None` when the last try was made. A provider's "too many"
+/// waits out its minute; anything else backs off.
+pub fn next_try_in_ms(attempts: u32, rate_limited: bool) -> Option<i64> {
+    (attempts < MAX_ATTEMPTS).then(|| if rate_limited { 60_000 } else { retry_delay_ms(attempts) })
+}
+
 /// Wait before the next try after `attempts` failed ones: 1 s, 2 s, 4 s …
 /// doubling up to 10 minutes (8 tries span about 2 minutes).
 pub fn retry_delay_ms(attempts: u32) -> i64 {

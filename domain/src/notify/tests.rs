@@ -166,3 +166,11 @@ fn the_next_person_on_duty_is_found_to_the_minute() {
     assert_eq!(next_on_duty(&shifts, &cal, cst(4, 18, 0)), Some(cst(7, 8, 30)));
     assert_eq!(next_on_duty(&[], &cal, cst(3, 7, 0)), None);
 }
+
+#[test]
+fn a_failed_message_backs_off_then_gives_up() {
+    assert_eq!(next_try_in_ms(1, false), Some(1_000));
+    assert_eq!(next_try_in_ms(3, false), Some(4_000));
+    assert_eq!(next_try_in_ms(3, true), Some(60_000));
+    assert_eq!(next_try_in_ms(MAX_ATTEMPTS, false), None);
+}

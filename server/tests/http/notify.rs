@@ -5,12 +5,10 @@
 //! on-duty roster, the per-robot rate limit, restarts and two instances are
 //! in notify_routing.rs.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::lifecycle::escalate;
+use crate::support::logged::LoggedServer;
 use crate::support::robots::Robots;
 use crate::support::{Db, Response, TestServer};
 use serde_json::{json, Value};
@@ -422,66 +420,13 @@ async fn deliveries_retry_after_errors_and_timeouts_and_fail_after_the_last_try(
     server.stop().await;
 }
 
-/// A server process of the test's own, its log (stderr) in a file.
-struct LoggedServer {
-    child: Child,
-    addr: String,
-    log: PathBuf,
-}
-
-impl LoggedServer {
-    async fn spawn(database_url: &str, log_filter: &str) -> LoggedServer {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-        let log = std::env::temp_dir().join(format!("fixline-notify-log-{}-{nanos}.log", std::process::id()));
-        let file = std::fs::File::create(&log).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fixline"))
-            .args(["--addr", "127.0.0.1:0", "--demo", "--database-url", database_url])
-            .args(ARGS)
-            .env("FIXLINE_LOG", log_filter)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("start the fixline binary");
-        let stdout = child.stdout.take().unwrap();
-        let addr = tokio::task::spawn_blocking(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let addr =
-                lines.by_ref().map_while(Result::ok).find_map(|l| l.strip_prefix("listening on http://").map(|a| a.trim().to_string()));
-            // Keep draining so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            addr
-        })
-        .await
-        .unwrap();
-        let addr = addr.unwrap_or_else(|| panic!("no address printed; log: {}", std::fs::read_to_string(&log).unwrap_or_default()));
-        LoggedServer { child, addr, log }
-    }
-
-    /// Stops the process; everything it logged.
-    fn stop(&mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let text = String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned();
-        let _ = std::fs::remove_file(&self.log);
-        text
-    }
-}
-
-impl Drop for LoggedServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
-}
-
 async fn secrets_never_reach_the_logs(db: Db) {
     let robots = Robots::start().await;
     // The usual test server creates and seeds the database (and drops it at
     // the end); a process of our own, logging at debug level, then serves it.
     let mut server = TestServer::start_with(db, ARGS).await;
     server.kill_hard();
-    let mut logged = LoggedServer::spawn(&server.database_url, "debug").await;
+    let mut logged = LoggedServer::spawn(&server.database_url, ARGS, "debug").await;
     server.addr = logged.addr.clone();
 
     let (key, token, secret, wrong) =

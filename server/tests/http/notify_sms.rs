@@ -11,7 +11,8 @@
 use std::time::Duration;
 
 use crate::notify::{assert_no_secrets, attempts, secs, ARGS};
-use crate::support::sms::{LoggedServer, SmsProviders};
+use crate::support::logged::LoggedServer;
+use crate::support::sms::SmsProviders;
 use crate::support::{Db, Response, TestServer};
 use serde_json::{json, Value};
 use tokio::time::sleep;

@@ -12,7 +12,7 @@ use super::send::{Answer, Outgoing, Sender};
 use crate::backend::db::{begin_write, format_local, is_sqlite, now_ms};
 use crate::domain::case_number;
 use crate::domain::lifecycle::CaseEvent;
-use crate::domain::notify::{retry_delay_ms, Topic, MAX_ATTEMPTS};
+use crate::domain::notify::{next_try_in_ms, Topic};
 use crate::errors::AppError;
 use crate::models::notify::{Delivery, DeliveryFilter, TestOutcome};
 
@@ -277,8 +277,11 @@ async fn finish(pool: &AnyPool, id: i64, lease: i64, attempt: Option<i64>, answe
             .unwrap_or((0, String::new()));
         let attempts = attempts + 1;
         // A test is tried once: its answer is what the admin wanted to see.
-        let give_up = attempt.is_none() || topic == Topic::Test.as_str() || attempts >= MAX_ATTEMPTS as i64;
-        let wait = if answer.rate_limited { 60_000 } else { retry_delay_ms(attempts as u32) };
+        let again = match attempt {
+            Some(_) if topic != Topic::Test.as_str() => next_try_in_ms(attempts as u32, answer.rate_limited),
+            _ => None,
+        };
+        let (give_up, wait) = (again.is_none(), again.unwrap_or(0));
         let last_error: String = answer.body.chars().take(200).collect();
         sqlx::query(
             "UPDATE notify_outbox SET status = $1, attempts = $2, next_at = $3, lease_until = 0, last_error = $4 \

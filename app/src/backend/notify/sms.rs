@@ -14,8 +14,8 @@ use crate::backend::db::{begin_write, format_local, is_sqlite, now_ms};
 use crate::domain::case_number;
 use crate::domain::intake::normalise_phone;
 use crate::domain::lifecycle::CaseEvent;
+use crate::domain::notify::next_try_in_ms;
 use crate::domain::notify::sms::{is_mobile, mask_phone, next_slot, sms_of, SmsMessage, PER_NUMBER_PER_DAY};
-use crate::domain::notify::{retry_delay_ms, MAX_ATTEMPTS};
 use crate::errors::{AppError, Field, FieldError, Problem};
 use crate::models::notify::{SmsDelivery, SmsTemplates, TestOutcome};
 
@@ -230,16 +230,18 @@ async fn finish(pool: &AnyPool, id: i64, lease: i64, attempt: Option<i64>, answe
         .await?
         .unwrap_or((0, String::new()));
     let attempts = attempts + attempt.is_some() as i64;
-    let (status, next_at) = if answer.ok {
-        ("sent", now)
-    } else if attempt.is_none() || message == SmsMessage::Test.as_str() || sms_send::is_final(answer) || attempts >= MAX_ATTEMPTS as i64 {
-        ("failed", now)
-    } else if sms_send::is_hourly_limit(answer) {
-        ("pending", now + 3_600_000)
-    } else if answer.rate_limited {
-        ("pending", now + 60_000)
-    } else {
-        ("pending", now + retry_delay_ms(attempts as u32))
+    let again = match attempt {
+        _ if answer.ok => None,
+        Some(_) if message != SmsMessage::Test.as_str() && !sms_send::is_final(answer) => {
+            // A number's hourly limit waits the hour out.
+            next_try_in_ms(attempts as u32, answer.rate_limited).map(|w| if sms_send::is_hourly_limit(answer) { 3_600_000 } else { w })
+        }
+        _ => None,
+    };
+    let (status, next_at) = match again {
+        _ if answer.ok => ("sent", now),
+        Some(wait) => ("pending", now + wait),
+        None => ("failed", now),
     };
     let last_error: String = if answer.ok { String::new() } else { answer.body.chars().take(200).collect() };
     sqlx::query(

@@ -11,7 +11,7 @@ use crate::errors::{AppError, Field};
 use crate::functions::notify::{load_channels, DeleteChannel, SaveChannel, TestChannel};
 use crate::i18n::{ConsoleTexts, Locale, LocaleTexts};
 use crate::language::use_console_texts;
-use crate::models::notify::{ChannelForm, ChannelView, Channels};
+use crate::models::notify::{ChannelForm, ChannelView, Channels, TestOutcome};
 
 pub fn kind_name(t: &ConsoleTexts, k: ChannelKind) -> &'static str {
     match k {
@@ -101,22 +101,7 @@ fn ChannelCard(channel: ChannelView, orgs: Vec<(i64, String)>, changed: RwSignal
     let topics: Vec<&str> = channel.topics.iter().map(|x| topic_name(t, *x)).collect();
     let (kind, name, url, active, language, mention) =
         (channel.kind, channel.name.clone(), channel.url.clone(), channel.active, channel.language, channel.mention_on_duty);
-    let result = move || {
-        test.value().get().map(|r| match r {
-            Ok(o) => {
-                let head = if o.ok { t.notify_test_ok } else { t.notify_test_failed };
-                let line = format!("{head} · HTTP {} · {} ms", o.status, o.latency_ms);
-                view! {
-                    <div class="test-result" class:ok=o.ok class:error=!o.ok role="status" data-testid="test-result">
-                        <p>{line}</p>
-                        <code>{o.answer}</code>
-                    </div>
-                }
-                .into_any()
-            }
-            Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
-        })
-    };
+    let result = move || test.value().get().map(|r| view! { <TestResult result=r testid="test-result"/> });
     view! {
         <li class="channel" data-testid="channel" data-kind=kind.as_str()>
             <h2>{name} " · " <span class="kind">{kind_name(t, kind)}</span>
@@ -247,5 +232,26 @@ fn ChannelEditor(initial: Option<ChannelView>, orgs: Vec<(i64, String)>, changed
             <Show when=move || matches!(save.value().get(), Some(Ok(_)))><span class="ok" role="status">{t.saved}</span></Show>
             <ErrorText error/>
         </form>
+    }
+}
+
+/// What a provider answered to "send a test" (robots and SMS alike), or why
+/// it could not be sent.
+#[component]
+pub fn TestResult(result: Result<TestOutcome, AppError>, testid: &'static str) -> impl IntoView {
+    let t = use_console_texts();
+    match result {
+        Ok(o) => {
+            let head = if o.ok { t.notify_test_ok } else { t.notify_test_failed };
+            let line = format!("{head} · HTTP {} · {} ms", o.status, o.latency_ms);
+            view! {
+                <div class="test-result" class:ok=o.ok class:error=!o.ok role="status" data-testid=testid>
+                    <p>{line}</p>
+                    <code>{o.answer}</code>
+                </div>
+            }
+            .into_any()
+        }
+        Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
     }
 }

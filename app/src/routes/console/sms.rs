@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use super::notify::TestResult;
 use crate::components::staff::StaffOnly;
 use crate::components::{ErrorText, FieldMsg, Loaded};
 use crate::domain::notify::sms::{SmsMessage, SmsProvider};
@@ -166,22 +167,7 @@ fn SmsTest() -> impl IntoView {
     let t = use_console_texts();
     let test = ServerAction::<TestSms>::new();
     let phone = RwSignal::new(String::new());
-    let result = move || {
-        test.value().get().map(|r| match r {
-            Ok(o) => {
-                let head = if o.ok { t.notify_test_ok } else { t.notify_test_failed };
-                let line = format!("{head} · HTTP {} · {} ms", o.status, o.latency_ms);
-                view! {
-                    <div class="test-result" class:ok=o.ok class:error=!o.ok role="status" data-testid="sms-test-result">
-                        <p>{line}</p>
-                        <code>{o.answer}</code>
-                    </div>
-                }
-                .into_any()
-            }
-            Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
-        })
-    };
+    let result = move || test.value().get().map(|r| view! { <TestResult result=r testid="sms-test-result"/> });
     view! {
         <form class="settings-form sms-test" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();

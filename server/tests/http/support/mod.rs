@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod logged;
 pub mod robots;
 pub mod sms;
 pub mod sms_aliyun;
