@@ -1233,7 +1233,7 @@ fn guide_problems_is_quick_on_huge_texts() {
                     *text = t;
                 }
             }
-            let elapsed = (0..3)
+            let elapsed = (0..5)
                 .map(|_| {
                     let started = Instant::now();
                     let _ = g.problems();
@@ -1248,7 +1248,9 @@ fn guide_problems_is_quick_on_huge_texts() {
     for pair in timings.chunks(2) {
         let (small, large) = (pair[0].1, pair[1].1.max(Duration::from_micros(1)));
         let ratio = large.as_secs_f64() / small.max(Duration::from_micros(1)).as_secs_f64();
-        assert!(ratio < 8.0, "4× the text took {ratio:.1}× the time (quadratic is 16×): {timings:?}");
+        // Linear is 4×; caches and a busy machine (tests run side by side)
+        // have been seen to make it 8.6×: quadratic stays well apart.
+        assert!(ratio < 11.0, "4× the text took {ratio:.1}× the time (quadratic is 16×): {timings:?}");
     }
 }
 

@@ -123,8 +123,17 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
   await tech.goto(`/console/cases/${number}`);
   await hydrated(tech);
   await expect(tech.getByTestId("act-claim")).toHaveCount(0);
+  // On the way: the customer sees when to expect them.
+  await tech.getByTestId("act-on-the-way").click();
+  await tech.getByLabel("预计多久到达").selectOption({ label: "30 分钟" });
+  await tech.getByTestId("action-submit").click();
+  await expect(tech.getByTestId("case-eta")).toHaveText(/^\d\d:\d\d$/);
+  await expect(tech.getByTestId("timeline").locator("li[data-kind='on_the_way']")).toContainText("技术员已出发");
+  await customer.clock.fastForward("00:16");
+  await expect(track.getByTestId("track-eta")).toContainText(/技术员已出发，预计 \d\d:\d\d 到达/);
   await tech.getByTestId("act-check-in").click();
   await expect(tech.getByTestId("case-status")).toHaveText("技术员已到场");
+  await expect(tech.getByTestId("case-eta")).toHaveCount(0);
   await tech.getByTestId("act-resolve").click();
   await tech.getByLabel("处理结果").fill("更换 12V 电源适配器，主机恢复正常");
   await tech.getByTestId("action-submit").click();

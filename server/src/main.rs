@@ -140,6 +140,14 @@ struct ServeArgs {
     #[arg(long, env = "FIXLINE_SMS_GAP_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
     sms_gap_ms: u64,
 
+    /// "Received" texts (the ones the public form causes) the cases of one customer organisation may send in 24 hours; the rest fail and are listed in the delivery log (0: no cap)
+    #[arg(long, env = "FIXLINE_SMS_DAILY_CAP", default_value_t = 200)]
+    sms_daily_cap: u32,
+
+    /// Days delivered and failed notifications (robots, e-mail, texts) and their tries are kept
+    #[arg(long, env = "FIXLINE_NOTIFY_KEEP_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(2..=3650))]
+    notify_keep_days: u32,
+
     /// Accept any host and plain http:// for robot webhooks and SMS services (a private relay, or tests); otherwise only the providers' HTTPS hosts
     #[arg(long, env = "FIXLINE_NOTIFY_ANY_URL")]
     notify_any_url: bool,

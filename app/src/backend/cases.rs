@@ -283,6 +283,7 @@ pub async fn detail(pool: &AnyPool, number: &str, viewer: &StaffUser, locale: Lo
         technician_id: state.technician,
         technician: name(state.technician),
         appointment: state.appointment_ms.map(|ms| format_local(ms, &tz)),
+        eta: state.eta_ms.map(|ms| eta_text(ms, &tz)),
         paused: state.paused,
         clocks: clocks.iter().map(|c| super::present::clock_view(c, &tz)).collect(),
         timeline: super::present::timeline(&log, &dir, &tz, t.actor_customer, t.actor_system),
@@ -381,6 +382,7 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
                 | CaseEvent::Claimed
                 | CaseEvent::Paused { .. }
                 | CaseEvent::Resumed
+                | CaseEvent::OnTheWay { .. }
                 | CaseEvent::CheckedIn
                 | CaseEvent::Resolved { .. }
                 | CaseEvent::QuoteIssued { .. }
@@ -406,11 +408,18 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
         reported_at: format_local(created_at, &terms.timezone),
         technician: name(state.technician),
         appointment: state.appointment_ms.map(|ms| format_local(ms, &terms.timezone)),
+        eta: state.eta_ms.map(|ms| eta_text(ms, &terms.timezone)),
         updates: super::present::timeline(&visible, &dir, &terms.timezone, t.actor_customer, t.actor_system),
         names: state.technician.into_iter().filter_map(|id| Some((id, dir.get(&id)?.0.clone()))).collect(),
         quote: state.quote.clone(),
         state,
     })
+}
+
+/// An arrival time as the customer reads it: `14:30` (it is hours away at most).
+fn eta_text(ms: i64, timezone: &str) -> String {
+    let local = format_local(ms, timezone);
+    local.get(11..).unwrap_or(&local).to_string()
 }
 
 fn valid_token(token: &str) -> Result<&str, AppError> {

@@ -114,6 +114,7 @@ pub fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String,
             }
             (s, notes(n))
         }
+        CaseEvent::OnTheWay { .. } => (t.ev_on_the_way.into(), None),
         CaseEvent::CheckedIn => (t.ev_checked_in.into(), None),
         CaseEvent::EscalatedTo { target, notes: n, .. } => (fill(t.ev_escalated_to, self::target_name(t, *target)), notes(n)),
         CaseEvent::Resolved { summary } => (t.ev_resolved.into(), notes(summary)),

@@ -210,6 +210,8 @@ pub struct CaseDetail {
     pub technician_id: Option<i64>,
     pub technician: Option<String>,
     pub appointment: Option<String>,
+    /// The technician is on the way: expected at (`HH:MM`, local).
+    pub eta: Option<String>,
     pub paused: Option<PauseReason>,
     pub clocks: Vec<ClockView>,
     pub timeline: Vec<TimelineEntry>,
@@ -462,6 +464,8 @@ pub struct CaseTrack {
     pub reported_at: String,
     pub technician: Option<String>,
     pub appointment: Option<String>,
+    /// The technician is on the way: expected at (`HH:MM`, local).
+    pub eta: Option<String>,
     pub updates: Vec<TimelineEntry>,
     /// Names of staff the updates refer to (the technician).
     pub names: Vec<(i64, String)>,

@@ -100,6 +100,9 @@ pub struct RosterView {
 pub struct SmsTemplates {
     pub received: String,
     pub appointment: String,
+    /// Added later: accounts saved before it have none.
+    #[serde(default)]
+    pub on_the_way: String,
     pub quote: String,
     pub fixed: String,
 }
@@ -109,13 +112,14 @@ impl SmsTemplates {
         match m.template() {
             SmsMessage::Received | SmsMessage::Test => &self.received,
             SmsMessage::Appointment => &self.appointment,
+            SmsMessage::OnTheWay => &self.on_the_way,
             SmsMessage::Quote => &self.quote,
             SmsMessage::Fixed => &self.fixed,
         }
     }
 
-    pub fn all(&self) -> [&str; 4] {
-        [&self.received, &self.appointment, &self.quote, &self.fixed]
+    pub fn all(&self) -> [&str; 5] {
+        [&self.received, &self.appointment, &self.on_the_way, &self.quote, &self.fixed]
     }
 }
 

@@ -37,6 +37,10 @@ pub enum CaseAction {
         appointment_ms: i64,
         notes: String,
     },
+    /// "On my way": arriving in about `minutes`.
+    OnTheWay {
+        minutes: i64,
+    },
     CheckIn,
     EscalateTo {
         target: EscalationTarget,
@@ -97,6 +101,9 @@ pub enum CaseAction {
     },
 }
 
+/// The longest journey an "on my way" may announce: twelve hours.
+pub const MAX_TRAVEL_MINUTES: i64 = 12 * 60;
+
 /// A work record's hours and downtime: at most 60 days.
 const MAX_MINUTES: i64 = 60 * 24 * 60;
 
@@ -125,6 +132,7 @@ impl CaseAction {
             CaseAction::Resume => Act::Resume,
             CaseAction::ChangeSeverity { .. } => Act::ChangeSeverity,
             CaseAction::Dispatch { .. } => Act::Dispatch,
+            CaseAction::OnTheWay { .. } => Act::OnTheWay,
             CaseAction::CheckIn => Act::CheckIn,
             CaseAction::EscalateTo { .. } => Act::EscalateTo,
             CaseAction::Resolve { .. } => Act::Resolve,
@@ -180,6 +188,10 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
             )?;
             let late = cx.arrival_deadline_ms.is_some_and(|d| *appointment_ms > d);
             Ok(CaseEvent::Dispatched { technician: *technician, appointment_ms: *appointment_ms, notes: notes.trim().into(), late })
+        }
+        CaseAction::OnTheWay { minutes } => {
+            input((1..=MAX_TRAVEL_MINUTES).contains(minutes))?;
+            Ok(CaseEvent::OnTheWay { eta_ms: cx.now_ms + minutes * 60_000 })
         }
         CaseAction::CheckIn => Ok(CaseEvent::CheckedIn),
         CaseAction::EscalateTo { target, due_ms, notes } => {

@@ -206,6 +206,11 @@ pub enum CaseEvent {
         notes: String,
         late: bool,
     },
+    /// The technician set off for the site; `eta_ms`: when they expect to
+    /// arrive (the customer sees it, and may be texted).
+    OnTheWay {
+        eta_ms: i64,
+    },
     CheckedIn,
     EscalatedTo {
         target: EscalationTarget,
@@ -326,6 +331,7 @@ impl CaseEvent {
             CaseEvent::Resumed => "resumed",
             CaseEvent::SeverityChanged { .. } => "severity_changed",
             CaseEvent::Dispatched { .. } => "dispatched",
+            CaseEvent::OnTheWay { .. } => "on_the_way",
             CaseEvent::CheckedIn => "checked_in",
             CaseEvent::EscalatedTo { .. } => "escalated_to",
             CaseEvent::Resolved { .. } => "resolved",

@@ -50,6 +50,8 @@ pub enum Act {
     Resume,
     ChangeSeverity,
     Dispatch,
+    /// The technician tells the customer they have set off.
+    OnTheWay,
     CheckIn,
     EscalateTo,
     Resolve,
@@ -69,7 +71,7 @@ pub enum Act {
 }
 
 impl Act {
-    pub const ALL: [Act; 22] = [
+    pub const ALL: [Act; 23] = [
         Act::Claim,
         Act::Transfer,
         Act::LogContact,
@@ -77,6 +79,7 @@ impl Act {
         Act::Resume,
         Act::ChangeSeverity,
         Act::Dispatch,
+        Act::OnTheWay,
         Act::CheckIn,
         Act::EscalateTo,
         Act::Resolve,
@@ -158,7 +161,8 @@ pub fn gate(state: &CaseState, act: Act, staff: Staff, paid_job: bool) -> Result
             check(state.owner.is_some() && state.status != CaseStatus::OnSite && state.paused.is_none(), Refusal::State)?;
             check(!paid_job || quote_approved, Refusal::QuoteNotApproved)
         }
-        Act::CheckIn => {
+        // Leads may say it for a technician who phoned in.
+        Act::OnTheWay | Act::CheckIn => {
             check(assigned || lead, if staff.role == Technician { Refusal::NotOwner } else { Refusal::Role })?;
             check(state.status == CaseStatus::Dispatched, Refusal::State)
         }

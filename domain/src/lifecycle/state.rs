@@ -16,6 +16,8 @@ pub struct CaseState {
     pub owner: Option<i64>,
     pub technician: Option<i64>,
     pub appointment_ms: Option<i64>,
+    /// The technician is on the way, expected then (until they check in).
+    pub eta_ms: Option<i64>,
     pub paused: Option<PauseReason>,
     pub resolved_at_ms: Option<i64>,
     pub quote: Option<Quote>,
@@ -56,6 +58,7 @@ impl CaseState {
             owner: None,
             technician: None,
             appointment_ms: None,
+            eta_ms: None,
             paused: None,
             resolved_at_ms: None,
             quote: None,
@@ -83,6 +86,7 @@ impl CaseState {
                 (CaseEvent::Contacted { outcome: ContactOutcome::Resolved, .. }, _) | (CaseEvent::Resolved { .. }, _) => {
                     s.status = CaseStatus::Resolved;
                     s.paused = None;
+                    s.eta_ms = None;
                     s.resolved_at_ms = Some(e.at_ms);
                 }
                 (CaseEvent::Paused { reason }, _) => s.paused = Some(*reason),
@@ -91,9 +95,12 @@ impl CaseState {
                 (CaseEvent::Dispatched { technician, appointment_ms, .. }, _) => {
                     s.technician = Some(*technician);
                     s.appointment_ms = Some(*appointment_ms);
+                    s.eta_ms = None;
                     s.status = CaseStatus::Dispatched;
                 }
+                (CaseEvent::OnTheWay { eta_ms }, _) => s.eta_ms = Some(*eta_ms),
                 (CaseEvent::CheckedIn, _) => {
+                    s.eta_ms = None;
                     s.status = CaseStatus::OnSite;
                     s.visited = true;
                 }
@@ -112,7 +119,10 @@ impl CaseState {
                 (CaseEvent::ComplaintRaised { .. }, _) => s.complaint_open = true,
                 (CaseEvent::ComplaintAnswered { .. }, _) => s.complaint_open = false,
                 (CaseEvent::ReturnVisited { .. }, _) => s.return_visited = true,
-                (CaseEvent::Closed, _) => s.status = CaseStatus::Closed,
+                (CaseEvent::Closed, _) => {
+                    s.status = CaseStatus::Closed;
+                    s.eta_ms = None;
+                }
                 (CaseEvent::QuoteIssued { amount_cents, description }, _) => {
                     s.quote = Some(Quote { amount_cents: *amount_cents, description: description.clone(), approved: None })
                 }

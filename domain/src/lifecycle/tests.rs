@@ -312,6 +312,7 @@ fn sample(act: Act, state: &CaseState) -> Option<CaseAction> {
             CaseAction::ChangeSeverity { severity: if state.severity == Severity::General { Severity::Major } else { Severity::General } }
         }
         Act::Dispatch => CaseAction::Dispatch { technician: TECH, appointment_ms: 1_500_000, notes: String::new() },
+        Act::OnTheWay => CaseAction::OnTheWay { minutes: 30 },
         Act::CheckIn => CaseAction::CheckIn,
         Act::EscalateTo => CaseAction::EscalateTo { target: EscalationTarget::Supervisor, due_ms: 1_900_000, notes: notes() },
         Act::Resolve => CaseAction::Resolve { summary: notes() },

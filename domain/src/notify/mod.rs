@@ -2,6 +2,7 @@
 //! address must look like, how secrets are shown back, and how often a
 //! failed delivery is retried. The on-duty roster is in `roster`.
 
+pub mod bundle;
 pub mod roster;
 pub mod sms;
 #[cfg(test)]

@@ -50,6 +50,8 @@ pub enum SmsMessage {
     Received,
     /// A technician was sent: the appointment time.
     Appointment,
+    /// The technician set off: when they expect to arrive.
+    OnTheWay,
     /// A paid repair's price waits for the customer's answer.
     Quote,
     /// Fixed: a link to confirm and rate.
@@ -60,12 +62,14 @@ pub enum SmsMessage {
 
 impl SmsMessage {
     /// The messages an admin gives a template for.
-    pub const TEMPLATED: [SmsMessage; 4] = [SmsMessage::Received, SmsMessage::Appointment, SmsMessage::Quote, SmsMessage::Fixed];
+    pub const TEMPLATED: [SmsMessage; 5] =
+        [SmsMessage::Received, SmsMessage::Appointment, SmsMessage::OnTheWay, SmsMessage::Quote, SmsMessage::Fixed];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SmsMessage::Received => "received",
             SmsMessage::Appointment => "appointment",
+            SmsMessage::OnTheWay => "on_the_way",
             SmsMessage::Quote => "quote",
             SmsMessage::Fixed => "fixed",
             SmsMessage::Test => "test",
@@ -81,7 +85,7 @@ impl SmsMessage {
     pub fn params(self) -> &'static [&'static str] {
         match self {
             SmsMessage::Received | SmsMessage::Test => &["number"],
-            SmsMessage::Appointment => &["number", "time"],
+            SmsMessage::Appointment | SmsMessage::OnTheWay => &["number", "time"],
             SmsMessage::Quote => &["number", "amount"],
             SmsMessage::Fixed => &["number", "link"],
         }
@@ -101,6 +105,7 @@ pub fn sms_of(event: &CaseEvent) -> Option<SmsMessage> {
     match event {
         CaseEvent::Escalated { .. } => Some(SmsMessage::Received),
         CaseEvent::Dispatched { .. } => Some(SmsMessage::Appointment),
+        CaseEvent::OnTheWay { .. } => Some(SmsMessage::OnTheWay),
         CaseEvent::QuoteIssued { .. } => Some(SmsMessage::Quote),
         CaseEvent::Resolved { .. } => Some(SmsMessage::Fixed),
         _ => None,
@@ -110,6 +115,10 @@ pub fn sms_of(event: &CaseEvent) -> Option<SmsMessage> {
 /// Texts to one number in 24 hours: the providers' usual daily cap for
 /// one signature (Aliyun and Tencent both default to 10).
 pub const PER_NUMBER_PER_DAY: i64 = 10;
+/// Texts to the numbers of one customer organisation's cases in 24 hours,
+/// unless the operator sets otherwise: the public form can name anyone's
+/// number, and this bounds what a script can make the company pay for.
+pub const DEFAULT_ORG_PER_DAY: i64 = 200;
 /// The providers' default gap between two texts to one number.
 pub const DEFAULT_GAP_MS: i64 = 60_000;
 
@@ -201,19 +210,33 @@ pub fn endpoint_ok(provider: SmsProvider, url: &str, any_url: bool) -> bool {
     !name.is_empty() && !host.contains('@') && (any_url || host == provider.official_host())
 }
 
+/// How long a text may wait for the number's 24-hour window to move on;
+/// later than that it is stale ("received" a day late helps nobody).
+pub const MAX_DAY_WAIT_MS: i64 = 2 * 3_600_000;
+
 /// When a text to a number may go, given the times (ms) texts to it were
 /// sent or are being sent in the last day and how many older texts to it
 /// still wait (they go first: a customer reads "received" before
 /// "appointment"): `Some(at)` (now, or later), or `None` when the daily
-/// cap is used up.
+/// cap stays used up for longer than [`MAX_DAY_WAIT_MS`].
 pub fn next_slot(now: i64, recent: &[i64], ahead: i64, gap_ms: i64) -> Option<i64> {
-    let day: Vec<i64> = recent.iter().copied().filter(|t| *t > now - 86_400_000).collect();
-    if day.len() as i64 + ahead >= PER_NUMBER_PER_DAY {
-        return None;
-    }
-    let free = match day.iter().copied().max() {
-        Some(t) if t + gap_ms > now => t + gap_ms,
-        _ => now,
+    const DAY: i64 = 86_400_000;
+    let mut day: Vec<i64> = recent.iter().copied().filter(|t| *t > now - DAY).collect();
+    day.sort_unstable();
+    // How many of the day's texts must age out before this one fits.
+    let over = day.len() as i64 + ahead + 1 - PER_NUMBER_PER_DAY;
+    let window = if over > 0 {
+        let frees = *day.get(over as usize - 1)? + DAY;
+        if frees - now > MAX_DAY_WAIT_MS {
+            return None;
+        }
+        frees
+    } else {
+        now
+    };
+    let free = match day.last() {
+        Some(t) if t + gap_ms > window => t + gap_ms,
+        _ => window,
     };
     Some(if ahead > 0 { (free + ahead * gap_ms).max(now + 100) } else { free })
 }
@@ -278,5 +301,16 @@ mod tests {
         assert_eq!(next_slot(now, &[], 2, 60_000), Some(now + 120_000));
         assert_eq!(next_slot(now, &[], 1, 0), Some(now + 100));
         assert_eq!(next_slot(now, &day[..9], 1, 60_000), None);
+        // A full day whose oldest text ages out soon: wait for it.
+        let mut aging = day[..9].to_vec();
+        aging.push(now - 86_400_000 + 1_800_000);
+        assert_eq!(next_slot(now, &aging, 0, 60_000), Some(now + 1_800_000));
+        // ... also behind a waiting text, whose slot comes a gap later.
+        let mut two = day[..8].to_vec();
+        two.push(now - 86_400_000 + 600_000);
+        assert_eq!(next_slot(now, &two, 1, 60_000), Some(now + 600_000 + 60_000));
+        // Too far off: stale by then.
+        aging[9] = now - 86_400_000 + MAX_DAY_WAIT_MS + 1;
+        assert_eq!(next_slot(now, &aging, 0, 60_000), None);
     }
 }

@@ -144,6 +144,25 @@ proptest! {
         prop_assert_eq!(covered, len.min(1440));
     }
 
+    /// A slot never breaks the number's limits: not sooner than now, a gap
+    /// after the last text, and with room in the 24 hours before it.
+    #[test]
+    fn a_text_slot_keeps_the_numbers_limits(
+        ago in proptest::collection::vec(0i64..90_000_000, 0..14),
+        ahead in 0i64..4,
+        gap in 0i64..120_000,
+    ) {
+        let now = 1_000_000_000;
+        let recent: Vec<i64> = ago.iter().map(|a| now - a).collect();
+        if let Some(at) = crate::notify::sms::next_slot(now, &recent, ahead, gap) {
+            prop_assert!(at >= now);
+            prop_assert!(at - now <= crate::notify::sms::MAX_DAY_WAIT_MS + (ahead + 1) * gap + 100);
+            let in_day = recent.iter().filter(|t| **t > at - 86_400_000).count() as i64;
+            prop_assert!(in_day + ahead < crate::notify::sms::PER_NUMBER_PER_DAY);
+            prop_assert!(recent.iter().filter(|t| **t > now - 86_400_000).all(|t| at >= t + gap));
+        }
+    }
+
     /// Reading never panics, and what it keeps reads back the same.
     #[test]
     fn any_text_reads_without_panic(text in "\\PC{0,200}") {

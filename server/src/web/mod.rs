@@ -92,7 +92,9 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
     };
     let mut sender = notify::Sender::new(timeout, public_url, args.notify_any_url, mailer)?;
     sender.sms_gap_ms = args.sms_gap_ms as i64;
-    notify::spawn(pool.clone(), sender.clone(), Duration::from_millis(args.notify_every_ms));
+    sender.sms_org_daily_cap = args.sms_daily_cap as i64;
+    let keep = Duration::from_secs(args.notify_keep_days as u64 * 86_400);
+    notify::spawn(pool.clone(), sender.clone(), Duration::from_millis(args.notify_every_ms), keep);
 
     let live = Live::start(backend, database_url);
     breach::spawn(pool.clone(), backend, database_url.to_string(), live.clone(), Duration::from_secs(args.breach_every));

@@ -46,9 +46,10 @@ pub(crate) const WRONG_SECRET: &str = "WrongSeCrEt00001111222233334444";
 pub(crate) const SIGN: &str = "恒安售后";
 
 /// (message, Aliyun TemplateCode, Tencent TemplateId, the template's variables in order)
-const TEMPLATES: [(&str, &str, &str, &[&str]); 4] = [
+const TEMPLATES: [(&str, &str, &str, &[&str]); 5] = [
     ("received", "SMS_480101", "2180101", &["number"]),
     ("appointment", "SMS_480102", "2180102", &["number", "time"]),
+    ("on_the_way", "SMS_480105", "2180105", &["number", "time"]),
     ("quote", "SMS_480103", "2180103", &["number", "amount"]),
     ("fixed", "SMS_480104", "2180104", &["number", "link"]),
 ];

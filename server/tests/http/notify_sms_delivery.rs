@@ -49,7 +49,7 @@ async fn wait_sms(
 
 /// Reports a fault on the organisation's alarm panel, with or without
 /// `sms_opt_in` (`None`: the field left out); the case number and its token.
-async fn report(server: &TestServer, org_key: &str, submission_id: &str, phone: &str, opt_in: Option<bool>) -> (String, String) {
+pub(crate) async fn report(server: &TestServer, org_key: &str, submission_id: &str, phone: &str, opt_in: Option<bool>) -> (String, String) {
     let asset = alarm_panel(server, org_key).await;
     let mut body = json!({ "submission": {
         "org_key": org_key, "submission_id": submission_id, "reporter_name": "王芳", "phone": phone, "asset_id": asset,
@@ -64,26 +64,26 @@ async fn report(server: &TestServer, org_key: &str, submission_id: &str, phone: 
     (receipt["number"].as_str().unwrap().to_string(), receipt["access_token"].as_str().unwrap().to_string())
 }
 
-struct Staff {
-    dispatcher: String,
-    tech: String,
-    tech_id: i64,
+pub(crate) struct Staff {
+    pub dispatcher: String,
+    pub tech: String,
+    pub tech_id: i64,
 }
 
-async fn staff(server: &TestServer) -> Staff {
+pub(crate) async fn staff(server: &TestServer) -> Staff {
     let dispatcher = server.login("dispatcher", "fixline-demo").await;
     let tech = server.login("tech", "fixline-demo").await;
     let tech_id = staff_id(server, &tech).await;
     Staff { dispatcher, tech, tech_id }
 }
 
-async fn act_ok(server: &TestServer, cookie: &str, number: &str, action: Value) {
+pub(crate) async fn act_ok(server: &TestServer, cookie: &str, number: &str, action: Value) {
     let res = server.act(cookie, number, action.clone()).await;
     assert_eq!(res.status, 200, "{number} {action}: {}", res.text());
 }
 
 /// Sends the demo technician (the case already claimed).
-async fn dispatch(server: &TestServer, staff: &Staff, number: &str, appointment_ms: i64) {
+pub(crate) async fn dispatch(server: &TestServer, staff: &Staff, number: &str, appointment_ms: i64) {
     let dispatch = json!({ "action": "dispatch", "technician": staff.tech_id, "appointment_ms": appointment_ms, "notes": "" });
     act_ok(server, &staff.dispatcher, number, dispatch).await;
 }
@@ -95,7 +95,7 @@ async fn fix(server: &TestServer, staff: &Staff, number: &str) {
 }
 
 /// A whole minute an hour and a half from now.
-fn appointment_ms() -> i64 {
+pub(crate) fn appointment_ms() -> i64 {
     (now_ms() / MINUTE + 90) * MINUTE
 }
 

@@ -12,8 +12,10 @@ use super::send::{Answer, Outgoing, Sender};
 use crate::backend::db::{begin_write, format_local, is_sqlite, now_ms};
 use crate::domain::case_number;
 use crate::domain::lifecycle::CaseEvent;
+use crate::domain::notify::bundle;
 use crate::domain::notify::{next_try_in_ms, Topic};
 use crate::errors::AppError;
+use crate::i18n::LocaleTexts;
 use crate::models::notify::{Delivery, DeliveryFilter, TestOutcome};
 
 /// Writes a message for each active channel that takes `topic` for this
@@ -53,10 +55,11 @@ impl Outbox {
     }
 }
 
-/// Takes up to `limit` due messages until `lease_until`; another worker
-/// (or instance) skips them meanwhile. `lease_until` is also the lease's
+/// Takes up to `limit` due messages until `lease_until`, as (id, group:
+/// messages of a group are delivered together); another worker (or
+/// instance) skips them meanwhile. `lease_until` is also the lease's
 /// token: a delivery writes only while the message still carries it.
-pub async fn take_due(pool: &AnyPool, outbox: Outbox, now: i64, lease_until: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+pub async fn take_due(pool: &AnyPool, outbox: Outbox, now: i64, lease_until: i64, limit: i64) -> Result<Vec<(i64, i64)>, AppError> {
     let table = outbox.table();
     // A read first: an idle server takes no write lock every round.
     let due: Option<i64> =
@@ -68,10 +71,16 @@ pub async fn take_due(pool: &AnyPool, outbox: Outbox, now: i64, lease_until: i64
         return Ok(Vec::new());
     }
     let lock = if is_sqlite(pool) { "" } else { " FOR UPDATE SKIP LOCKED" };
+    // Robots' messages are delivered together per channel (a burst goes as
+    // one); each text goes alone.
+    let group = match outbox {
+        Outbox::Robots => "channel_id",
+        Outbox::Texts => "id",
+    };
     let mut tx = begin_write(pool).await?;
-    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+    let mut taken: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "UPDATE {table} SET lease_until = $1 WHERE id IN (SELECT id FROM {table} \
-         WHERE status = 'pending' AND next_at <= $2 AND lease_until <= $2 ORDER BY next_at, id LIMIT $3{lock}) RETURNING id"
+         WHERE status = 'pending' AND next_at <= $2 AND lease_until <= $2 ORDER BY next_at, id LIMIT $3{lock}) RETURNING id, {group}"
     ))
     .bind(lease_until)
     .bind(now)
@@ -79,7 +88,8 @@ pub async fn take_due(pool: &AnyPool, outbox: Outbox, now: i64, lease_until: i64
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(ids)
+    taken.sort_unstable();
+    Ok(taken)
 }
 
 #[derive(sqlx::FromRow)]
@@ -102,72 +112,143 @@ struct FactsRow {
     timezone: String,
 }
 
-/// Delivers one taken message: renders it, takes a slot of the robot's
-/// per-minute limit, sends, records. `None` when it had to wait (limit
-/// reached, or no longer pending).
+/// One message, rendered.
+struct Part {
+    id: i64,
+    text: String,
+    mentions: Vec<String>,
+    case_number: Option<String>,
+}
+
+/// Delivers one taken message (`None` when it had to wait: the robot's
+/// limit reached, or no longer pending).
 pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64, lease: i64) -> Result<Option<Answer>, AppError> {
+    Ok(deliver_group(pool, sender, &[id], lease).await?.into_iter().next())
+}
+
+/// Delivers messages taken together for one channel: a burst goes as few
+/// messages of several parts (`domain::notify::bundle`), each taking one
+/// slot of the robot's per-minute limit; every message records its try.
+/// The answers of what was sent.
+pub async fn deliver_group(pool: &AnyPool, sender: &Sender, ids: &[i64], lease: i64) -> Result<Vec<Answer>, AppError> {
     let now = now_ms();
-    // Everything the message says, read on one connection, given back
+    // Everything the messages say, read on one connection, given back
     // before any write transaction takes another.
-    let (channel, text, mentions, case_number) = {
+    let mut parts = Vec::new();
+    let mut channel = None;
+    let mut gone = Vec::new();
+    {
         let mut conn = pool.acquire().await?;
-        let m: Option<Message> = sqlx::query_as("SELECT channel_id, case_id, event_id, topic, status FROM notify_outbox WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(m) = m.filter(|m| m.status == "pending") else { return Ok(None) };
-        let topic = Topic::parse(&m.topic).unwrap_or(Topic::Test);
-        let channel = match channels::load(&mut conn, m.channel_id).await? {
-            Some(c) if !c.removed && (c.active || topic == Topic::Test) => c,
-            _ => {
-                drop(conn);
-                finish(pool, id, lease, None, &Answer::gave_up("channel inactive or removed"), now).await?;
-                return Ok(None);
-            }
-        };
-        let facts = match m.case_id {
-            Some(case_id) => facts(&mut conn, case_id).await?,
-            None => None,
-        };
-        let event = match m.event_id {
-            Some(e) => {
-                let row: Option<(String, String)> =
-                    sqlx::query_as("SELECT kind, data FROM case_events WHERE id = $1").bind(e).fetch_optional(&mut *conn).await?;
-                row.and_then(|(kind, data)| CaseEvent::from_stored(&kind, &data))
-            }
-            None => None,
-        };
         let names: Vec<(i64, String)> = sqlx::query_as("SELECT id, display_name FROM staff_users").fetch_all(&mut *conn).await?;
-        let on_duty: Option<Vec<OnDuty>> = if channel.mention_on_duty && (topic.mentions_on_duty() || topic == Topic::Test) {
-            let mut people = super::roster::on_duty(&mut conn, now).await?;
-            let mut seen = std::collections::HashSet::new();
-            people.retain(|p| seen.insert(p.phone.clone()));
-            Some(people)
-        } else {
-            None
-        };
-        let text = message::render(channel.language, topic, facts.as_ref(), event.as_ref(), on_duty.as_deref(), &names, &sender.public_url);
-        let mentions: Vec<String> = on_duty.unwrap_or_default().into_iter().map(|p| p.phone).collect();
-        (channel, text, mentions, m.case_id.map(case_number::format))
-    };
-    let Some((attempt, lease)) = take_slot(pool, id, lease, channel.id, channel.kind.per_minute(), sender.lease_ms).await? else {
-        return Ok(None);
-    };
-    let answer = sender
-        .send(Outgoing {
-            kind: channel.kind,
-            url: &channel.url,
-            secret: &channel.secret,
-            text: &text,
-            mentions: &mentions,
-            case_number: case_number.as_deref(),
-        })
-        .await;
-    finish(pool, id, lease, Some(attempt), &answer, now_ms()).await?;
-    if !answer.ok {
-        tracing::warn!(message = id, channel = channel.id, status = answer.status, "notification not delivered; will retry");
+        let mut on_duty_now: Option<Vec<OnDuty>> = None;
+        for &id in ids {
+            let m: Option<Message> = sqlx::query_as("SELECT channel_id, case_id, event_id, topic, status FROM notify_outbox WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some(m) = m.filter(|m| m.status == "pending") else { continue };
+            let topic = Topic::parse(&m.topic).unwrap_or(Topic::Test);
+            if channel.as_ref().is_none_or(|c: &channels::Stored| c.id != m.channel_id) {
+                channel = channels::load(&mut conn, m.channel_id).await?;
+            }
+            let Some(ch) = channel.as_ref().filter(|c| !c.removed && (c.active || topic == Topic::Test)) else {
+                gone.push(id);
+                continue;
+            };
+            let facts = match m.case_id {
+                Some(case_id) => facts(&mut conn, case_id).await?,
+                None => None,
+            };
+            let event = match m.event_id {
+                Some(e) => {
+                    let row: Option<(String, String)> =
+                        sqlx::query_as("SELECT kind, data FROM case_events WHERE id = $1").bind(e).fetch_optional(&mut *conn).await?;
+                    row.and_then(|(kind, data)| CaseEvent::from_stored(&kind, &data))
+                }
+                None => None,
+            };
+            let on_duty = if ch.mention_on_duty && (topic.mentions_on_duty() || topic == Topic::Test) {
+                if on_duty_now.is_none() {
+                    let mut people = super::roster::on_duty(&mut conn, now).await?;
+                    let mut seen = std::collections::HashSet::new();
+                    people.retain(|p| seen.insert(p.phone.clone()));
+                    on_duty_now = Some(people);
+                }
+                on_duty_now.as_deref()
+            } else {
+                None
+            };
+            let text = message::render(ch.language, topic, facts.as_ref(), event.as_ref(), on_duty, &names, &sender.public_url);
+            let mentions = on_duty.unwrap_or_default().iter().map(|p| p.phone.clone()).collect();
+            parts.push(Part { id, text, mentions, case_number: m.case_id.map(case_number::format) });
+        }
     }
-    Ok(Some(answer))
+    for id in gone {
+        finish(pool, id, lease, None, &Answer::gave_up("channel inactive or removed"), now).await?;
+    }
+    let Some(channel) = channel.filter(|_| !parts.is_empty()) else { return Ok(Vec::new()) };
+    let t = channel.language.console_texts();
+    let heading = crate::i18n::fill(t.notify_head_bundle, parts.len());
+    let lengths: Vec<usize> = parts.iter().map(|p| p.text.len()).collect();
+    let mut answers = Vec::new();
+    let runs = bundle::bundles(&lengths, heading.len() + 1, channel.kind.max_text_bytes());
+    for (i, run) in runs.iter().enumerate() {
+        let run = &parts[run.clone()];
+        let heading = crate::i18n::fill(t.notify_head_bundle, run.len());
+        let text = bundle::join(&heading, &run.iter().map(|p| p.text.as_str()).collect::<Vec<_>>());
+        let mut mentions: Vec<String> = Vec::new();
+        for m in run.iter().flat_map(|p| &p.mentions) {
+            if !mentions.contains(m) {
+                mentions.push(m.clone());
+            }
+        }
+        let ids: Vec<i64> = run.iter().map(|p| p.id).collect();
+        let Some((attempts, renewed)) = take_slot(pool, &ids, lease, channel.id, channel.kind.per_minute(), sender.lease_ms).await? else {
+            continue;
+        };
+        let answer = sender
+            .send(Outgoing {
+                kind: channel.kind,
+                url: &channel.url,
+                secret: &channel.secret,
+                text: &text,
+                mentions: &mentions,
+                // A mail filter's header names the case of a single message.
+                case_number: if run.len() == 1 { run[0].case_number.as_deref() } else { None },
+            })
+            .await;
+        for (id, attempt) in attempts {
+            finish(pool, id, renewed, Some(attempt), &answer, now_ms()).await?;
+        }
+        let failed = !answer.ok;
+        answers.push(answer);
+        if failed {
+            tracing::warn!(messages = ?ids, channel = channel.id, "notification not delivered; will retry");
+            // The robot is failing: the rest of the burst waits for the
+            // next round rather than each waiting out a timeout now.
+            let rest: Vec<i64> = runs[i + 1..].iter().flat_map(|r| parts[r.clone()].iter().map(|p| p.id)).collect();
+            release(pool, &rest, lease).await?;
+            break;
+        }
+    }
+    Ok(answers)
+}
+
+/// Lets messages this worker took go (the next round takes them again).
+async fn release(pool: &AnyPool, ids: &[i64], lease: i64) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut tx = begin_write(pool).await?;
+    for &id in ids {
+        sqlx::query("UPDATE notify_outbox SET lease_until = 0 WHERE id = $1 AND status = 'pending' AND lease_until = $2")
+            .bind(id)
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn facts(conn: &mut AnyConnection, case_id: i64) -> Result<Option<CaseFacts>, AppError> {
@@ -189,19 +270,21 @@ async fn facts(conn: &mut AnyConnection, case_id: i64) -> Result<Option<CaseFact
     }))
 }
 
-/// A slot of the channel's per-minute limit, as an attempt row, and the
-/// lease renewed for the send (`None` when the lease was lost to another
-/// worker, or the limit is reached: the message waits until the oldest slot
-/// frees). The channel row lock (PostgreSQL) makes instances count one at a
-/// time; the time is read after it.
+/// A slot of the channel's per-minute limit for messages sent as one, as
+/// an attempt row each (only the first counts against the limit), and the
+/// lease renewed for the send: (message, attempt) for each. `None` when a
+/// lease was lost to another worker, or the limit is reached: the messages
+/// wait until the oldest slot frees. The channel
+/// row lock (PostgreSQL) makes instances count one at a time; the time is
+/// read after it.
 async fn take_slot(
     pool: &AnyPool,
-    id: i64,
+    ids: &[i64],
     lease: i64,
     channel_id: i64,
     per_minute: u32,
     lease_ms: i64,
-) -> Result<Option<(i64, i64)>, AppError> {
+) -> Result<Option<(Vec<(i64, i64)>, i64)>, AppError> {
     let mut tx = begin_write(pool).await?;
     if !is_sqlite(pool) {
         sqlx::query("SELECT id FROM notify_channels WHERE id = $1 FOR NO KEY UPDATE").bind(channel_id).execute(&mut *tx).await?;
@@ -209,39 +292,63 @@ async fn take_slot(
     let now = now_ms();
     // A fresh token, unlike any other worker's (a random part against equal clocks).
     let renewed = now + lease_ms + (rand::random::<u16>() as i64);
-    let held = sqlx::query("UPDATE notify_outbox SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3")
-        .bind(renewed)
-        .bind(id)
-        .bind(lease)
-        .execute(&mut *tx)
-        .await?;
-    if held.rows_affected() == 0 {
+    let mut held = Vec::new();
+    for &id in ids {
+        let done = sqlx::query("UPDATE notify_outbox SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3")
+            .bind(renewed)
+            .bind(id)
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 1 {
+            held.push(id);
+        }
+    }
+    if held.len() < ids.len() {
+        // Some went to another worker (their lease ran out): the bundle's
+        // text names them, so nothing is sent; the rest go next round.
+        for &id in &held {
+            sqlx::query("UPDATE notify_outbox SET lease_until = 0 WHERE id = $1 AND lease_until = $2")
+                .bind(id)
+                .bind(renewed)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         return Ok(None);
     }
     let (used, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM notify_attempts WHERE channel_id = $1 AND at > $2")
+        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM notify_attempts WHERE channel_id = $1 AND at > $2 AND counted = 1")
             .bind(channel_id)
             .bind(now - 60_000)
             .fetch_one(&mut *tx)
             .await?;
     if used >= per_minute as i64 {
         let free_at = oldest.unwrap_or(now) + 60_000 + 100;
-        sqlx::query("UPDATE notify_outbox SET next_at = $1, lease_until = 0 WHERE id = $2")
-            .bind(free_at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        for &id in &held {
+            sqlx::query("UPDATE notify_outbox SET next_at = $1, lease_until = 0 WHERE id = $2")
+                .bind(free_at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         return Ok(None);
     }
-    let attempt: i64 = sqlx::query_scalar("INSERT INTO notify_attempts (outbox_id, channel_id, at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(id)
-        .bind(channel_id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut attempts = Vec::new();
+    for (i, &id) in held.iter().enumerate() {
+        let attempt: i64 =
+            sqlx::query_scalar("INSERT INTO notify_attempts (outbox_id, channel_id, at, counted) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(id)
+                .bind(channel_id)
+                .bind(now)
+                .bind((i == 0) as i64)
+                .fetch_one(&mut *tx)
+                .await?;
+        attempts.push((id, attempt));
+    }
     tx.commit().await?;
-    Ok(Some((attempt, renewed)))
+    Ok(Some((attempts, renewed)))
 }
 
 /// Records an attempt's answer and moves the message on: sent, due again

@@ -30,6 +30,9 @@ pub struct Sender {
     pub mailer: Option<super::email::Mailer>,
     /// Least time between two texts to one number (`--sms-gap-ms`).
     pub sms_gap_ms: i64,
+    /// Texts one customer organisation's cases may send in 24 hours
+    /// (`--sms-daily-cap`; 0: no cap).
+    pub sms_org_daily_cap: i64,
 }
 
 /// One message to one robot.
@@ -58,7 +61,15 @@ impl Sender {
             .map_err(|e| format!("cannot build the notification HTTP client: {e}"))?;
         let lease_ms = 2 * timeout.as_millis() as i64 + 30_000;
         let sms_gap_ms = crate::domain::notify::sms::DEFAULT_GAP_MS;
-        Ok(Sender { client, public_url: public_url.trim_end_matches('/').to_string(), any_url, lease_ms, mailer, sms_gap_ms })
+        Ok(Sender {
+            client,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            any_url,
+            lease_ms,
+            mailer,
+            sms_gap_ms,
+            sms_org_daily_cap: crate::domain::notify::sms::DEFAULT_ORG_PER_DAY,
+        })
     }
 
     pub async fn send(&self, m: Outgoing<'_>) -> Answer {

@@ -54,6 +54,10 @@ pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, event_id: i64, even
             let local = format_local(*appointment_ms, &r.timezone);
             params.insert("time".into(), json!(local.get(5..).unwrap_or(&local)));
         }
+        CaseEvent::OnTheWay { eta_ms } => {
+            let local = format_local(*eta_ms, &r.timezone);
+            params.insert("time".into(), json!(local.get(11..).unwrap_or(&local)));
+        }
         CaseEvent::QuoteIssued { amount_cents, .. } => {
             params.insert("amount".into(), json!(format!("{}.{:02}", amount_cents / 100, amount_cents % 100)));
         }
@@ -81,6 +85,7 @@ pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, event_id: i64, even
 
 #[derive(sqlx::FromRow)]
 struct Queued {
+    org_id: Option<i64>,
     message: String,
     phone: String,
     params: String,
@@ -92,10 +97,13 @@ struct Queued {
 pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64, lease: i64) -> Result<Option<Answer>, AppError> {
     let (queued, account) = {
         let mut conn = pool.acquire().await?;
-        let q: Option<Queued> = sqlx::query_as("SELECT message, phone, params, status FROM sms_outbox WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let q: Option<Queued> = sqlx::query_as(
+            "SELECT c.org_id AS org_id, o.message AS message, o.phone AS phone, o.params AS params, o.status AS status \
+             FROM sms_outbox o LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some(q) = q.filter(|q| q.status == "pending") else { return Ok(None) };
         (q, sms_account::load(&mut conn).await?)
     };
@@ -112,7 +120,7 @@ pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64, lease: i64) -> Re
             *link = format!("{}{link}", sender.public_url);
         }
     }
-    let Some((attempt, lease)) = take_slot(pool, id, lease, &queued.phone, sender).await? else { return Ok(None) };
+    let Some((attempt, lease)) = take_slot(pool, id, lease, &queued.phone, queued.org_id, message, sender).await? else { return Ok(None) };
     let answer = sender
         .send_sms(&Text {
             provider: account.provider,
@@ -134,10 +142,18 @@ pub async fn deliver(pool: &AnyPool, sender: &Sender, id: i64, lease: i64) -> Re
     Ok(Some(answer))
 }
 
-/// A try of the number's allowance, as an attempt row, with the lease
-/// renewed for the send. One account row lock (PostgreSQL) makes instances
-/// count one at a time.
-async fn take_slot(pool: &AnyPool, id: i64, lease: i64, phone: &str, sender: &Sender) -> Result<Option<(i64, i64)>, AppError> {
+/// A try of the number's allowance (and its organisation's), as an attempt
+/// row, with the lease renewed for the send. One account row lock
+/// (PostgreSQL) makes instances count one at a time.
+async fn take_slot(
+    pool: &AnyPool,
+    id: i64,
+    lease: i64,
+    phone: &str,
+    org_id: Option<i64>,
+    message: SmsMessage,
+    sender: &Sender,
+) -> Result<Option<(i64, i64)>, AppError> {
     let mut tx = begin_write(pool).await?;
     if !is_sqlite(pool) {
         sqlx::query("SELECT id FROM sms_account WHERE id = 1 FOR NO KEY UPDATE").execute(&mut *tx).await?;
@@ -177,19 +193,43 @@ async fn take_slot(pool: &AnyPool, id: i64, lease: i64, phone: &str, sender: &Se
             .bind(now - sender.sms_gap_ms)
             .fetch_one(&mut *tx)
             .await?;
+    // The public form can name anyone's number: the texts it causes
+    // ("received") are capped per organisation a day, so a script cannot
+    // text thousands of strangers. Texts staff actions cause are not: spam
+    // must not cost real customers their appointment.
+    let org_full = match org_id {
+        Some(org) if sender.sms_org_daily_cap > 0 && message == SmsMessage::Received => {
+            let sent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sms_attempts a JOIN sms_outbox o ON o.id = a.outbox_id \
+                 WHERE a.org_id = $1 AND a.at > $2 AND (a.ok = 1 OR a.done = 0) AND o.message = 'received'",
+            )
+            .bind(org)
+            .bind(now - 86_400_000)
+            .fetch_one(&mut *tx)
+            .await?;
+            sent >= sender.sms_org_daily_cap
+        }
+        _ => false,
+    };
     let slot = match (next_slot(now, &recent, ahead, sender.sms_gap_ms), unknown) {
+        _ if org_full => None,
         (Some(at), Some(t)) => Some(at.max(t + sender.sms_gap_ms)),
         (slot, _) => slot,
     };
     match slot {
         None => {
+            let why = if org_full {
+                format!("daily limit for this organisation reached ({} texts to new reporters in 24 hours)", sender.sms_org_daily_cap)
+            } else {
+                format!("daily limit for this number reached ({PER_NUMBER_PER_DAY} texts in 24 hours)")
+            };
             sqlx::query("UPDATE sms_outbox SET status = 'failed', lease_until = 0, last_error = $1 WHERE id = $2")
-                .bind(format!("daily limit for this number reached ({PER_NUMBER_PER_DAY} texts in 24 hours)"))
+                .bind(&why)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            tracing::warn!(sms = id, "text not sent: the number's daily limit is reached");
+            tracing::warn!(sms = id, org = org_id, "text not sent: {why}");
             Ok(None)
         }
         Some(at) if at > now => {
@@ -198,12 +238,14 @@ async fn take_slot(pool: &AnyPool, id: i64, lease: i64, phone: &str, sender: &Se
             Ok(None)
         }
         Some(_) => {
-            let attempt: i64 = sqlx::query_scalar("INSERT INTO sms_attempts (outbox_id, phone, at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(id)
-                .bind(phone)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+            let attempt: i64 =
+                sqlx::query_scalar("INSERT INTO sms_attempts (outbox_id, phone, org_id, at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(id)
+                    .bind(phone)
+                    .bind(org_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
             tx.commit().await?;
             Ok(Some((attempt, renewed)))
         }

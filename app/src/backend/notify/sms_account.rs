@@ -85,6 +85,7 @@ pub async fn save(pool: &AnyPool, form: &SmsAccountForm, any_url: bool) -> Resul
     let templates = SmsTemplates {
         received: form.templates.received.trim().into(),
         appointment: form.templates.appointment.trim().into(),
+        on_the_way: form.templates.on_the_way.trim().into(),
         quote: form.templates.quote.trim().into(),
         fixed: form.templates.fixed.trim().into(),
     };

@@ -114,6 +114,7 @@ fn CaseDetailView(case: CaseDetail, me: Option<StaffUser>, refresh: Callback<()>
                 <dt>{t.owner_label}</dt><dd data-testid="case-owner">{case.owner.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
                 <dt>{t.technician_label}</dt><dd data-testid="case-technician">{case.technician.clone().unwrap_or_else(|| t.nobody.to_string())}</dd>
                 {case.appointment.clone().map(|a| view! { <dt>{t.appointment_label}</dt><dd>{a}</dd> })}
+                {case.eta.clone().map(|a| view! { <dt>{t.ev_on_the_way}</dt><dd data-testid="case-eta">{a}</dd> })}
                 <dt>{t.case_warranty}</dt>
                 <dd data-testid="case-warranty">{match case.warranty {
                     WarrantyStatus::Covered { until } => t.warranty_until.replace("{d}", &until.to_string()),

@@ -25,6 +25,9 @@ use crate::functions::cases::ActOnCase;
 use crate::language::use_console_texts;
 use crate::models::CaseDetail;
 
+/// The journeys a technician picks from for "on my way", in minutes.
+const TRAVEL_MINUTES: [i64; 8] = [10, 20, 30, 45, 60, 90, 120, 180];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Form {
     Transfer,
@@ -32,6 +35,7 @@ enum Form {
     Pause,
     Severity,
     Dispatch,
+    OnTheWay,
     Escalate,
     Resolve,
     Note,
@@ -121,6 +125,7 @@ pub fn CaseActions(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bo
             <h2 id="actions-h">{t.actions_title}</h2>
             <div class="action-buttons">
                 {may(Act::Claim).then(|| direct(t.act_claim, "act-claim", CaseAction::Claim))}
+                {may(Act::OnTheWay).then(|| button(t.act_on_the_way, "act-on-the-way", Form::OnTheWay))}
                 {may(Act::CheckIn).then(|| direct(t.act_check_in, "act-check-in", CaseAction::CheckIn))}
                 {offer(Act::Dispatch, t.act_dispatch, "act-dispatch", Form::Dispatch)}
                 {may(Act::LogContact).then(|| button(t.act_contact, "act-contact", Form::Contact))}
@@ -201,6 +206,17 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
                 {[PauseReason::WaitingForCustomer, PauseReason::CustomerPostponed, PauseReason::AwaitingQuoteApproval]
                     .into_iter()
                     .map(|r| view! { <option value=pause_key(r)>{pause_name(t, r)}</option> })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        Form::OnTheWay => view! {
+            <label for="f-eta">{t.f_eta}</label>
+            <select id="f-eta" required on:change=move |ev| choice.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {TRAVEL_MINUTES
+                    .into_iter()
+                    .map(|m| view! { <option value=m.to_string()>{crate::i18n::fill(t.common.report_minutes, m)}</option> })
                     .collect_view()}
             </select>
         }
@@ -359,7 +375,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
         form,
         Form::Contact | Form::Escalate | Form::Resolve | Form::Note | Form::Quote | Form::Correct | Form::Complaint | Form::AnswerComplaint
     );
-    let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity | Form::Work);
+    let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity | Form::Work | Form::OnTheWay);
     let parts_error = RwSignal::new(false);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -380,6 +396,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
             }),
             Form::Pause => parse_pause(&c).map(|reason| CaseAction::Pause { reason }),
             Form::Severity => Severity::parse(&c).map(|severity| CaseAction::ChangeSeverity { severity }),
+            Form::OnTheWay => c.parse().ok().map(|minutes| CaseAction::OnTheWay { minutes }),
             Form::Dispatch => match (c.parse(), w) {
                 (Ok(technician), Some(appointment_ms)) => Some(CaseAction::Dispatch { technician, appointment_ms, notes: n }),
                 _ => None,

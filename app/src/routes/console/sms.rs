@@ -19,6 +19,7 @@ pub fn message_name(t: &ConsoleTexts, m: SmsMessage) -> &'static str {
     match m {
         SmsMessage::Received => t.sms_received,
         SmsMessage::Appointment => t.sms_appointment,
+        SmsMessage::OnTheWay => t.sms_on_the_way,
         SmsMessage::Quote => t.sms_quote,
         SmsMessage::Fixed => t.sms_fixed,
         SmsMessage::Test => t.topic_test,
@@ -94,6 +95,7 @@ fn SmsSettings(loaded: SmsView, save: ServerAction<SaveSms>) -> impl IntoView {
             templates.update(|ts: &mut SmsTemplates| match m {
                 SmsMessage::Received | SmsMessage::Test => ts.received = v,
                 SmsMessage::Appointment => ts.appointment = v,
+                SmsMessage::OnTheWay => ts.on_the_way = v,
                 SmsMessage::Quote => ts.quote = v,
                 SmsMessage::Fixed => ts.fixed = v,
             })

@@ -76,6 +76,7 @@ pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> im
                                     <p class="hint">{c.symptom.clone()}</p>
                                     {c.technician.clone().map(|n| view! { <p>{crate::i18n::fill(t.track_technician, n)}</p> })}
                                     {c.appointment.clone().map(|a| view! { <p>{t.track_appointment.replace("{t}", &a)}</p> })}
+                                    {c.eta.clone().map(|a| view! { <p class="eta" data-testid="track-eta">{t.track_on_the_way.replace("{t}", &a)}</p> })}
                                     {c.quote.clone().filter(|q| q.approved.is_none()).map(|q| {
                                         let token = remembered_cases().into_iter().find(|(n, _)| *n == c.number).map(|(_, tok)| tok).unwrap_or_default();
                                         view! { <QuoteAnswer org=org.get_value() token quote=q done=Callback::new(move |_| tick.update(|n| *n += 1))/> }
