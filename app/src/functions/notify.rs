@@ -52,14 +52,14 @@ pub async fn test_channel(id: i64) -> Result<TestOutcome, AppError> {
 pub async fn list_deliveries(filter: DeliveryFilter) -> Result<Vec<Delivery>, AppError> {
     crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::notify::outbox::list(&pool, &filter).await
+    crate::backend::notify::delivery_log::list(&pool, &filter).await
 }
 
 #[server(input = Json, endpoint = "retry_delivery")]
 pub async fn retry_delivery(id: i64) -> Result<(), AppError> {
     let user = crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
     let pool = crate::backend::state::pool()?;
-    crate::backend::notify::outbox::retry(&pool, id).await?;
+    crate::backend::notify::delivery_log::retry(&pool, id).await?;
     tracing::info!(user = %user.username, message = id, "notification retried by hand");
     Ok(())
 }

@@ -127,6 +127,13 @@ pub fn on_duty<'a>(shifts: &'a [Shift], cal: &Calendar, utc_minute: i64) -> Vec<
     shifts.iter().filter(|s| s.covers(cal, day, minute)).collect()
 }
 
+/// The phone the roster gives for a person, by the name staff see in the
+/// console (`技术员 王强`): how a dispatched technician is @-mentioned.
+pub fn phone_of<'a>(shifts: &'a [Shift], name: &str) -> Option<&'a str> {
+    let name = name.trim();
+    shifts.iter().find(|s| !name.is_empty() && s.name.trim() == name).map(|s| s.phone.as_str())
+}
+
 /// The first minute from `utc_minute` on (that minute itself included)
 /// when someone is on duty, looking eight days ahead; `None` when nobody
 /// is in that time. Steps a quarter hour, then finds the minute: a shift

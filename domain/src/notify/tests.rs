@@ -193,3 +193,14 @@ fn a_failed_message_backs_off_then_gives_up() {
     assert_eq!(next_try_in_ms(3, true), Some(60_000));
     assert_eq!(next_try_in_ms(MAX_ATTEMPTS, false), None);
 }
+
+#[test]
+fn a_person_is_found_on_the_roster_by_the_name_staff_see() {
+    let shifts =
+        roster::parse("days,start,end,name,phone\nworkdays,18:00,08:30,技术员 王强,13800000004\nevery,08:30,18:00,李娜,13800000003\n")
+            .shifts;
+    assert_eq!(roster::phone_of(&shifts, "技术员 王强"), Some("13800000004"));
+    assert_eq!(roster::phone_of(&shifts, " 李娜 "), Some("13800000003"));
+    assert_eq!(roster::phone_of(&shifts, "王强"), None);
+    assert_eq!(roster::phone_of(&shifts, ""), None);
+}

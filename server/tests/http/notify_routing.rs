@@ -17,6 +17,7 @@ use tokio::time::{sleep, Instant};
 on_both_databases!(
     escalations_reach_the_on_duty_person_by_roster_day_night_and_holiday,
     a_burst_goes_as_one_message_of_several_parts,
+    a_dispatch_mentions_the_technician_by_the_rosters_phone,
     a_robot_gets_at_most_20_a_minute_and_the_rest_wait,
     undelivered_messages_go_out_after_a_restart_once_each,
 );
@@ -158,6 +159,45 @@ async fn a_burst_goes_as_one_message_of_several_parts(db: Db) {
     let sent = deliveries(&server, &admin, "", Some(channel), Some("sent")).await;
     assert_eq!(sent.len(), numbers.len(), "{sent:#?}");
     assert_eq!(server.count("notify_attempts").await, numbers.len() as i64);
+    server.stop().await;
+}
+
+async fn a_dispatch_mentions_the_technician_by_the_rosters_phone(db: Db) {
+    let robots = Robots::start().await;
+    let server = TestServer::start_with(db, ARGS).await;
+    let admin = server.login("admin", "fixline-demo").await;
+    let (token, secret) = ("dt-tech-00000000000000001", "SECtech000000000000000000001");
+    save_channel(&server, &admin, "dingtalk", "调度群（钉钉）", &robots.dingtalk(token, secret), secret).await;
+    save_channel(&server, &admin, "wecom", "调度群（企业微信）", &robots.wecom("wk-tech-00000000000000001"), "").await;
+    // The technician's shift is not now: it is the name that finds the phone, not the duty.
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let minute = i64::from(now.hour() * 60 + now.minute());
+    let (start, end) = (hm(minute + 180), hm(minute + 240));
+    roster(&server, &admin, &format!("every,{start},{end},技术员 王强,13900000044\n")).await;
+
+    let number = escalate(&server, "notify-tech-0000000000001", "13800138000").await;
+    let dispatcher = server.login("dispatcher", "fixline-demo").await;
+    let tech = server.login("tech", "fixline-demo").await;
+    let tech_id = crate::lifecycle::staff_id(&server, &tech).await;
+    assert_eq!(server.act(&dispatcher, &number, json!({ "action": "claim" })).await.status, 200);
+    let appointment = (now_ms() / 60_000 + 90) * 60_000;
+    let dispatch = json!({ "action": "dispatch", "technician": tech_id, "appointment_ms": appointment, "notes": "" });
+    assert_eq!(server.act(&dispatcher, &number, dispatch).await.status, 200);
+
+    let deadline = Instant::now() + secs(15);
+    let dispatched = loop {
+        let got: Vec<Received> = robots.about(&number).into_iter().filter(|m| m.text.contains("技术员 王强")).collect();
+        if got.len() == 2 {
+            break got;
+        }
+        assert!(Instant::now() < deadline, "no dispatch message on both robots: {:#?}", robots.received());
+        sleep(Duration::from_millis(100)).await;
+    };
+    for m in &dispatched {
+        assert_eq!(m.mentions, ["13900000044"], "{m:#?}");
+    }
+    // DingTalk highlights a mention only with the number in the text too.
+    assert!(from(&dispatched, "dingtalk").text.contains("@13900000044"), "{dispatched:#?}");
     server.stop().await;
 }
 

@@ -4,6 +4,7 @@
 
 pub mod answer;
 pub mod channels;
+pub mod delivery_log;
 pub mod email;
 pub mod message;
 pub mod outbox;

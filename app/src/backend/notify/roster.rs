@@ -78,6 +78,12 @@ pub async fn duty_for_promise(pool: &AnyPool, now_ms: i64, working: &Calendar) -
     })
 }
 
+/// The roster's phone for a person named `name` (any shift).
+pub async fn phone_of(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, AppError> {
+    let shifts = roster::parse(&csv(conn).await?).shifts;
+    Ok(roster::phone_of(&shifts, name).map(str::to_string))
+}
+
 /// Who is on duty at `now_ms`.
 pub async fn on_duty(conn: &mut AnyConnection, now_ms: i64) -> Result<Vec<OnDuty>, AppError> {
     let shifts = roster::parse(&csv(conn).await?).shifts;
