@@ -146,6 +146,21 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
 
 test("the queue filters by search and shows a refusal in words", async ({ browser }) => {
   const [number] = await customerEscalates(browser, `门禁报警 ${Date.now()}`);
+
+  // The customer, on a phone that did not report it, finds the case by its number and phone.
+  const phone = await (await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 740 } })).newPage();
+  await phone.goto("/widget/demo-hospital");
+  await hydrated(phone);
+  await expect(phone.getByTestId("my-cases")).toHaveCount(0);
+  await phone.getByTestId("find-case-open").click();
+  await phone.getByTestId("find-case").getByLabel("报修单号").fill(number);
+  await phone.getByTestId("find-case").getByLabel("联系电话").fill("13800000000");
+  await phone.getByRole("button", { name: "查找", exact: true }).click();
+  await expect(phone.getByTestId("find-case")).toContainText("没有找到");
+  await phone.getByTestId("find-case").getByLabel("联系电话").fill("138 0013 8000");
+  await phone.getByRole("button", { name: "查找", exact: true }).click();
+  await expect(phone.getByTestId("find-case")).toHaveCount(0);
+  await expect(phone.locator(`[data-case="${number}"]`).getByTestId("track-status")).toHaveText("待受理");
   const page = await (await browser.newContext({ locale: "zh-CN" })).newPage();
   await signIn(page, "tech");
   await page.getByTestId("queue-search").fill(number);

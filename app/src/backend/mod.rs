@@ -3,13 +3,14 @@
 //! Layers, lowest first (a module uses only those above it in this list):
 //! `db`, `digest`, `live`, `limits`, `state` · `terms`, `orgs`, `guides`,
 //! `auth` · `notify` (channels, roster, outbox, worker) · `events` (lock, load, append) · `schedule`, `present`,
-//! `attachments`, `warranty` · `actions`, `reports`, `intake`, `cases`,
+//! `attachments`, `warranty` · `actions`, `reports`, `intake`, `cases`, `case_lookup`,
 //! `worklists`, `settings`, `breach`, `demo`.
 
 pub mod actions;
 pub mod attachments;
 pub mod auth;
 pub mod breach;
+pub mod case_lookup;
 pub mod cases;
 pub mod db;
 pub mod demo;

@@ -71,6 +71,16 @@ pub async fn track_case(org_key: String, token: String, #[server(default)] clien
     crate::backend::cases::track(&pool, &org_key, &token, crate::language::request_locale()).await
 }
 
+/// A customer on another device finds a case by its number and the phone
+/// it was reported with; this browser gets its own token (the answer).
+/// "Not found" alike for an unknown number and a wrong phone.
+#[server(endpoint = "find_case")]
+pub async fn find_case(org_key: String, number: String, phone: String, #[server(default)] client: String) -> Result<String, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &org_key, &client)?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::case_lookup::find(&pool, &org_key, &number, &phone).await.map(|r| r.access_token)
+}
+
 /// The customer approves (or declines) the price of a paid repair.
 #[server(endpoint = "answer_quote")]
 pub async fn answer_quote(org_key: String, token: String, approved: bool, #[server(default)] client: String) -> Result<(), AppError> {

@@ -11,6 +11,7 @@ mod authz;
 mod concurrency;
 mod crash;
 mod edge;
+mod find_case;
 mod fuzz;
 mod lifecycle;
 mod notify;

@@ -187,6 +187,8 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let tracker_refresh = Signal::derive(move || host_cases.get() * 2 + u32::from(matches!(stage.get(), Stage::Escalated(_))));
     // The tracker's code is fetched only by a browser that has reported a
     // case: most visitors never download it.
+    // "Reported on another device?": finding a case loads the tracker too.
+    let find = RwSignal::new(false);
     let has_cases = Memo::new(move |_| {
         tracker_refresh.track();
         mounted.get() && !remembered_cases().is_empty()
@@ -258,9 +260,12 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                 }
             }}
             {move || {
-                let load = move || my_cases_chunk(MyCasesProps { org_key: org_key.get_value(), refresh: tracker_refresh });
-                has_cases.get().then(|| view! { <Deferred load/> })
+                let load = move || my_cases_chunk(MyCasesProps { org_key: org_key.get_value(), refresh: tracker_refresh, find });
+                (has_cases.get() || find.get()).then(|| view! { <Deferred load/> })
             }}
+            {move || (mounted.get() && !find.get()).then(|| view! {
+                <p><button type="button" class="link" data-testid="find-case-open" on:click=move |_| find.set(true)>{t.find_case_open}</button></p>
+            })}
             <footer class="widget-foot">
                 {t.hotline} ": " <a href=format!("tel:{hotline}")>{hotline.clone()}</a> " · " {company_name}
             </footer>

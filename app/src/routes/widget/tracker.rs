@@ -35,7 +35,7 @@ pub(super) fn remembered_cases() -> Vec<(String, String)> {
 
 /// Live status of the cases this browser reported (polled while open).
 #[component]
-pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> impl IntoView {
+pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>, find: RwSignal<bool>) -> impl IntoView {
     let t = use_texts();
     let tick = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
@@ -59,6 +59,7 @@ pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> im
         }
     });
     view! {
+        {move || find.get().then(|| view! { <FindCase org=org.get_value() found=Callback::new(move |_| tick.update(|n| *n += 1))/> })}
         <Suspense>
             {move || Suspend::new(async move {
                 let tracks = tracks.await;
@@ -110,6 +111,61 @@ pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>) -> im
     .into_any()
 }
 
+/// "Reported on another device?": the case number and the phone it was
+/// reported with find it; this browser then follows it like its own.
+#[component]
+fn FindCase(org: String, found: Callback<()>) -> impl IntoView {
+    let t = use_texts();
+    let number = RwSignal::new(String::from("FX-"));
+    let phone = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let find = Action::new(move |_: &()| {
+        let (org, n, p) = (org.clone(), number.get_untracked(), phone.get_untracked());
+        async move {
+            let r = crate::functions::widget::find_case(org, n.clone(), p, crate::functions::widget_client::client_id()).await;
+            if let Ok(token) = &r {
+                // Kept as a reported case is (the number as the server writes it).
+                #[cfg(feature = "hydrate")]
+                {
+                    let number = crate::domain::case_number::parse(&n).map(crate::domain::case_number::format).unwrap_or(n);
+                    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                        let _ = storage.set_item(&format!("fixline.case.{number}"), token);
+                    }
+                    // For this page's life too, where the frame's storage is blocked.
+                    host_bridge::HOST_CASES.with(|h| h.borrow_mut().push((number, token.clone())));
+                }
+                done.set(true);
+                found.run(());
+            }
+            r.map(|_| ())
+        }
+    });
+    let pending = find.pending();
+    // "Not found" in words that say what to check.
+    let error = Signal::derive(move || find.value().get().and_then(Result::err));
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        find.dispatch(());
+    };
+    view! {
+        <Show when=move || !done.get()>
+            <form class="find-case" data-testid="find-case" on:submit=submit>
+                <h2>{t.find_case_open}</h2>
+                <label for="find-number">{t.find_case_number}</label>
+                <input id="find-number" maxlength="20" required prop:value=move || number.get() on:input=move |ev| number.set(event_target_value(&ev))/>
+                <label for="find-phone">{t.field_phone}</label>
+                <input id="find-phone" type="tel" maxlength="30" required prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev))/>
+                <button type="submit" class="primary" disabled=move || pending.get()>{t.find_case_button}</button>
+                {move || match error.get() {
+                    Some(AppError::NotFound) => Some(view! { <p class="error" role="alert">{t.find_case_none}</p> }.into_any()),
+                    Some(_) => Some(view! { <ErrorText error/> }.into_any()),
+                    None => None,
+                }}
+            </form>
+        </Show>
+    }
+}
+
 /// A pending quote with approve / decline buttons.
 #[component]
 pub(super) fn QuoteAnswer(org: String, token: String, quote: crate::domain::lifecycle::Quote, done: Callback<()>) -> impl IntoView {
@@ -140,8 +196,10 @@ pub(super) fn QuoteAnswer(org: String, token: String, quote: crate::domain::life
 
 pub(super) fn remember_case(receipt: &CaseReceipt) {
     #[cfg(feature = "hydrate")]
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = storage.set_item(&format!("fixline.case.{}", receipt.number), &receipt.access_token);
+    {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(&format!("fixline.case.{}", receipt.number), &receipt.access_token);
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = receipt;

@@ -22,6 +22,8 @@ impl Gen<'_> {
                 v
             }
             "track_case" | "widget_report" => json!({ "org_key": org, "token": token }),
+            // A phone no fuzz case was reported with: a miss, mutated or not.
+            "find_case" => json!({ "org_key": org, "number": number, "phone": "13900000009" }),
             "answer_quote" => json!({ "org_key": org, "token": token, "approved": self.rng.chance(50) }),
             "customer_action" => {
                 let action = self.rng.pick(&[

@@ -16,13 +16,14 @@ pub const ORGS: [&str; 2] = ["demo-hospital", "demo-factory"];
 pub const GUIDE: &str = "alarm-panel-first-aid";
 
 /// Every server function: (endpoint, takes JSON, counted tables it may write when it accepts).
-pub const ENDPOINTS: [(&str, bool, &[&str]); 43] = [
+pub const ENDPOINTS: [(&str, bool, &[&str]); 44] = [
     ("load_widget", false, &[]),
     ("load_guides", false, &[]),
     ("start_guide", false, &["guide_sessions"]),
     ("guide_progress", true, &[]), // an UPDATE only
     ("submit_case", true, &["cases", "case_events", "case_access_tokens", "guide_sessions", "attachments"]),
     ("track_case", false, &[]),
+    ("find_case", false, &["case_access_tokens"]),
     ("answer_quote", false, &["case_events"]),
     ("customer_action", true, &["case_events", "attachments"]),
     ("widget_report", false, &[]),
