@@ -134,6 +134,8 @@ fn FindCase(org: String, found: Callback<()>) -> impl IntoView {
                     // For this page's life too, where the frame's storage is blocked.
                     host_bridge::HOST_CASES.with(|h| h.borrow_mut().push((number, token.clone())));
                 }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = token;
                 done.set(true);
                 found.run(());
             }
