@@ -6,7 +6,7 @@
 use sqlx::AnyPool;
 
 use super::auth::new_token;
-use super::db::{begin_write, now_ms};
+use super::db::{begin_write, is_sqlite, now_ms};
 use super::digest::token_digest;
 use crate::domain::case_number;
 use crate::domain::intake::normalise_phone;
@@ -20,10 +20,13 @@ pub async fn find(pool: &AnyPool, org_key: &str, number: &str, phone: &str) -> R
     let (Some(id), Some(phone)) = (case_number::parse(number.trim()), normalise_phone(phone)) else {
         return Err(AppError::NotFound);
     };
+    // The case row locked (PostgreSQL; SQLite's write lock does it): finds
+    // of one case at once trim its tokens one after another.
+    let lock = if is_sqlite(pool) { "" } else { " FOR NO KEY UPDATE OF c" };
     let mut tx = begin_write(pool).await?;
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT c.id FROM cases c JOIN organisations o ON o.id = c.org_id WHERE c.id = $1 AND o.widget_key = $2 AND c.phone = $3",
-    )
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT c.id FROM cases c JOIN organisations o ON o.id = c.org_id WHERE c.id = $1 AND o.widget_key = $2 AND c.phone = $3{lock}"
+    ))
     .bind(id)
     .bind(org_key)
     .bind(&phone)

@@ -55,6 +55,12 @@ async fn a_case_is_found_by_number_and_phone_from_another_device(db: Db) {
         }
         assert_eq!(res.status, 200, "{}", res.text());
     }
+    // Thirty browsers at once: each gets its token, none a 5xx.
+    let (s, body) = (&server, form("demo-hospital", &number, "13800001234"));
+    let at_once = futures::future::join_all((0..30).map(|_| s.call_form("find_case", &body, None))).await;
+    for res in &at_once {
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
     let id: i64 = number.trim_start_matches("FX-").parse().unwrap();
     let kept = server.count(&format!("case_access_tokens WHERE case_id = {id}")).await;
     assert!(kept <= 20, "{kept} tokens kept for one case");

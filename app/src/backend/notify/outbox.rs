@@ -246,15 +246,27 @@ async fn release(pool: &AnyPool, ids: &[i64], lease: i64) -> Result<(), AppError
         return Ok(());
     }
     let mut tx = begin_write(pool).await?;
-    for &id in ids {
-        sqlx::query("UPDATE notify_outbox SET lease_until = 0 WHERE id = $1 AND status = 'pending' AND lease_until = $2")
-            .bind(id)
-            .bind(lease)
-            .execute(&mut *tx)
-            .await?;
-    }
+    move_lease(&mut tx, ids, lease, 0).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Moves the lease of the pending messages among `ids` still held with
+/// token `from` to `to` (0: let go); the ids it moved.
+async fn move_lease(conn: &mut AnyConnection, ids: &[i64], from: i64, to: i64) -> Result<Vec<i64>, AppError> {
+    let mut moved = Vec::new();
+    for &id in ids {
+        let done = sqlx::query("UPDATE notify_outbox SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3")
+            .bind(to)
+            .bind(id)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 1 {
+            moved.push(id);
+        }
+    }
+    Ok(moved)
 }
 
 async fn facts(conn: &mut AnyConnection, case_id: i64) -> Result<Option<CaseFacts>, AppError> {
@@ -298,28 +310,11 @@ async fn take_slot(
     let now = now_ms();
     // A fresh token, unlike any other worker's (a random part against equal clocks).
     let renewed = now + lease_ms + (rand::random::<u16>() as i64);
-    let mut held = Vec::new();
-    for &id in ids {
-        let done = sqlx::query("UPDATE notify_outbox SET lease_until = $1 WHERE id = $2 AND status = 'pending' AND lease_until = $3")
-            .bind(renewed)
-            .bind(id)
-            .bind(lease)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 1 {
-            held.push(id);
-        }
-    }
+    let held = move_lease(&mut tx, ids, lease, renewed).await?;
     if held.len() < ids.len() {
         // Some went to another worker (their lease ran out): the bundle's
         // text names them, so nothing is sent; the rest go next round.
-        for &id in &held {
-            sqlx::query("UPDATE notify_outbox SET lease_until = 0 WHERE id = $1 AND lease_until = $2")
-                .bind(id)
-                .bind(renewed)
-                .execute(&mut *tx)
-                .await?;
-        }
+        move_lease(&mut tx, &held, renewed, 0).await?;
         tx.commit().await?;
         return Ok(None);
     }
