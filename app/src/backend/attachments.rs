@@ -201,10 +201,11 @@ pub async fn claim_walk_photos(
 
 /// Deletes walk photos whose walk never became a case.
 pub async fn purge_unclaimed_walk_photos(pool: &AnyPool, now: i64) -> Result<u64, AppError> {
-    let done = sqlx::query("DELETE FROM attachments WHERE case_id IS NULL AND created_at < $1")
-        .bind(now - WALK_PHOTO_KEEP_MS)
-        .execute(pool)
-        .await?;
+    let done = super::db::execute_write(
+        pool,
+        sqlx::query("DELETE FROM attachments WHERE case_id IS NULL AND created_at < $1").bind(now - WALK_PHOTO_KEEP_MS),
+    )
+    .await?;
     Ok(done.rows_affected())
 }
 

@@ -193,15 +193,17 @@ pub async fn login(
     let Some((id, username, display_name, role, _)) = row.filter(|_| verified) else {
         let failures = failures + 1;
         let blocked_until = now + delay_after(failures);
-        sqlx::query(
-            "INSERT INTO login_throttle (key, failures, blocked_until, updated_at) VALUES ($1, $2, $3, $4) \
+        super::db::execute_write(
+            pool,
+            sqlx::query(
+                "INSERT INTO login_throttle (key, failures, blocked_until, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (key) DO UPDATE SET failures = $2, blocked_until = $3, updated_at = $4",
+            )
+            .bind(&key)
+            .bind(failures)
+            .bind(blocked_until)
+            .bind(now),
         )
-        .bind(&key)
-        .bind(failures)
-        .bind(blocked_until)
-        .bind(now)
-        .execute(pool)
         .await?;
         tracing::info!(failures, "sign-in refused");
         return Err(AppError::WrongCredentials);
@@ -228,7 +230,7 @@ pub async fn login(
 
 pub async fn logout(pool: &AnyPool, headers: &http::HeaderMap) -> Result<(), AppError> {
     if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
-        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_digest(&token)).execute(pool).await?;
+        super::db::execute_write(pool, sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_digest(&token))).await?;
     }
     Ok(())
 }

@@ -118,7 +118,10 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
         cond(&mut conds, " OR UPPER(a.serial) LIKE $? ESCAPE '\\')", Bind::Text(like));
     }
     let from = " FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id";
-    let count_sql = format!("SELECT COUNT(*){from}{conds}");
+    // Without a search every condition is on the case row: count the
+    // cases alone (an index count), not the join.
+    let count_from = if search.is_empty() { " FROM cases c" } else { from };
+    let count_sql = format!("SELECT COUNT(*){count_from}{conds}");
     let total: i64 = {
         use sqlx::Row;
         bind_all(&count_sql, &binds).fetch_one(pool).await?.try_get(0)?

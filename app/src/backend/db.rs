@@ -54,7 +54,7 @@ pub struct PoolConfig {
 
 impl PoolConfig {
     /// The documented defaults: 8 on SQLite (readers run in parallel under
-    /// WAL; writers queue on the write gate), 16 on PostgreSQL; 5 s wait.
+    /// WAL; writers queue in `group_commit`), 16 on PostgreSQL; 5 s wait.
     pub fn default_for(backend: Backend) -> PoolConfig {
         PoolConfig { size: if backend == Backend::Sqlite { 8 } else { 16 }, acquire_timeout: Duration::from_secs(5) }
     }
@@ -95,9 +95,13 @@ pub async fn connect_with(url: &str, config: PoolConfig) -> Result<(AnyPool, Bac
                 if backend == Backend::Sqlite {
                     // WAL lets readers run during a write; wait instead of failing on a busy file.
                     sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    // Writers queue on WRITE_GATE; this covers other processes
+                    // Writers queue in `group_commit`; this covers other processes
                     // (admin commands, tests) that write the same file.
                     sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    // Durable commits: an answered write survives a power
+                    // cut (NORMAL could lose the last ones). Group commit
+                    // (`group_commit`) pays the disk wait once per batch.
+                    sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                 }
                 Ok(())
@@ -114,56 +118,82 @@ pub async fn connect_with(url: &str, config: PoolConfig) -> Result<(AnyPool, Bac
     Ok((pool, backend))
 }
 
-/// SQLite has one writer at a time. Writers of this process queue here,
-/// before they take a connection (so no one holds a connection while
-/// waiting), and start with `BEGIN IMMEDIATE` (so a transaction that reads
-/// first never fails to upgrade to a write).
-static WRITE_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// Begins a transaction that will write. Never call it while holding
+/// another connection or write transaction of the same pool.
+pub async fn begin_write(pool: &AnyPool) -> Result<WriteTx, sqlx::Error> {
+    if is_sqlite(pool) {
+        Ok(WriteTx { inner: Some(Inner::Sqlite(super::group_commit::begin(pool).await?)) })
+    } else {
+        Ok(WriteTx { inner: Some(Inner::Postgres(pool.begin().await?)) })
+    }
+}
 
-/// A write transaction: on SQLite it also holds the write gate until it is
-/// committed or dropped. Derefs to the connection, like a `Transaction`.
+/// One statement that writes, in a write transaction of its own (on SQLite
+/// it joins the writers' queue rather than waiting on the file lock).
+pub async fn execute_write<'q>(
+    pool: &AnyPool,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let mut tx = begin_write(pool).await?;
+    let done = query.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// A write transaction. On PostgreSQL a plain transaction; on SQLite this
+/// writer's part of the open group commit (see `group_commit`). Derefs to
+/// the connection, like a `Transaction`; dropped without `commit`, its
+/// writes are undone.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _gate: Option<tokio::sync::MutexGuard<'static, ()>>,
+    inner: Option<Inner>,
+}
+
+enum Inner {
+    Postgres(sqlx::Transaction<'static, sqlx::Any>),
+    Sqlite(super::group_commit::Writer),
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    /// Returns once the writes are durable (on SQLite: once the group they
+    /// joined has committed).
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        match self.inner.take() {
+            Some(Inner::Postgres(tx)) => tx.commit().await,
+            Some(Inner::Sqlite(w)) => w.commit().await,
+            None => Ok(()),
+        }
     }
 
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        match self.inner.take() {
+            Some(Inner::Postgres(tx)) => tx.rollback().await,
+            Some(Inner::Sqlite(w)) => w.rollback().await,
+            None => Ok(()),
+        }
     }
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        match self.inner.as_ref().expect("write transaction in use") {
+            Inner::Postgres(tx) => &**tx,
+            Inner::Sqlite(w) => w.connection(),
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        match self.inner.as_mut().expect("write transaction in use") {
+            Inner::Postgres(tx) => &mut **tx,
+            Inner::Sqlite(w) => w.connection_mut(),
+        }
     }
 }
 
 pub fn is_sqlite(pool: &AnyPool) -> bool {
     pool.connect_options().database_url.scheme() == "sqlite"
-}
-
-/// Begins a transaction that will write. Never call it while holding
-/// another connection or write transaction of the same pool.
-pub async fn begin_write(pool: &AnyPool) -> Result<WriteTx, sqlx::Error> {
-    if is_sqlite(pool) {
-        let gate = WRITE_GATE.lock().await;
-        let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _gate: Some(gate) })
-    } else {
-        Ok(WriteTx { tx: pool.begin().await?, _gate: None })
-    }
 }
 
 pub fn now_ms() -> i64 {

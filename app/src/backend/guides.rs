@@ -88,6 +88,10 @@ fn parse_stored(id: String, version: i64, body: &str) -> Result<Arc<Guide>, AppE
 }
 
 pub async fn find(pool: &AnyPool, id: &str, version: u32) -> Result<Option<Arc<Guide>>, AppError> {
+    // A stored version never changes: a cached one needs no query.
+    if let Some(g) = cache().lock().ok().and_then(|c| c.get(&(id.to_string(), version)).cloned()) {
+        return Ok(Some(g));
+    }
     let row: Option<(String, i64, String)> = sqlx::query_as("SELECT id, version, body FROM guides WHERE id = $1 AND version = $2")
         .bind(id)
         .bind(version as i64)
@@ -96,15 +100,17 @@ pub async fn find(pool: &AnyPool, id: &str, version: u32) -> Result<Option<Arc<G
     row.map(|(id, v, body)| parse_stored(id, v, &body)).transpose()
 }
 
-/// The newest version of every guide.
+/// The newest version of every guide: one small query for the version
+/// numbers (another instance may have imported one), bodies from the cache.
 pub async fn latest(pool: &AnyPool) -> Result<Vec<Arc<Guide>>, AppError> {
-    let rows: Vec<(String, i64, String)> = sqlx::query_as(
-        "SELECT g.id, g.version, g.body FROM guides g \
-         WHERE g.version = (SELECT MAX(v.version) FROM guides v WHERE v.id = g.id) ORDER BY g.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter().map(|(id, v, body)| parse_stored(id, v, &body)).collect()
+    let newest: Vec<(String, i64)> = sqlx::query_as("SELECT id, MAX(version) FROM guides GROUP BY id ORDER BY id").fetch_all(pool).await?;
+    let mut guides = Vec::with_capacity(newest.len());
+    for (id, version) in newest {
+        if let Some(g) = find(pool, &id, u32::try_from(version).unwrap_or_default()).await? {
+            guides.push(g);
+        }
+    }
+    Ok(guides)
 }
 
 /// The newest guides offered for an asset kind.
@@ -156,18 +162,20 @@ pub fn valid_session_id(s: &str) -> bool {
 /// A customer began walking a guide. Repeats (a reload) are ignored.
 pub async fn start_session(pool: &AnyPool, org_id: i64, session_id: &str, g: &Guide) -> Result<(), AppError> {
     let now = now_ms();
-    let inserted = sqlx::query(
-        "INSERT INTO guide_sessions (id, org_id, guide_id, guide_version, started_at, updated_at, last_node, steps) \
+    let inserted = super::db::execute_write(
+        pool,
+        sqlx::query(
+            "INSERT INTO guide_sessions (id, org_id, guide_id, guide_version, started_at, updated_at, last_node, steps) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+        )
+        .bind(session_id)
+        .bind(org_id)
+        .bind(&g.id)
+        .bind(g.version as i64)
+        .bind(now)
+        .bind(now)
+        .bind(&g.root),
     )
-    .bind(session_id)
-    .bind(org_id)
-    .bind(&g.id)
-    .bind(g.version as i64)
-    .bind(now)
-    .bind(now)
-    .bind(&g.root)
-    .execute(pool)
     .await;
     match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(()),
@@ -177,16 +185,18 @@ pub async fn start_session(pool: &AnyPool, org_id: i64, session_id: &str, g: &Gu
 
 /// Where an unfinished walk stands (sent when the customer leaves the page).
 pub async fn record_progress(pool: &AnyPool, org_id: i64, session_id: &str, last_node: &str, steps: u32) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE guide_sessions SET last_node = $1, steps = $2, updated_at = $3 \
+    super::db::execute_write(
+        pool,
+        sqlx::query(
+            "UPDATE guide_sessions SET last_node = $1, steps = $2, updated_at = $3 \
          WHERE id = $4 AND org_id = $5 AND result IS NULL",
+        )
+        .bind(last_node)
+        .bind(steps as i64)
+        .bind(now_ms())
+        .bind(session_id)
+        .bind(org_id),
     )
-    .bind(last_node)
-    .bind(steps as i64)
-    .bind(now_ms())
-    .bind(session_id)
-    .bind(org_id)
-    .execute(pool)
     .await?;
     Ok(())
 }

@@ -19,11 +19,13 @@ pub const OPEN_STATUSES: &str = "('escalated', 'acknowledged', 'dispatched', 'on
 /// the column existed), in batches of short transactions.
 pub async fn backfill(pool: &AnyPool) -> Result<usize, AppError> {
     // Closed and self-fixed cases have no running clock: one statement.
-    sqlx::query(&format!(
-        "UPDATE cases SET next_deadline_ms = {NO_DEADLINE}, breach_check_at = NULL \
+    super::db::execute_write(
+        pool,
+        sqlx::query(&format!(
+            "UPDATE cases SET next_deadline_ms = {NO_DEADLINE}, breach_check_at = NULL \
          WHERE next_deadline_ms IS NULL AND status NOT IN {OPEN_STATUSES}"
-    ))
-    .execute(pool)
+        )),
+    )
     .await?;
     recompute(pool, "c.next_deadline_ms IS NULL").await
 }
@@ -84,7 +86,8 @@ async fn recompute(pool: &AnyPool, filter: &str) -> Result<usize, AppError> {
 /// is marked for recomputing at once (the queue catches up before it
 /// answers) and recomputed in the background.
 pub async fn refresh_open(pool: &AnyPool) -> Result<(), AppError> {
-    sqlx::query(&format!("UPDATE cases SET next_deadline_ms = NULL WHERE status IN {OPEN_STATUSES}")).execute(pool).await?;
+    let sql = format!("UPDATE cases SET next_deadline_ms = NULL WHERE status IN {OPEN_STATUSES}");
+    super::db::execute_write(pool, sqlx::query(&sql)).await?;
     let pool = pool.clone();
     tokio::spawn(async move {
         match backfill(&pool).await {

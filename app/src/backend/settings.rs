@@ -111,7 +111,8 @@ pub async fn save_policy(pool: &AnyPool, org_id: i64, policy: &Policy) -> Result
         return Err(AppError::InvalidSettings { problems: vec![crate::errors::SettingsProblem::BadTarget] });
     }
     let json = serde_json::to_string(policy).map_err(AppError::internal)?;
-    let changed = sqlx::query("UPDATE organisations SET policy = $1 WHERE id = $2").bind(json).bind(org_id).execute(pool).await?;
+    let changed =
+        super::db::execute_write(pool, sqlx::query("UPDATE organisations SET policy = $1 WHERE id = $2").bind(json).bind(org_id)).await?;
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -121,7 +122,7 @@ pub async fn save_policy(pool: &AnyPool, org_id: i64, policy: &Policy) -> Result
 
 pub async fn save_zone(pool: &AnyPool, site_id: i64, zone: Zone) -> Result<(), AppError> {
     let text = serde_json::to_value(zone).ok().and_then(|v| v.as_str().map(String::from)).ok_or(AppError::BadRequest)?;
-    let changed = sqlx::query("UPDATE sites SET zone = $1 WHERE id = $2").bind(text).bind(site_id).execute(pool).await?;
+    let changed = super::db::execute_write(pool, sqlx::query("UPDATE sites SET zone = $1 WHERE id = $2").bind(text).bind(site_id)).await?;
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -150,13 +151,15 @@ pub async fn save_embedding(pool: &AnyPool, org_id: i64, origins: &str, colour: 
     if !problems.is_empty() {
         return Err(AppError::InvalidSettings { problems });
     }
-    let changed = sqlx::query("UPDATE organisations SET allowed_origins = $1, theme_color = $2, daily_case_cap = $3 WHERE id = $4")
-        .bind(list.join(" "))
-        .bind(colour.trim().to_ascii_lowercase())
-        .bind(daily_case_cap.map(i64::from))
-        .bind(org_id)
-        .execute(pool)
-        .await?;
+    let changed = super::db::execute_write(
+        pool,
+        sqlx::query("UPDATE organisations SET allowed_origins = $1, theme_color = $2, daily_case_cap = $3 WHERE id = $4")
+            .bind(list.join(" "))
+            .bind(colour.trim().to_ascii_lowercase())
+            .bind(daily_case_cap.map(i64::from))
+            .bind(org_id),
+    )
+    .await?;
     if changed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }

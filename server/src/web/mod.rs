@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -230,7 +230,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(guards::refuse_unstorable_text))
         .layer(middleware::from_fn(guards::same_origin_writes))
         .layer(middleware::from_fn_with_state(state.clone(), guards::security_headers))
-        .layer(CompressionLayer::new())
+        // Dynamic answers at brotli/gzip level 4: the default (brotli 11)
+        // spent more CPU compressing than building them. Bundles are
+        // compressed at the top level once, at build time.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         // Every log line of a request carries its id (also sent back as
         // `x-request-id`); the span names the path, never the query.
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))

@@ -13,6 +13,7 @@ on_both_databases!(
     parallel_signatures_sign_once,
     parallel_photo_uploads_are_all_stored,
     parallel_escalations_and_retries_create_each_case_once,
+    refused_writers_leave_their_neighbours_writes,
     the_most_overdue_case_leads_a_queue_of_hundreds,
 );
 
@@ -188,6 +189,39 @@ async fn parallel_escalations_and_retries_create_each_case_once(db: Db) {
     let res = server.call_json("submit_case", &other, None).await;
     assert_eq!(res.status, 409, "{}", res.text());
     assert_eq!(server.count("cases").await, PARALLEL as i64);
+    server.stop().await;
+}
+
+/// On SQLite, writers at the same moment share one commit (group commit):
+/// a writer refused halfway undoes only its own part, never its
+/// neighbours' cases, and each answer comes after its case is stored.
+async fn refused_writers_leave_their_neighbours_writes(db: Db) {
+    let server = start(db).await;
+    let asset = first_asset(&server).await;
+    escalate(&server, asset, "neighbour-00000000000000000000").await;
+    let mut replay = report(asset, "neighbour-00000000000000000000");
+    replay["submission"]["symptom"] = json!("另一个故障");
+    let res = all_at_once(PARALLEL * 2, |i| {
+        let (server, replay) = (&server, replay.clone());
+        async move {
+            if i % 2 == 0 {
+                server.call_json("submit_case", &report(asset, &format!("neighbour-{:020}", i + 1)), None).await
+            } else {
+                server.call_json("submit_case", &replay, None).await
+            }
+        }
+    })
+    .await;
+    assert_eq!(statuses(&res), [(200, PARALLEL), (409, PARALLEL)].into());
+    assert_eq!(server.count("cases").await, PARALLEL as i64 + 1);
+    assert_eq!(server.count("case_events").await, PARALLEL as i64 + 1);
+    assert_eq!(server.count("case_access_tokens").await, PARALLEL as i64 + 1);
+    // Every receipt's case can be followed at once.
+    for r in res.iter().filter(|r| r.status == 200) {
+        let token = r.json()["access_token"].as_str().unwrap().to_string();
+        let track = server.call_form("track_case", &format!("org_key=demo-hospital&token={token}"), None).await;
+        assert_eq!(track.status, 200, "{}", track.text());
+    }
     server.stop().await;
 }
 
