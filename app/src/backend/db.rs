@@ -177,7 +177,7 @@ impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
         match self.inner.as_ref().expect("write transaction in use") {
-            Inner::Postgres(tx) => &**tx,
+            Inner::Postgres(tx) => tx,
             Inner::Sqlite(w) => w.connection(),
         }
     }
@@ -186,7 +186,7 @@ impl std::ops::Deref for WriteTx {
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
         match self.inner.as_mut().expect("write transaction in use") {
-            Inner::Postgres(tx) => &mut **tx,
+            Inner::Postgres(tx) => tx,
             Inner::Sqlite(w) => w.connection_mut(),
         }
     }

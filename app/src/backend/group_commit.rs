@@ -95,12 +95,12 @@ impl Writer {
     }
 
     pub fn connection(&self) -> &sqlx::AnyConnection {
-        &*self.batch().tx
+        &self.batch().tx
     }
 
     pub fn connection_mut(&mut self) -> &mut sqlx::AnyConnection {
         let batch = self.slot.as_mut().and_then(|s| s.as_mut()).expect("a writer's batch is open during its turn");
-        &mut *batch.tx
+        &mut batch.tx
     }
 
     /// Keeps this writer's statements; returns once the batch committed.
