@@ -44,7 +44,14 @@ pub async fn guide_progress(pool: &AnyPool, org_key: &str, session_id: &str, las
 pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result<GuideOffer, AppError> {
     let org = org_by_key(pool, org_key).await?;
     let kind = asset_kind(pool, org.id, asset_id).await?.ok_or(AppError::NotFound)?;
-    let guides = guides::for_equipment(pool, &kind).await?;
+    // The guides themselves are a cached bundle the browser fetches (and
+    // keeps); a kind that cannot be a URL segment gets them inline.
+    let (guides, guides_url) = if super::guide_bundle::valid_kind(&kind) {
+        let url = super::guide_bundle::for_kind(pool, &kind).await?.map(|b| super::guide_bundle::url(&kind, &b.tag));
+        (Vec::new(), url.unwrap_or_default())
+    } else {
+        (guides::for_equipment(pool, &kind).await?, String::new())
+    };
     let (commissioned_on, warranty_months, manufacturer_months, components, zone): (String, i64, Option<i64>, String, String) = sqlx::query_as(
         "SELECT a.commissioned_on, a.warranty_months, a.manufacturer_months, a.component_terms, s.zone          FROM assets a JOIN sites s ON s.id = a.site_id WHERE a.id = $1",
     )
@@ -67,7 +74,7 @@ pub async fn guide_offer(pool: &AnyPool, org_key: &str, asset_id: i64) -> Result
         zone: crate::domain::clock::Zone::from_stored(&zone),
         warranty,
     };
-    Ok(GuideOffer { asset_id, guides, server_now_ms: now, terms: Some(terms), off_duty_until, duty_phone, received_at_ms: 0 })
+    Ok(GuideOffer { asset_id, guides, guides_url, server_now_ms: now, terms: Some(terms), off_duty_until, duty_phone, received_at_ms: 0 })
 }
 
 /// What a submission says, hashed: a replayed id gets the receipt only when

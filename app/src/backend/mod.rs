@@ -1,7 +1,7 @@
 //! Server-only code: database, sessions, demo data. Compiled with `ssr` only.
 //!
 //! Layers, lowest first (a module uses only those above it in this list):
-//! `group_commit`, `db`, `digest`, `live`, `limits`, `state` · `terms`, `orgs`, `guides`,
+//! `group_commit`, `db`, `digest`, `live`, `limits`, `state` · `terms`, `orgs`, `guides`, `guide_bundle`,
 //! `auth` · `notify` (channels, roster, outbox, worker) · `events` (lock, load, append) · `schedule`, `present`,
 //! `attachments`, `warranty` · `actions`, `reports`, `intake`, `cases`, `case_lookup`,
 //! `worklists`, `settings`, `breach`, `demo`.
@@ -17,6 +17,7 @@ pub mod demo;
 pub mod digest;
 pub mod events;
 pub mod group_commit;
+pub mod guide_bundle;
 pub mod guides;
 pub mod intake;
 pub mod limits;

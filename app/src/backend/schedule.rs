@@ -33,8 +33,14 @@ pub async fn backfill(pool: &AnyPool) -> Result<usize, AppError> {
 /// Computes missing schedules if there are any (one indexed look-up when
 /// there are none): the queue and the breach job call it first.
 pub async fn catch_up(pool: &AnyPool) -> Result<(), AppError> {
-    let missing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM cases WHERE next_deadline_ms IS NULL LIMIT 1").fetch_optional(pool).await?;
+    // SQLite's planner, with statistics taken while many schedules were
+    // missing, scans every case for this; the partial index answers at once.
+    let sql = if super::db::is_sqlite(pool) {
+        "SELECT id FROM cases INDEXED BY cases_unscheduled WHERE next_deadline_ms IS NULL LIMIT 1"
+    } else {
+        "SELECT id FROM cases WHERE next_deadline_ms IS NULL LIMIT 1"
+    };
+    let missing: Option<i64> = sqlx::query_scalar(sql).fetch_optional(pool).await?;
     if missing.is_some() {
         backfill(pool).await?;
     }

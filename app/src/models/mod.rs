@@ -40,7 +40,14 @@ pub struct AssetOption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuideOffer {
     pub asset_id: i64,
+    /// The guides, when they are not at `guides_url` (the browser fetches
+    /// them from there and fills this in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guides: Vec<Guide>,
+    /// Where this asset's guides are, compressed and cached for a year
+    /// (the URL names their versions); empty when they are in `guides`.
+    #[serde(default)]
+    pub guides_url: String,
     pub server_now_ms: i64,
     /// What the customer is promised if they escalate (computed in the browser).
     pub terms: Option<crate::domain::promise::ServiceTerms>,

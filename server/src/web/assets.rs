@@ -107,6 +107,54 @@ pub(super) async fn widget_logo(
     }
 }
 
+/// The guides for an equipment kind (`/widget-guides/{kind}/{tag}`), as
+/// `load_guides` names them: built and compressed once, served from memory,
+/// cached for a year (the tag names the guide versions). A tag that is not
+/// the current one is 404, never another bundle under its name.
+pub(super) async fn widget_guides(
+    State(state): State<AppState>,
+    axum::extract::Path((kind, tag)): axum::extract::Path<(String, String)>,
+    headers: http::HeaderMap,
+) -> Response {
+    use app::backend::guide_bundle;
+    if !guide_bundle::valid_kind(&kind) || tag.len() != 16 {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let bundle = match guide_bundle::for_kind(&state.pool, &kind).await {
+        Ok(Some(b)) if b.tag == tag => b,
+        Ok(_) => return (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")]).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let etag = format!("\"{tag}\"");
+    let common = [
+        (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_string()),
+        (header::ETAG, etag.clone()),
+        (header::VARY, "accept-encoding".to_string()),
+    ];
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    let accepts = |coding: &str| {
+        headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|c| {
+            let mut parts = c.split(';');
+            parts.next().is_some_and(|name| name.trim().eq_ignore_ascii_case(coding))
+                && !parts.any(|p| matches!(p.trim().strip_prefix("q="), Some(q) if q.parse::<f32>().is_ok_and(|q| q == 0.0)))
+        })
+    };
+    let (encoding, bytes) = if accepts("br") {
+        (Some("br"), bundle.br.clone())
+    } else if accepts("gzip") {
+        (Some("gzip"), bundle.gzip.clone())
+    } else {
+        (None, bundle.json.clone())
+    };
+    let mut res = (common, [(header::CONTENT_TYPE, "application/json")], bytes).into_response();
+    if let Some(e) = encoding {
+        res.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+    }
+    res
+}
+
 /// The loader customers put on their intranet. Its address never changes,
 /// so it is cached briefly.
 pub(super) async fn embed_js(State(state): State<AppState>) -> Response {

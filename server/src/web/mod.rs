@@ -215,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/files/{id}", get(pages::staff_file))
         .route("/embed.js", get(assets::embed_js))
         .route("/widget-logo/{org_key}", get(assets::widget_logo))
+        .route("/widget-guides/{kind}/{tag}", get(assets::widget_guides))
         .route("/pkg/{*file}", get(assets::bundle))
         .route(WIDGET_PATH, get(pages::widget_page))
         .leptos_routes(&state, routes, {

@@ -2,13 +2,14 @@
 //! self-fixes, invalid input, guide analytics and imports. The real server
 //! binary on a real database; every test on SQLite and on PostgreSQL.
 
-use crate::support::fixtures::{alarm_panel, asset, escalation};
+use crate::support::fixtures::{alarm_panel, asset, escalation, offered_guides};
 use crate::support::{Db, TestServer};
 use serde_json::{json, Value};
 
 on_both_databases!(
     escalation_creates_exactly_one_case,
     guides_are_offered_per_equipment_and_walks_checked_against_them,
+    guide_bundles_are_compressed_once_and_cached_by_version,
     guide_sessions_feed_per_guide_analytics,
     guides_are_imported_as_new_versions_by_supervisors_only,
     self_fix_is_recorded_but_not_queued,
@@ -55,13 +56,60 @@ async fn escalation_creates_exactly_one_case(db: Db) {
     server.stop().await;
 }
 
+/// The guides come apart from the per-asset offer: one address per set of
+/// guide versions, compressed ahead, kept by browsers for a year.
+async fn guide_bundles_are_compressed_once_and_cached_by_version(db: Db) {
+    let server = TestServer::start(db).await;
+    let panel = alarm_panel(&server, "demo-hospital").await;
+    let offer = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={panel}"), None).await.json();
+    assert!(offer.get("guides").is_none(), "the offer leaves the guides out: {offer}");
+    let url = offer["guides_url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("/widget-guides/"), "{url}");
+
+    let plain = server.request("GET", &url, &[], b"").await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("content-type"), Some("application/json"));
+    assert_eq!(plain.header("content-encoding"), None);
+    assert!(plain.header("cache-control").unwrap().contains("immutable"));
+    assert!(plain.json().as_array().unwrap().iter().any(|g| g["id"] == "alarm-panel-first-aid"));
+    let br = server.request("GET", &url, &[("Accept-Encoding", "gzip, deflate, br")], b"").await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert!(br.body.len() * 3 < plain.body.len(), "brotli {} of {}", br.body.len(), plain.body.len());
+    let gz = server.request("GET", &url, &[("Accept-Encoding", "gzip, br;q=0")], b"").await;
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    // The same bytes every time (built once), and 304 for a browser that has them.
+    assert_eq!(server.request("GET", &url, &[("Accept-Encoding", "br")], b"").await.body, br.body);
+    let etag = plain.header("etag").unwrap().to_string();
+    let again = server.request("GET", &url, &[("If-None-Match", &etag)], b"").await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+
+    // Only the current tag of a covered kind exists.
+    let kind = url.split('/').nth(2).unwrap();
+    for wrong in [
+        format!("/widget-guides/{kind}/0000000000000000"),
+        format!("/widget-guides/{kind}/short"),
+        "/widget-guides/no_such_kind/0000000000000000".to_string(),
+        "/widget-guides/..%2F..%2Fetc/0000000000000000".to_string(),
+    ] {
+        let res = server.request("GET", &wrong, &[], b"").await;
+        assert_eq!(res.status, 404, "{wrong}");
+    }
+    // Another kind, another bundle.
+    let camera = asset(&server, "demo-hospital", "摄像机").await;
+    let other = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={camera}"), None).await.json();
+    assert_ne!(other["guides_url"], offer["guides_url"]);
+    server.stop().await;
+}
+
 async fn guides_are_offered_per_equipment_and_walks_checked_against_them(db: Db) {
     let server = TestServer::start(db).await;
     let panel = alarm_panel(&server, "demo-hospital").await;
     let offer = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={panel}"), None).await;
     assert_eq!(offer.status, 200, "{}", offer.text());
     let offer = offer.json();
-    let ids: Vec<&str> = offer["guides"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
+    let guides = offered_guides(&server, &offer).await;
+    let ids: Vec<&str> = guides.iter().map(|g| g["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"alarm-panel-first-aid"), "{ids:?}");
     assert!(offer["server_now_ms"].as_i64().unwrap() > 1_700_000_000_000);
     // Another organisation's asset is not offered anything.
@@ -272,17 +320,24 @@ async fn guides_are_imported_as_new_versions_by_supervisors_only(db: Db) {
     guide["title"]["en"] = json!("Alarm panel self-check (revised)");
     let body = json!({ "json": guide.to_string() });
 
+    let panel = alarm_panel(&server, "demo-hospital").await;
+    let load = format!("org_key=demo-hospital&asset_id={panel}");
+    let before = server.call_form("load_guides", &load, None).await.json()["guides_url"].as_str().unwrap().to_string();
     let res = server.call_json("import_guide", &body, Some(&tech)).await;
     assert_eq!(res.status, 403, "technicians cannot import");
     let res = server.call_json("import_guide", &body, Some(&supervisor)).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json(), json!(["alarm-panel-first-aid", 3]));
     assert_eq!(server.count("guides").await, shipped + 1);
+    // The bundle's address names the versions: a new one, and the old is gone.
+    let after = server.call_form("load_guides", &load, None).await.json()["guides_url"].as_str().unwrap().to_string();
+    assert_ne!(before, after);
+    assert_eq!(server.request("GET", &before, &[], b"").await.status, 404);
 
     // The widget now offers v3; cases walked on v2 keep v2.
     let panel = alarm_panel(&server, "demo-hospital").await;
     let offer = server.call_form("load_guides", &format!("org_key=demo-hospital&asset_id={panel}"), None).await.json();
-    let offered = offer["guides"].as_array().unwrap().iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap().clone();
+    let offered = offered_guides(&server, &offer).await.into_iter().find(|g| g["id"] == "alarm-panel-first-aid").unwrap();
     assert_eq!(offered["version"], 3);
     assert_eq!(server.call_json("submit_case", &escalation(panel, "8888888888888888aaaaaaaaaaaaaaaa"), None).await.status, 200);
 

@@ -75,7 +75,15 @@ pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
     let load = Action::new(move |asset_id: &i64| {
         let (org_key, asset_id) = (org_key.clone(), *asset_id);
         async move {
-            match load_guides(org_key, asset_id, crate::functions::widget_client::client_id()).await {
+            let offer_and_guides = async {
+                let mut o = load_guides(org_key, asset_id, crate::functions::widget_client::client_id()).await?;
+                if o.guides.is_empty() && !o.guides_url.is_empty() {
+                    // The browser's fetch is not Send; this runs in the browser only.
+                    o.guides = send_wrapper::SendWrapper::new(fetch_guides(o.guides_url.clone())).await?;
+                }
+                Ok::<_, AppError>(o)
+            };
+            match offer_and_guides.await {
                 Ok(mut o) => {
                     o.received_at_ms = browser_now_ms();
                     // Keep the guide being walked (e.g. restored after a reload)
@@ -426,4 +434,25 @@ pub(super) fn StillNotFixed(escalate: impl Fn(leptos::ev::MouseEvent) + Copy + '
     view! {
         <button type="button" class="link" on:click=escalate disabled=move || pending.get()>{t.still_not_fixed}</button>
     }
+}
+
+/// The guides at `load_guides`' address: a plain GET the browser caches
+/// (the address names their versions).
+#[cfg(feature = "hydrate")]
+async fn fetch_guides(url: String) -> Result<Vec<crate::domain::guide::Guide>, AppError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or(AppError::Unreachable)?;
+    let res: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(&url)).await.map_err(|_| AppError::Unreachable)?.dyn_into().map_err(|_| AppError::Internal)?;
+    if !res.ok() {
+        return Err(if res.status() == 404 { AppError::NotFound } else { AppError::Unavailable });
+    }
+    let text = JsFuture::from(res.text().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
+    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| AppError::Internal)
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn fetch_guides(_url: String) -> Result<Vec<crate::domain::guide::Guide>, AppError> {
+    Err(AppError::Unreachable)
 }

@@ -170,6 +170,7 @@ async fn measure(o: &Options, backend: Backend) -> Result<Results, String> {
     seed::cases(&db.url, template, o.open, o.cases - o.open).await?;
     let server = Server::start(&o.fixline, &o.site_root, &db.url, &["--breach-every", "10"])?;
     let settle_seconds = seed::settled(&db.url, Duration::from_secs(300)).await?.as_secs_f64();
+    seed::analyze(&db.url).await?;
     let idle = Duration::from_secs(20);
     let (cpu_before, db_cpu_before) = (server.cpu_seconds(), target::postgres_cpu_seconds());
     tokio::time::sleep(idle).await;

@@ -61,7 +61,14 @@ pub async fn cases(database_url: &str, template: i64, open: i64, closed: i64) ->
             from += n;
         }
     }
-    // Statistics as a database in use would have them.
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// Planner statistics as a database in use has them (PostgreSQL's
+/// autovacuum keeps them; taken once the server has filled in schedules).
+pub async fn analyze(database_url: &str) -> Result<(), String> {
+    let mut conn = AnyConnection::connect(database_url).await.map_err(|e| e.to_string())?;
     sqlx::query("ANALYZE").execute(&mut conn).await.map_err(|e| e.to_string())?;
     conn.close().await.ok();
     Ok(())

@@ -22,6 +22,18 @@ pub async fn alarm_panel(server: &TestServer, org_key: &str) -> i64 {
     asset(server, org_key, "无线报警主机").await
 }
 
+/// The guides a `load_guides` answer offers: fetched from its `guides_url`
+/// as the widget does (or inline, where the offer carries them).
+pub async fn offered_guides(server: &TestServer, offer: &Value) -> Vec<Value> {
+    let url = offer["guides_url"].as_str().unwrap_or_default();
+    if url.is_empty() {
+        return offer["guides"].as_array().cloned().unwrap_or_default();
+    }
+    let res = server.request("GET", url, &[], b"").await;
+    assert_eq!(res.status, 200, "{url}: {}", res.text());
+    res.json().as_array().unwrap().clone()
+}
+
 /// A `submit_case` body: the hospital's alarm panel, walked through its
 /// first-aid guide to "escalate".
 pub fn escalation(asset_id: i64, submission_id: &str) -> Value {
