@@ -98,6 +98,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), String> {
 
     let live = Live::start(backend, database_url);
     breach::spawn(pool.clone(), backend, database_url.to_string(), live.clone(), Duration::from_secs(args.breach_every));
+    app::backend::db::spawn_checkpointer(pool.clone());
     let state = AppState { leptos_options, pool: pool.clone(), secure_cookies: args.secure_cookies, live, limits, notify: sender };
     let router = router(state);
 

@@ -448,8 +448,9 @@ async fn fetch_guides(url: String) -> Result<Vec<crate::domain::guide::Guide>, A
     if !res.ok() {
         return Err(if res.status() == 404 { AppError::NotFound } else { AppError::Unavailable });
     }
-    let text = JsFuture::from(res.text().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
-    serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| AppError::Internal)
+    let buffer = JsFuture::from(res.array_buffer().map_err(|_| AppError::Internal)?).await.map_err(|_| AppError::Unreachable)?;
+    // from_slice, as the server functions decode: the offer's decoder is reused.
+    serde_json::from_slice(&js_sys::Uint8Array::new(&buffer).to_vec()).map_err(|_| AppError::Internal)
 }
 
 #[cfg(not(feature = "hydrate"))]

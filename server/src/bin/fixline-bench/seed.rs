@@ -33,7 +33,7 @@ pub async fn cases(database_url: &str, template: i64, open: i64, closed: i64) ->
                  guide_version, steps, created_at, severity, sms_opt_in) \
                  SELECT c.org_id, c.asset_id, 'bench-{status}-' || CAST({from} + seq.i AS TEXT), c.reporter_name, \
                  '1390000' || CAST(1000 + ({from} + seq.i) % 9000 AS TEXT), c.symptom, '{status}', c.guide_id, c.guide_version, \
-                 c.steps, {newest} - ({from} + seq.i) * {step}, c.severity, 0 FROM cases c, seq WHERE c.id = {template}"
+                 c.steps, {newest} - CAST({from} + seq.i AS BIGINT) * {step}, c.severity, 0 FROM cases c, seq WHERE c.id = {template}"
             );
             sqlx::query(&sql).execute(&mut *tx).await.map_err(|e| format!("seeding cases: {e}"))?;
             // The template's own events (the escalation), at each copy's time.
