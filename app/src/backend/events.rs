@@ -42,10 +42,21 @@ pub async fn load_logs(pool: &AnyPool, case_ids: &[i64]) -> Result<HashMap<i64, 
     }
     let list = case_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     // The ids are integers from our own query, so inlining them is safe.
-    let rows: Vec<(i64, i64, String, String, String)> =
-        sqlx::query_as(&format!("SELECT case_id, at, actor, kind, data FROM case_events WHERE case_id IN ({list}) ORDER BY id"))
-            .fetch_all(pool)
-            .await?;
+    // The events come as one JSON array in one row: hundreds of rows would
+    // each be a round trip through the database driver's worker thread.
+    let sql = if super::db::is_sqlite(pool) {
+        format!(
+            "SELECT json_group_array(json_array(case_id, at, actor, kind, data)) FROM \
+             (SELECT case_id, at, actor, kind, data FROM case_events WHERE case_id IN ({list}) ORDER BY id)"
+        )
+    } else {
+        format!(
+            "SELECT COALESCE(json_agg(json_build_array(case_id, at, actor, kind, data) ORDER BY id)::text, '[]') \
+             FROM case_events WHERE case_id IN ({list})"
+        )
+    };
+    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
+    let rows: Vec<(i64, i64, String, String, String)> = serde_json::from_str(&json).map_err(AppError::internal)?;
     for (case_id, at, actor, kind, data) in rows {
         out.entry(case_id).or_default().extend(rows_to_log(vec![(at, actor, kind, data)]));
     }

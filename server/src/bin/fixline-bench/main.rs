@@ -172,11 +172,11 @@ async fn measure(o: &Options, backend: Backend) -> Result<Results, String> {
     let settle_seconds = seed::settled(&db.url, Duration::from_secs(300)).await?.as_secs_f64();
     seed::analyze(&db.url).await?;
     let idle = Duration::from_secs(20);
-    let (cpu_before, db_cpu_before) = (server.cpu_seconds(), target::postgres_cpu_seconds());
+    let (cpu_before, db_cpu_before) = (server.cpu_seconds(), target::postgres_cpu());
     tokio::time::sleep(idle).await;
     let idle_cpu_percent = (server.cpu_seconds() - cpu_before) / idle.as_secs_f64() * 100.0;
     let idle_db_cpu_percent = match backend {
-        Backend::Postgres => (target::postgres_cpu_seconds() - db_cpu_before) / idle.as_secs_f64() * 100.0,
+        Backend::Postgres => target::postgres_cpu_between(&db_cpu_before, &target::postgres_cpu()) / idle.as_secs_f64() * 100.0,
         Backend::Sqlite => 0.0,
     };
     let cookie = login(&client, &server).await?;

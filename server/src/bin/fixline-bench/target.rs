@@ -171,13 +171,19 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     ticks as f64 / hz
 }
 
-/// The PostgreSQL server's own processes' CPU, in seconds (it does part of
-/// every request's work); 0 where they cannot be read.
-pub fn postgres_cpu_seconds() -> f64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+/// The PostgreSQL server's own processes and their CPU so far, in seconds
+/// (it does part of every request's work); empty where they cannot be read.
+pub fn postgres_cpu() -> std::collections::HashMap<u32, f64> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Default::default() };
     dir.filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
-        .map(cpu_seconds)
-        .sum()
+        .map(|pid| (pid, cpu_seconds(pid)))
+        .collect()
+}
+
+/// CPU PostgreSQL used between two readings: processes that ended meanwhile
+/// took their time with them, so only those seen at the end count.
+pub fn postgres_cpu_between(before: &std::collections::HashMap<u32, f64>, after: &std::collections::HashMap<u32, f64>) -> f64 {
+    after.iter().map(|(pid, t)| t - before.get(pid).copied().unwrap_or(0.0)).filter(|d| *d > 0.0).sum()
 }
