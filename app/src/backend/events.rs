@@ -134,6 +134,23 @@ pub async fn lock_case(conn: &mut AnyConnection, case_id: i64) -> Result<Locked,
     Ok(Locked { id: case_id, org_id, zone: Zone::from_stored(&zone), terms })
 }
 
+/// A case this transaction has just inserted: nobody else can see it yet,
+/// so there is nothing to lock; its zone and its organisation's terms come
+/// in one query (each statement is a round trip, and this is the busiest
+/// write path).
+pub async fn lock_new_case(conn: &mut AnyConnection, case_id: i64, org_id: i64, asset_id: i64) -> Result<Locked, AppError> {
+    let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT s.zone, o.timezone, o.policy, k.data FROM assets a JOIN sites s ON s.id = a.site_id \
+         JOIN organisations o ON o.id = $2 LEFT JOIN service_calendars k ON k.id = o.calendar_id WHERE a.id = $1",
+    )
+    .bind(asset_id)
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (zone, timezone, policy, calendar) = row.ok_or(AppError::NotFound)?;
+    Ok(Locked { id: case_id, org_id, zone: Zone::from_stored(&zone), terms: terms::terms_from(&timezone, &policy, calendar.as_deref()) })
+}
+
 /// Keeps a case's schedule on its row (the breach job, after looking).
 pub async fn store_schedule(conn: &mut AnyConnection, case_id: i64, s: Schedule) -> Result<(), AppError> {
     sqlx::query("UPDATE cases SET next_deadline_ms = $1, breach_check_at = $2 WHERE id = $3")

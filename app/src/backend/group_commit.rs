@@ -18,6 +18,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use sqlx::pool::PoolConnection;
 use sqlx::AnyPool;
 use tokio::sync::{oneshot, Mutex, MutexGuard};
 
@@ -26,27 +27,43 @@ const MAX_WRITERS: usize = 64;
 /// …or when it has been open this long, even if writers are still queued.
 const MAX_AGE: Duration = Duration::from_millis(20);
 
+/// The batch's transaction is begun and ended with plain statements on a
+/// pooled connection (not sqlx's `Transaction`, whose bookkeeping is left
+/// wrong when SQLite itself rolls back, e.g. on a full disk): a connection
+/// whose transaction did not end cleanly is closed, never pooled again.
 struct Batch {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    conn: PoolConnection<sqlx::Any>,
+    /// Until a COMMIT or ROLLBACK succeeded.
+    in_transaction: bool,
     /// Writers whose part is in the batch, waiting for its commit.
     waiting: Vec<oneshot::Sender<Result<(), String>>>,
     writers: usize,
     opened: Instant,
 }
 
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if self.in_transaction {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
 type Slot = MutexGuard<'static, Option<Batch>>;
 
 /// The open batch, if any; holding the lock is holding the writer's turn.
+/// One per process: the server has one pool (a second SQLite pool in the
+/// same process would have to get its own).
 static OPEN: Mutex<Option<Batch>> = Mutex::const_new(None);
 /// Writers waiting for their turn: while there are any, a batch stays open
 /// for them.
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 
-/// This writer's turn: its statements run on the batch's connection.
+/// This writer's turn: its statements run on the batch's connection. A
+/// turn must never wait for another task's progress (the batch, and every
+/// writer already in it, waits for the turn to end).
 pub struct Writer {
     slot: Option<Slot>,
-    /// Whether this writer's savepoint may exist (set before it is made).
-    savepoint: bool,
 }
 
 /// Counts a writer while it waits for its turn.
@@ -80,10 +97,14 @@ pub async fn begin(pool: &AnyPool) -> Result<Writer, sqlx::Error> {
     queued.served = true;
     drop(queued);
     if slot.is_none() {
-        let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        *slot = Some(Batch { tx, waiting: Vec::new(), writers: 0, opened: Instant::now() });
+        // Into the slot only once begun: a failure or cancellation before
+        // that drops (and so closes) the connection.
+        let mut batch =
+            Batch { conn: pool.acquire().await?, in_transaction: true, waiting: Vec::new(), writers: 0, opened: Instant::now() };
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *batch.conn).await?;
+        *slot = Some(batch);
     }
-    let mut writer = Writer { slot: Some(slot), savepoint: true };
+    let mut writer = Writer { slot: Some(slot) };
     // Dropped from here on (an error or cancellation), `Drop` ends the turn.
     sqlx::query("SAVEPOINT fixline_writer").execute(writer.connection_mut()).await?;
     Ok(writer)
@@ -95,19 +116,19 @@ impl Writer {
     }
 
     pub fn connection(&self) -> &sqlx::AnyConnection {
-        &self.batch().tx
+        &self.batch().conn
     }
 
     pub fn connection_mut(&mut self) -> &mut sqlx::AnyConnection {
         let batch = self.slot.as_mut().and_then(|s| s.as_mut()).expect("a writer's batch is open during its turn");
-        &mut batch.tx
+        &mut batch.conn
     }
 
     /// Keeps this writer's statements; returns once the batch committed.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         let (answer, answered) = oneshot::channel();
         if let Some(slot) = self.slot.take() {
-            tokio::spawn(end(slot, true, Outcome::Keep(answer)));
+            tokio::spawn(end(slot, Outcome::Keep(answer)));
         }
         match answered.await {
             Ok(Ok(())) => Ok(()),
@@ -120,7 +141,7 @@ impl Writer {
     pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
         let (answer, answered) = oneshot::channel();
         if let Some(slot) = self.slot.take() {
-            tokio::spawn(end(slot, self.savepoint, Outcome::Undo(Some(answer))));
+            tokio::spawn(end(slot, Outcome::Undo(Some(answer))));
         }
         match answered.await {
             Ok(Ok(())) | Err(_) => Ok(()),
@@ -132,7 +153,7 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            spawn(end(slot, self.savepoint, Outcome::Undo(None)));
+            spawn(end(slot, Outcome::Undo(None)));
         }
     }
 }
@@ -147,21 +168,21 @@ fn spawn(work: impl std::future::Future<Output = ()> + Send + 'static) {
 
 /// Ends a writer's turn: releases or undoes its savepoint, then commits
 /// the batch if it is full, old, or no one is queued for it.
-async fn end(mut slot: Slot, savepoint: bool, outcome: Outcome) {
+async fn end(mut slot: Slot, outcome: Outcome) {
     let Some(batch) = slot.as_mut() else { return };
-    let step = match (&outcome, savepoint) {
-        (Outcome::Keep(_), _) => sqlx::query("RELEASE fixline_writer").execute(&mut *batch.tx).await.map(|_| ()),
-        (Outcome::Undo(_), true) => undo_savepoint(&mut batch.tx).await,
-        (Outcome::Undo(_), false) => Ok(()),
+    let step = match &outcome {
+        Outcome::Keep(_) => sqlx::query("RELEASE fixline_writer").execute(&mut *batch.conn).await.map(|_| ()),
+        Outcome::Undo(_) => undo_savepoint(&mut batch.conn).await,
     };
     if let Err(e) = step {
         // The transaction may be gone with it: fail the whole batch rather
         // than tell anyone their write is kept.
         tracing::error!(error = %e, "a write batch failed; its writers get an error");
         let message = e.to_string();
-        if let Some(b) = slot.take() {
-            let _ = b.tx.rollback().await;
-            for w in b.waiting {
+        if let Some(mut b) = slot.take() {
+            // Whatever this answers, the connection is closed (see `Batch`).
+            let _ = sqlx::query("ROLLBACK").execute(&mut *b.conn).await;
+            for w in std::mem::take(&mut b.waiting) {
                 let _ = w.send(Err(message.clone()));
             }
         }
@@ -198,12 +219,19 @@ async fn flush(mut slot: Slot, now: bool) {
     if !now && QUEUED.load(Ordering::SeqCst) > 0 {
         return; // the next writer in the queue carries the batch on
     }
-    let Some(b) = slot.take() else { return };
-    let result = b.tx.commit().await.map_err(|e| {
-        tracing::error!(error = %e, writers = b.writers, "committing a write batch failed");
-        e.to_string()
-    });
-    for w in b.waiting {
+    let Some(mut b) = slot.take() else { return };
+    let result = match sqlx::query("COMMIT").execute(&mut *b.conn).await {
+        Ok(_) => {
+            b.in_transaction = false;
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, writers = b.writers, "committing a write batch failed");
+            let _ = sqlx::query("ROLLBACK").execute(&mut *b.conn).await;
+            Err(e.to_string())
+        }
+    };
+    for w in std::mem::take(&mut b.waiting) {
         let _ = w.send(result.clone());
     }
 }

@@ -7,7 +7,7 @@ use sqlx::AnyPool;
 use super::auth::new_token;
 use super::db::now_ms;
 use super::digest::{submission_hash, token_digest};
-use super::events::{append, lock_case};
+use super::events::{append, lock_new_case};
 use super::guides;
 use super::orgs::org_by_key;
 use super::terms;
@@ -231,7 +231,8 @@ async fn create(
         guides::finish_session(&mut *tx, org_id, session, node, s.steps.len() as u32, status.as_str(), id).await?;
     }
     // The first event, written as every later one is.
-    let case = lock_case(tx, id).await?;
+    let asset_id = s.asset_id.ok_or(AppError::BadRequest)?;
+    let case = lock_new_case(tx, id, org_id, asset_id).await?;
     let event = match status {
         CaseStatus::SelfResolved => CaseEvent::SelfResolved,
         _ => CaseEvent::Escalated { severity },
