@@ -108,6 +108,10 @@ pub async fn connect_with(url: &str, config: PoolConfig) -> Result<(AnyPool, Bac
                     // is the backstop should the task fall behind.
                     sqlx::query("PRAGMA wal_autocheckpoint = 10000").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA journal_size_limit = 67108864").execute(&mut *conn).await?;
+                    // Statement journals and sorts in memory: on disk, every
+                    // write transaction with savepoints created, wrote and
+                    // deleted a temporary file.
+                    sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                 }
                 Ok(())
