@@ -5,10 +5,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 
 use crate::target::Backend;
 
@@ -70,40 +69,22 @@ impl Drop for FloorServer {
 /// transaction, for `duration`. On SQLite: WAL, `synchronous = FULL`, as
 /// Fixline runs it (there is one writer, so one connection).
 pub async fn inserts_per_second(backend: Backend, url: &str, clients: usize, duration: Duration) -> Result<f64, String> {
-    const TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_floor (id BIGINT, note TEXT)";
+    sqlx::any::install_default_drivers();
+    let (url, clients) = match backend {
+        Backend::Sqlite => (format!("{url}?mode=rwc"), 1),
+        Backend::Postgres => (url.to_string(), clients),
+    };
     let mut conns = Vec::new();
-    match backend {
-        Backend::Sqlite => {
-            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                .map_err(|e| e.to_string())?
-                .create_if_missing(true)
-                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
-            let mut conn = opts.connect().await.map_err(|e| e.to_string())?;
-            sqlx::query(TABLE).execute(&mut conn).await.map_err(|e| e.to_string())?;
-            let end = Instant::now() + duration;
-            let start = Instant::now();
-            let mut n = 0u64;
-            while Instant::now() < end {
-                let mut tx = conn.begin().await.map_err(|e| e.to_string())?;
-                sqlx::query("INSERT INTO bench_floor (id, note) VALUES ($1, $2)")
-                    .bind(n as i64)
-                    .bind("floor")
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tx.commit().await.map_err(|e| e.to_string())?;
-                n += 1;
+    for _ in 0..clients {
+        let mut conn = sqlx::AnyConnection::connect(&url).await.map_err(|e| e.to_string())?;
+        if backend == Backend::Sqlite {
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"] {
+                sqlx::query(pragma).execute(&mut conn).await.map_err(|e| e.to_string())?;
             }
-            return Ok(n as f64 / start.elapsed().as_secs_f64());
         }
-        Backend::Postgres => {
-            for _ in 0..clients {
-                conns.push(sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?);
-            }
-            sqlx::query(TABLE).execute(&mut conns[0]).await.map_err(|e| e.to_string())?;
-        }
+        conns.push(conn);
     }
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id BIGINT, note TEXT)").execute(&mut conns[0]).await.map_err(|e| e.to_string())?;
     let start = Instant::now();
     let end = start + duration;
     let mut tasks = tokio::task::JoinSet::new();
