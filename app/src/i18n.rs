@@ -80,6 +80,7 @@ impl Texts {
             Field::Phone => self.field_phone,
             Field::Asset => self.field_asset,
             Field::Symptom => self.field_symptom,
+            Field::Email => self.field_email,
             Field::Steps => self.case_steps,
             Field::Username => self.field_username,
             Field::Password => self.field_password,

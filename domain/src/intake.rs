@@ -8,6 +8,8 @@ use crate::problems::{Field, FieldError, Problem};
 pub const NAME_MAX: u32 = 40;
 pub const SYMPTOM_MIN: u32 = 4;
 pub const SYMPTOM_MAX: u32 = 2000;
+/// The longest address mail servers take (RFC 5321's path limit).
+pub const EMAIL_MAX: usize = 254;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report<'a> {
@@ -15,6 +17,8 @@ pub struct Report<'a> {
     pub phone: &'a str,
     pub asset_id: Option<i64>,
     pub symptom: &'a str,
+    /// Optional: where the customer wants e-mails about the case.
+    pub email: &'a str,
 }
 
 /// All problems with a report, in form order; empty means valid.
@@ -38,6 +42,10 @@ pub fn validate(r: &Report) -> Vec<FieldError> {
 
     if r.asset_id.is_none() {
         push(Field::Asset, Problem::Required);
+    }
+
+    if !r.email.trim().is_empty() && normalise_email(r.email).is_none() {
+        push(Field::Email, Problem::Invalid);
     }
 
     let symptom = r.symptom.trim();
@@ -91,6 +99,30 @@ pub fn normalise_phone(input: &str) -> Option<String> {
     })
 }
 
+/// An e-mail address as a customer types it (`wang.fang@hengan.com.cn`),
+/// trimmed and with its domain in lower case; `None` if it is not one
+/// (no `@`, a domain without a dot, spaces, quoting, or too long). Plain
+/// addresses only: what a person types into a form, not a `Name <…>`.
+pub fn normalise_email(input: &str) -> Option<String> {
+    let s = input.trim();
+    let (local, domain) = s.split_once('@')?;
+    let local_ok = (1..=64).contains(&local.len())
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+    (s.len() <= EMAIL_MAX && local_ok && domain_ok).then(|| format!("{local}@{}", domain.to_ascii_lowercase()))
+}
+
 /// A submission id as the widget makes it: 16–64 letters, digits or `-`.
 pub fn valid_submission_id(s: &str) -> bool {
     (16..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -139,7 +171,7 @@ mod tests {
     use super::*;
 
     fn ok_report() -> Report<'static> {
-        Report { reporter_name: "王芳", phone: "13800138000", asset_id: Some(1), symptom: "主机面板不亮" }
+        Report { reporter_name: "王芳", phone: "13800138000", asset_id: Some(1), symptom: "主机面板不亮", email: "" }
     }
 
     #[test]
@@ -149,7 +181,7 @@ mod tests {
 
     #[test]
     fn every_field_reports_its_problem() {
-        let r = Report { reporter_name: "  ", phone: "12345", asset_id: None, symptom: "坏" };
+        let r = Report { reporter_name: "  ", phone: "12345", asset_id: None, symptom: "坏", email: "wang@" };
         let fields: Vec<_> = validate(&r).into_iter().map(|e| (e.field, e.problem)).collect();
         assert_eq!(
             fields,
@@ -157,6 +189,7 @@ mod tests {
                 (Field::ReporterName, Problem::Required),
                 (Field::Phone, Problem::InvalidPhone),
                 (Field::Asset, Problem::Required),
+                (Field::Email, Problem::Invalid),
                 (Field::Symptom, Problem::TooShort { min: SYMPTOM_MIN }),
             ]
         );
@@ -201,5 +234,53 @@ mod tests {
         ] {
             assert_eq!(normalise_phone(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn e_mail_addresses() {
+        for (input, want) in [
+            ("wang.fang@hengan.com.cn", "wang.fang@hengan.com.cn"),
+            ("  12345678@QQ.com ", "12345678@qq.com"),
+            ("li+fixline@163.com", "li+fixline@163.com"),
+            ("a_b-c@mail.example-co.cn", "a_b-c@mail.example-co.cn"),
+        ] {
+            assert_eq!(normalise_email(input).as_deref(), Some(want), "{input}");
+        }
+        let long = format!("{}@{}.com", "a".repeat(64), "b".repeat(63));
+        assert!(normalise_email(&long).is_some());
+        for bad in [
+            "",
+            "wang",
+            "wang@",
+            "@qq.com",
+            "wang@qq",
+            "wang@qq.c",
+            "wang@@qq.com",
+            "wang fang@qq.com",
+            "wang@qq..com",
+            ".wang@qq.com",
+            "wang.@qq.com",
+            "w..ang@qq.com",
+            "王芳@qq.com",
+            "wang@-qq.com",
+            "wang@qq.com\r\nBcc: x@qq.com",
+            "Wang <wang@qq.com>",
+            "\"wang\"@qq.com",
+            "wang@qq.com,li@qq.com",
+            "wang@qq.123",
+        ] {
+            assert_eq!(normalise_email(bad), None, "{bad:?}");
+        }
+        let too_long = format!("{}@{}.{}.{}.com", "a".repeat(64), "b".repeat(63), "c".repeat(63), "d".repeat(63));
+        assert!(too_long.len() > EMAIL_MAX);
+        assert_eq!(normalise_email(&too_long), None);
+    }
+
+    #[test]
+    fn an_empty_e_mail_is_no_e_mail_and_a_bad_one_is_named() {
+        assert!(validate(&Report { email: "   ", ..ok_report() }).is_empty());
+        assert!(validate(&Report { email: "wang@qq.com", ..ok_report() }).is_empty());
+        let problems = validate(&Report { email: "wang@qq", ..ok_report() });
+        assert_eq!(problems, vec![FieldError { field: Field::Email, problem: Problem::Invalid }]);
     }
 }

@@ -11,6 +11,8 @@ pub enum Field {
     Phone,
     Asset,
     Symptom,
+    /// The customer's e-mail address (optional).
+    Email,
     Steps,
     Username,
     Password,

@@ -49,7 +49,7 @@ async function shot(page: Page, name: string) {
   if (process.env.FIXLINE_SHOTS) await page.screenshot({ path: `${process.env.FIXLINE_SHOTS}/${name}.png`, fullPage: true });
 }
 
-test("an admin sets up customer SMS and sends a test; a customer who ticks the box is texted the case number", async ({ browser }) => {
+test("an admin sets up customer SMS and sends a test; a customer who ticks the box is texted the case number and may give an e-mail address", async ({ browser }) => {
   const sms = aliyun("LTAIe2e0000000001", "e2e-secret-0123456789", "SMS_480101");
   await new Promise<void>((ok) => sms.server.listen(0, "127.0.0.1", ok));
   const port = (sms.server.address() as AddressInfo).port;
@@ -87,6 +87,12 @@ test("an admin sets up customer SMS and sends a test; a customer who ticks the b
     await customer.getByLabel(/短信通知我进度/).check();
     await customer.getByLabel("出故障的设备").selectOption({ label: "无线报警主机 HA-8800（门诊楼）" });
     await customer.getByLabel("故障现象").fill(`主机面板全部不亮 ${Date.now()}`);
+    // An e-mail address that is not one is named beside its field; the report waits.
+    await customer.getByLabel(/电子邮箱/).fill("wang@qq");
+    await customer.getByRole("button", { name: "下一步：自助排查" }).click();
+    await expect(customer.locator("#email-error")).toHaveText("格式不对，请对照示例填写");
+    await expect(customer.getByLabel(/电子邮箱/)).toHaveAttribute("aria-invalid", "true");
+    await customer.getByLabel(/电子邮箱/).fill("wang.fang@hospital.test");
     await shot(customer, "widget-sms-opt-in-360");
     await customer.getByRole("button", { name: "下一步：自助排查" }).click();
     await pickGuide(customer, "报警主机故障自助排查");
@@ -98,6 +104,11 @@ test("an admin sets up customer SMS and sends a test; a customer who ticks the b
     await expect.poll(() => sms.received.map((r) => r.params.number), { timeout: 15_000 }).toContain(number);
     expect(sms.received.find((r) => r.params.number === number)!.phone).toBe("13900139000");
 
+    // Staff see the address on the case; the mail is in the log, masked.
+    await page.goto(`/console/cases/${number}`);
+    await hydrated(page);
+    await expect(page.getByRole("link", { name: "wang.fang@hospital.test" })).toHaveAttribute("href", "mailto:wang.fang@hospital.test");
+
     // The delivery log lists the text, the number masked.
     await page.goto("/console/notify/log");
     await hydrated(page);
@@ -105,6 +116,7 @@ test("an admin sets up customer SMS and sends a test; a customer who ticks the b
     await expect(row).toContainText(number);
     await expect(row).toContainText("139****9000");
     await expect(page.getByTestId("sms-deliveries")).not.toContainText("13900139000");
+    await expect(page.getByTestId("mail-deliveries").locator("tr[data-message='received']").first()).toContainText("w***@hospital.test");
     await shot(page, "sms-log-zh-CN");
   } finally {
     sms.server.close();

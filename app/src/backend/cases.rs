@@ -48,6 +48,7 @@ struct CaseDetailRow {
     serial: String,
     reporter_name: String,
     phone: String,
+    email: String,
     symptom: String,
     created_at: i64,
     guide_id: String,
@@ -221,7 +222,7 @@ pub async fn detail(pool: &AnyPool, number: &str, viewer: &StaffUser, locale: Lo
     let mut conn = pool.acquire().await?;
     let row: Option<CaseDetailRow> = sqlx::query_as(
         "SELECT c.status, o.name AS org_name, s.name AS site_name, c.asset_id, a.name AS asset, a.model, a.serial, c.reporter_name, \
-         c.phone, c.symptom, c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone AS tz, o.id AS org_id, s.zone FROM cases c \
+         c.phone, c.email, c.symptom, c.created_at, c.guide_id, c.guide_version, c.steps, o.timezone AS tz, o.id AS org_id, s.zone FROM cases c \
          JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id \
          JOIN sites s ON s.id = a.site_id WHERE c.id = $1",
     )
@@ -238,6 +239,7 @@ pub async fn detail(pool: &AnyPool, number: &str, viewer: &StaffUser, locale: Lo
         serial,
         reporter_name,
         phone,
+        email,
         symptom,
         created_at,
         guide_id,
@@ -272,6 +274,7 @@ pub async fn detail(pool: &AnyPool, number: &str, viewer: &StaffUser, locale: Lo
         asset_serial: serial,
         reporter_name,
         phone,
+        email,
         symptom,
         reported_at: format_local(created_at, &tz),
         guide_title: guide.as_ref().map(|g| g.title.get(locale).to_string()).unwrap_or_default(),

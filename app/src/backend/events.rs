@@ -88,7 +88,7 @@ pub async fn append(
     if let Some(topic) = crate::domain::notify::topic_of(event) {
         super::notify::outbox::enqueue(conn, case.id, case.org_id, event_id, topic, at_ms).await?;
     }
-    super::notify::sms::enqueue(conn, case.id, event_id, event, at_ms).await?;
+    super::notify::customer::enqueue(conn, case.id, event_id, event, at_ms).await?;
     let mut all = log.to_vec();
     all.push(LoggedEvent { at_ms, actor, event: event.clone() });
     let s = CaseState::from_log(&all);

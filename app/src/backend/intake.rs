@@ -92,7 +92,11 @@ fn submission_digest(org_id: i64, s: &CaseSubmission, phone: &str) -> String {
         s.result,
         s.session_id,
     ]);
-    token_digest(&canonical.to_string())
+    // The address joined the report later: without one, digests stay as they were.
+    match s.email.trim() {
+        "" => token_digest(&canonical.to_string()),
+        email => token_digest(&format!("{canonical}{email}")),
+    }
 }
 
 /// Validates everything, then creates the case in one transaction. A repeat
@@ -103,7 +107,8 @@ pub async fn submit(pool: &AnyPool, limits: &super::limits::Limits, mut s: CaseS
     if !valid_submission_id(&s.submission_id) {
         return Err(AppError::BadRequest);
     }
-    let report = intake::Report { reporter_name: &s.reporter_name, phone: &s.phone, asset_id: s.asset_id, symptom: &s.symptom };
+    let report =
+        intake::Report { reporter_name: &s.reporter_name, phone: &s.phone, asset_id: s.asset_id, symptom: &s.symptom, email: &s.email };
     let mut errors = intake::validate(&report);
     let mut kind = None;
     if let Some(asset_id) = s.asset_id {
@@ -194,8 +199,8 @@ async fn create(
     let steps_json = serde_json::to_string(&s.steps).map_err(AppError::internal)?;
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO cases (org_id, asset_id, submission_id, reporter_name, phone, symptom, status, \
-         guide_id, guide_version, steps, created_at, severity, submission_digest, sms_opt_in) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+         guide_id, guide_version, steps, created_at, severity, submission_digest, sms_opt_in, email, locale) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(org_id)
     .bind(s.asset_id)
@@ -211,6 +216,8 @@ async fn create(
     .bind(severity.as_str())
     .bind(digest)
     .bind(s.sms_opt_in as i64)
+    .bind(intake::normalise_email(&s.email).unwrap_or_default())
+    .bind(s.locale.unwrap_or_default().tag())
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {

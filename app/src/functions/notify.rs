@@ -8,7 +8,7 @@ use leptos::server_fn::codec::Json;
 
 use crate::errors::AppError;
 use crate::models::notify::{
-    ChannelForm, Channels, Delivery, DeliveryFilter, RosterView, SmsAccountForm, SmsDelivery, SmsView, TestOutcome,
+    ChannelForm, Channels, Delivery, DeliveryFilter, MailDelivery, RosterView, SmsAccountForm, SmsDelivery, SmsView, TestOutcome,
 };
 #[cfg(feature = "ssr")]
 use crate::models::Role;
@@ -118,5 +118,22 @@ pub async fn retry_sms(id: i64) -> Result<(), AppError> {
     let pool = crate::backend::state::pool()?;
     crate::backend::notify::sms::retry(&pool, id).await?;
     tracing::info!(user = %user.username, sms = id, "text retried by hand");
+    Ok(())
+}
+
+/// E-mails to customers, of one case or all (addresses masked).
+#[server(input = Json, endpoint = "list_customer_mail")]
+pub async fn list_customer_mail(case_number: String) -> Result<Vec<MailDelivery>, AppError> {
+    crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::notify::customer_mail::list(&pool, &case_number).await
+}
+
+#[server(input = Json, endpoint = "retry_customer_mail")]
+pub async fn retry_customer_mail(id: i64) -> Result<(), AppError> {
+    let user = crate::backend::auth::require_staff(&[Role::Admin, Role::Supervisor]).await?;
+    let pool = crate::backend::state::pool()?;
+    crate::backend::notify::customer_mail::retry(&pool, id).await?;
+    tracing::info!(user = %user.username, mail = id, "customer e-mail retried by hand");
     Ok(())
 }

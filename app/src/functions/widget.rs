@@ -56,6 +56,9 @@ pub async fn guide_progress(
 #[server(input = Json, endpoint = "submit_case")]
 pub async fn submit_case(submission: CaseSubmission, #[server(default)] client: String) -> Result<CaseReceipt, AppError> {
     crate::backend::state::check_limit(crate::backend::limits::Class::Submit, &submission.org_key, &client)?;
+    // A widget from before the field: the request's language.
+    let mut submission = submission;
+    submission.locale = submission.locale.or_else(|| Some(crate::language::request_locale()));
     let state = crate::backend::state::app_state()?;
     let receipt = crate::backend::intake::submit(&state.pool, &state.limits, submission).await?;
     state.live.publish(&state.pool, &receipt.number).await;

@@ -85,6 +85,12 @@ pub struct CaseSubmission {
     /// The customer asked for text messages about this case (to `phone`).
     #[serde(default)]
     pub sms_opt_in: bool,
+    /// Where the customer wants e-mails about this case (empty: none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    /// The language the customer reported in: their e-mails use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<crate::i18n::Locale>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +208,8 @@ pub struct CaseDetail {
     pub asset_serial: String,
     pub reporter_name: String,
     pub phone: String,
+    /// The address the customer gave for e-mails (empty: none).
+    pub email: String,
     pub symptom: String,
     pub reported_at: String,
     pub guide_id: String,

@@ -145,6 +145,20 @@ pub struct SmsView {
     pub account: SmsAccountForm,
 }
 
+/// One e-mail to a customer in the log; the address masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailDelivery {
+    pub id: i64,
+    pub case_number: Option<String>,
+    pub message: SmsMessage,
+    pub address: String,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+    pub last_error: String,
+}
+
 /// One text in the SMS log; the number masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmsDelivery {

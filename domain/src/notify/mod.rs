@@ -206,6 +206,15 @@ pub fn recipients(list: &str) -> Option<Vec<&str>> {
     (!all.is_empty() && all.len() <= MAX_RECIPIENTS && all.iter().all(|r| ok(r))).then_some(all)
 }
 
+/// A customer's e-mail address as staff lists show it: its first character
+/// and domain (`w***@qq.com`), enough to tell two apart, not to copy one.
+pub fn mask_address(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().map(String::from).unwrap_or_default()),
+        None => "***".into(),
+    }
+}
+
 /// A secret as shown back: its first and last two characters, never more
 /// than a quarter of it (short ones fully hidden).
 pub fn mask(secret: &str) -> String {

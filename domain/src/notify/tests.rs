@@ -204,3 +204,10 @@ fn a_person_is_found_on_the_roster_by_the_name_staff_see() {
     assert_eq!(roster::phone_of(&shifts, "王强"), None);
     assert_eq!(roster::phone_of(&shifts, ""), None);
 }
+
+#[test]
+fn customer_addresses_are_masked() {
+    assert_eq!(mask_address("wang.fang@hengan.test"), "w***@hengan.test");
+    assert_eq!(mask_address("x@qq.com"), "x***@qq.com");
+    assert_eq!(mask_address("no-at-sign"), "***");
+}

@@ -15,6 +15,7 @@ mod find_case;
 mod fuzz;
 mod lifecycle;
 mod notify;
+mod notify_customer_mail;
 mod notify_email;
 mod notify_reminders;
 mod notify_retention;

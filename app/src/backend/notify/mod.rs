@@ -1,9 +1,11 @@
 //! Notifications: to chat robots and e-mail (channels admins configure),
-//! to customers by text message (an SMS account), the on-duty roster, the
+//! to customers by text message (an SMS account) and e-mail, the on-duty roster, the
 //! outboxes written with case events, and the worker that delivers them.
 
 pub mod answer;
 pub mod channels;
+pub mod customer;
+pub mod customer_mail;
 pub mod delivery_log;
 pub mod email;
 pub mod message;
@@ -38,7 +40,7 @@ pub fn spawn(pool: AnyPool, sender: Sender, every: Duration, keep: Duration) {
         let mut purged: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
-            for outbox in [Outbox::Robots, Outbox::Texts] {
+            for outbox in [Outbox::Robots, Outbox::Texts, Outbox::Mail] {
                 deliver_due(&pool, &sender, outbox).await;
             }
             if purged.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
@@ -80,6 +82,7 @@ async fn deliver_due(pool: &AnyPool, sender: &Sender, outbox: Outbox) {
                 let done = match outbox {
                     Outbox::Robots => outbox::deliver_group(&pool, &sender, &ids, lease).await.map(|_| ()),
                     Outbox::Texts => sms::deliver(&pool, &sender, ids[0], lease).await.map(|_| ()),
+                    Outbox::Mail => customer_mail::deliver(&pool, &sender, ids[0], lease).await.map(|_| ()),
                 };
                 (ids, done)
             });

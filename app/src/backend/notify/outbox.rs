@@ -39,11 +39,12 @@ pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, org_id: i64, event_
     Ok(())
 }
 
-/// An outbox: the robots' messages or the customers' texts.
+/// An outbox: the robots' messages, the customers' texts or their e-mails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outbox {
     Robots,
     Texts,
+    Mail,
 }
 
 impl Outbox {
@@ -51,6 +52,7 @@ impl Outbox {
         match self {
             Outbox::Robots => "notify_outbox",
             Outbox::Texts => "sms_outbox",
+            Outbox::Mail => "mail_outbox",
         }
     }
 }
@@ -72,10 +74,10 @@ pub async fn take_due(pool: &AnyPool, outbox: Outbox, now: i64, lease_until: i64
     }
     let lock = if is_sqlite(pool) { "" } else { " FOR UPDATE SKIP LOCKED" };
     // Robots' messages are delivered together per channel (a burst goes as
-    // one); each text goes alone.
+    // one); each text and e-mail goes alone.
     let group = match outbox {
         Outbox::Robots => "channel_id",
-        Outbox::Texts => "id",
+        Outbox::Texts | Outbox::Mail => "id",
     };
     let mut tx = begin_write(pool).await?;
     let mut taken: Vec<(i64, i64)> = sqlx::query_as(&format!(

@@ -11,7 +11,7 @@ use crate::errors::AppError;
 const CHUNK: i64 = 500;
 
 /// (outbox, its tries) tables.
-const TABLES: [(&str, &str); 2] = [("notify_outbox", "notify_attempts"), ("sms_outbox", "sms_attempts")];
+const TABLES: [(&str, &str); 3] = [("notify_outbox", "notify_attempts"), ("sms_outbox", "sms_attempts"), ("mail_outbox", "mail_attempts")];
 
 /// Deletes finished messages created before `before_ms`, and their tries;
 /// pending ones stay whatever their age. Returns how many messages went.

@@ -1,5 +1,5 @@
 //! Texts to customers who opted in at intake: written in the transaction of
-//! the case event that causes them (one per event), delivered by the same
+//! the case event that causes them (one per event, `customer::enqueue`), delivered by the same
 //! workers as the robots' messages under a lease, with each number's limits
 //! (one per gap, ten a day) counted across instances, retried with backoff,
 //! every try recorded.
@@ -10,63 +10,25 @@ use sqlx::{AnyConnection, AnyPool};
 use super::send::{Answer, Sender};
 use super::sms_account;
 use super::sms_send::{self, Text};
-use crate::backend::db::{begin_write, format_local, is_sqlite, now_ms};
+use crate::backend::db::{begin_write, is_sqlite, now_ms};
 use crate::domain::case_number;
 use crate::domain::intake::normalise_phone;
-use crate::domain::lifecycle::CaseEvent;
 use crate::domain::notify::next_try_in_ms;
-use crate::domain::notify::sms::{is_mobile, mask_phone, next_slot, sms_of, SmsMessage, PER_NUMBER_PER_DAY};
+use crate::domain::notify::sms::{is_mobile, mask_phone, next_slot, SmsMessage, PER_NUMBER_PER_DAY};
 use crate::errors::{AppError, Field, FieldError, Problem};
-use crate::models::notify::{SmsDelivery, SmsTemplates, TestOutcome};
+use crate::models::notify::{SmsDelivery, TestOutcome};
 
-#[derive(sqlx::FromRow)]
-struct Recipient {
-    phone: String,
-    sms_opt_in: i64,
-    widget_key: String,
-    timezone: String,
-    templates: String,
-    active: i64,
-}
-
-/// Writes the text this event sends the customer, if they opted in and the
-/// account has a template for it, in the caller's transaction.
-pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, event_id: i64, event: &CaseEvent, at_ms: i64) -> Result<(), AppError> {
-    let Some(message) = sms_of(event) else { return Ok(()) };
-    let r: Option<Recipient> = sqlx::query_as(
-        "SELECT c.phone AS phone, c.sms_opt_in AS sms_opt_in, o.widget_key AS widget_key, o.timezone AS timezone, \
-         s.templates AS templates, s.active AS active \
-         FROM cases c JOIN organisations o ON o.id = c.org_id JOIN sms_account s ON s.id = 1 WHERE c.id = $1",
-    )
-    .bind(case_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(r) = r else { return Ok(()) };
-    let templates: SmsTemplates = serde_json::from_str(&r.templates).unwrap_or_default();
-    if r.sms_opt_in == 0 || r.active == 0 || !is_mobile(&r.phone) || templates.get(message).is_empty() {
-        return Ok(());
-    }
-    let mut params = Map::new();
-    params.insert("number".into(), json!(case_number::format(case_id)));
-    match event {
-        CaseEvent::Dispatched { appointment_ms, .. } => {
-            // "12-03 14:00": short, as SMS template variables must be.
-            let local = format_local(*appointment_ms, &r.timezone);
-            params.insert("time".into(), json!(local.get(5..).unwrap_or(&local)));
-        }
-        CaseEvent::OnTheWay { eta_ms } => {
-            let local = format_local(*eta_ms, &r.timezone);
-            params.insert("time".into(), json!(local.get(11..).unwrap_or(&local)));
-        }
-        CaseEvent::QuoteIssued { amount_cents, .. } => {
-            params.insert("amount".into(), json!(format!("{}.{:02}", amount_cents / 100, amount_cents % 100)));
-        }
-        // A path: the sender puts the server's public address before it.
-        CaseEvent::Resolved { .. } => {
-            params.insert("link".into(), json!(format!("/widget/{}", r.widget_key)));
-        }
-        _ => {}
-    }
+/// Writes the text `message` to `phone`, in the caller's transaction (the
+/// event's); `customer::enqueue` decides whether the customer gets one.
+pub(super) async fn insert(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    event_id: i64,
+    message: SmsMessage,
+    phone: &str,
+    params: &Map<String, Value>,
+    at_ms: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO sms_outbox (case_id, event_id, message, phone, params, dedupe_key, status, attempts, next_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING",
@@ -74,8 +36,8 @@ pub async fn enqueue(conn: &mut AnyConnection, case_id: i64, event_id: i64, even
     .bind(case_id)
     .bind(event_id)
     .bind(message.as_str())
-    .bind(&r.phone)
-    .bind(Value::Object(params).to_string())
+    .bind(phone)
+    .bind(Value::Object(params.clone()).to_string())
     .bind(format!("e{event_id}"))
     .bind(at_ms)
     .execute(&mut *conn)

@@ -175,6 +175,9 @@ fn CaseDetailView(case: CaseDetail, me: Option<StaffUser>, refresh: Callback<()>
                 <dt>{t.case_serial}</dt><dd>{case.asset_serial.clone()}</dd>
                 <dt>{t.case_reporter}</dt><dd>{case.reporter_name.clone()}</dd>
                 <dt>{t.case_phone}</dt><dd><a href=format!("tel:{}", case.phone)>{case.phone.clone()}</a></dd>
+                {(!case.email.is_empty()).then(|| view! {
+                    <dt>{t.mail_address}</dt><dd><a href=format!("mailto:{}", case.email)>{case.email.clone()}</a></dd>
+                })}
                 <dt>{t.case_reported_at}</dt><dd>{case.reported_at.clone()}</dd>
             </dl>
             <h2>{t.case_symptom}</h2>

@@ -1,16 +1,16 @@
 //! The delivery log: every message, its channel, case, status and tries,
-//! filtered by case, channel and status, and the texts to customers;
-//! failed ones can be sent again.
+//! filtered by case, channel and status, and the texts and e-mails to
+//! customers; failed ones can be sent again.
 
 use leptos::prelude::*;
 
 use super::notify::{kind_name, topic_name};
 use crate::components::staff::StaffOnly;
 use crate::components::{ErrorText, Loaded};
-use crate::functions::notify::{list_deliveries, list_sms, RetryDelivery, RetrySms};
+use crate::functions::notify::{list_customer_mail, list_deliveries, list_sms, RetryCustomerMail, RetryDelivery, RetrySms};
 use crate::i18n::ConsoleTexts;
 use crate::language::use_console_texts;
-use crate::models::notify::{Delivery, DeliveryFilter, SmsDelivery};
+use crate::models::notify::{Delivery, DeliveryFilter, MailDelivery, SmsDelivery};
 
 fn status_name(t: &ConsoleTexts, s: &str) -> &'static str {
     match s {
@@ -58,6 +58,7 @@ pub fn NotifyLogPage() -> impl IntoView {
                 <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
                 <Loaded resource=list render=move |rows| view! { <LogTable rows retry/> }/>
                 <SmsLog number=Signal::derive(move || filter.with(|f| f.case_number.clone()))/>
+                <MailLog number=Signal::derive(move || filter.with(|f| f.case_number.clone()))/>
             </main>
         </StaffOnly>
     }
@@ -145,6 +146,57 @@ fn SmsTable(rows: Vec<SmsDelivery>, retry: ServerAction<RetrySms>) -> impl IntoV
                                 <td><code>{d.last_error.clone()}</code></td>
                                 <td>{failed.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| { retry.dispatch(RetrySms { id }); }>{t.deliveries_retry}</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// The e-mails to customers, of the case filtered for (or all).
+#[component]
+fn MailLog(number: Signal<String>) -> impl IntoView {
+    let t = use_console_texts();
+    let retry = ServerAction::<RetryCustomerMail>::new();
+    let mails = Resource::new(move || (number.get(), retry.version().get()), |(n, _)| list_customer_mail(n));
+    view! {
+        <h2>{t.mail_log_title}</h2>
+        <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
+        <Loaded resource=mails render=move |rows| view! { <MailTable rows retry/> }/>
+    }
+}
+
+#[component]
+fn MailTable(rows: Vec<MailDelivery>, retry: ServerAction<RetryCustomerMail>) -> impl IntoView {
+    let t = use_console_texts();
+    if rows.is_empty() {
+        return view! { <p>{t.mail_log_none}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="deliveries" data-testid="mail-deliveries">
+                <thead><tr>
+                    <th>{t.deliveries_time}</th><th>{t.sms_message}</th><th>{t.mail_address}</th>
+                    <th>{t.deliveries_case}</th><th>{t.deliveries_status}</th><th>{t.deliveries_attempts}</th><th>{t.deliveries_answer}</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|d| {
+                        let id = d.id;
+                        view! {
+                            <tr data-status=d.status.clone() data-message=d.message.as_str()>
+                                <td>{when(d.sent_at_ms.unwrap_or(d.created_at_ms))}</td>
+                                <td>{super::sms::message_name(t, d.message)}</td>
+                                <td>{d.address.clone()}</td>
+                                <td>{d.case_number.clone().map(|n| view! { <a href=format!("/console/cases/{n}")>{n.clone()}</a> })}</td>
+                                <td class=format!("status-{}", d.status)>{status_name(t, &d.status)}</td>
+                                <td>{d.attempts}</td>
+                                <td><code>{d.last_error.clone()}</code></td>
+                                <td>{(d.status == "failed").then(|| view! {
+                                    <button type="button" class="secondary" on:click=move |_| { retry.dispatch(RetryCustomerMail { id }); }>{t.deliveries_retry}</button>
                                 })}</td>
                             </tr>
                         }

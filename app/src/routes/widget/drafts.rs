@@ -9,6 +9,7 @@ pub struct Draft {
     pub name: String,
     pub phone: String,
     pub sms: bool,
+    pub email: String,
     pub asset_id: Option<i64>,
     pub symptom: String,
     pub guide: Option<(String, u32)>,
@@ -35,6 +36,7 @@ fn decode(text: &str) -> Option<Draft> {
         name: string(&v, "name").unwrap_or_default(),
         phone: string(&v, "phone").unwrap_or_default(),
         sms: get(&v, "sms").as_bool().unwrap_or(false),
+        email: string(&v, "email").unwrap_or_default(),
         asset_id: integer(&v, "asset_id"),
         symptom: string(&v, "symptom").unwrap_or_default(),
         guide: pair(get(&v, "guide_ref"))
@@ -66,6 +68,7 @@ fn encode(d: &Draft) -> Option<String> {
     set(&o, "name", d.name.as_str());
     set(&o, "phone", d.phone.as_str());
     set(&o, "sms", d.sms);
+    set(&o, "email", d.email.as_str());
     set(&o, "asset_id", optional(d.asset_id.map(|a| a as f64)));
     set(&o, "symptom", d.symptom.as_str());
     set(&o, "guide_ref", optional(d.guide.as_ref().map(|(id, v)| array([JsValue::from_str(id), JsValue::from(*v)]))));

@@ -4,7 +4,7 @@ use super::*;
 
 #[component]
 pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView {
-    let WidgetState { name, phone, sms, asset, symptom, error, stage, .. } = state;
+    let WidgetState { name, phone, sms, email, asset, symptom, error, stage, .. } = state;
     let t = use_texts();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -13,6 +13,7 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
             phone: &phone.get_untracked(),
             asset_id: asset.get_untracked(),
             symptom: &symptom.get_untracked(),
+            email: &email.get_untracked(),
         });
         if problems.is_empty() {
             error.set(None);
@@ -56,6 +57,20 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
                 <input type="checkbox" name="sms" bind:checked=sms/>
                 {t.field_sms_opt_in}
             </label>
+
+            <label for="email">{t.field_email}</label>
+            <input
+                id="email"
+                name="email"
+                type="email"
+                inputmode="email"
+                autocomplete="email"
+                maxlength="254"
+                bind:value=email
+                aria-invalid=invalid(Field::Email)
+                aria-describedby="email-error"
+            />
+            <FieldMsg field=Field::Email id="email-error" error/>
 
             <label for="asset">{t.field_asset}</label>
             <select

@@ -10,6 +10,8 @@ pub(super) struct WidgetState {
     pub phone: RwSignal<String>,
     /// Text messages about the case to `phone` (the customer's choice).
     pub sms: RwSignal<bool>,
+    /// Optional: e-mails about the case go here.
+    pub email: RwSignal<String>,
     pub asset: RwSignal<Option<i64>>,
     pub symptom: RwSignal<String>,
     pub stage: RwSignal<Stage>,
@@ -34,6 +36,7 @@ impl WidgetState {
             name: RwSignal::new(String::new()),
             phone: RwSignal::new(String::new()),
             sms: RwSignal::new(false),
+            email: RwSignal::new(String::new()),
             asset: RwSignal::new(None),
             symptom: RwSignal::new(String::new()),
             stage: RwSignal::new(Stage::Intake),
@@ -52,6 +55,7 @@ impl WidgetState {
         self.name.set(d.name);
         self.phone.set(d.phone);
         self.sms.set(d.sms);
+        self.email.set(d.email);
         self.asset.set(d.asset_id);
         self.symptom.set(d.symptom);
         self.steps.set(d.steps);
@@ -69,6 +73,7 @@ impl WidgetState {
             name: self.name.get(),
             phone: self.phone.get(),
             sms: self.sms.get(),
+            email: self.email.get(),
             asset_id: self.asset.get(),
             symptom: self.symptom.get(),
             guide: self.guide.with(|g| g.as_ref().map(|g| (g.id.clone(), g.version))).or_else(|| self.resume.get_value()),
@@ -84,6 +89,7 @@ impl WidgetState {
         self.name.set(String::new());
         self.phone.set(String::new());
         self.sms.set(false);
+        self.email.set(String::new());
         self.asset.set(None);
         self.symptom.set(String::new());
         self.steps.set(Vec::new());

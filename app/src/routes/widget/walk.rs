@@ -7,11 +7,12 @@ use super::*;
 /// the browser: no request per step.
 #[component]
 pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
-    let WidgetState { name, phone, sms, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id } = state;
+    let WidgetState { name, phone, sms, email, asset, symptom, offer, guide, resume, session, steps, error, stage, submission_id } = state;
     // Sending the report lives here, with the buttons that send it (the
     // guide walk's chunk), so the first download needs no server-function
     // client.
     let submit_org = org_key.clone();
+    let submit_locale = use_locale();
     let submit = Action::new(move |result: &GuideResult| {
         let id = submission_id.get_value().unwrap_or_else(random_id);
         submission_id.set_value(Some(id.clone()));
@@ -29,6 +30,8 @@ pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
             result: *result,
             session_id: session.get_untracked().map(|(_, id)| id),
             sms_opt_in: sms.get_untracked(),
+            email: email.get_untracked(),
+            locale: Some(submit_locale),
         };
         let result = *result;
         async move {
@@ -42,8 +45,9 @@ pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
                     });
                 }
                 Err(e) => {
-                    let intake_problem =
-                        [Field::ReporterName, Field::Phone, Field::Asset, Field::Symptom].into_iter().any(|f| e.problem_for(f).is_some());
+                    let intake_problem = [Field::ReporterName, Field::Phone, Field::Email, Field::Asset, Field::Symptom]
+                        .into_iter()
+                        .any(|f| e.problem_for(f).is_some());
                     if intake_problem {
                         stage.set(Stage::Intake);
                     }

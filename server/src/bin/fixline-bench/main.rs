@@ -46,6 +46,14 @@ struct Options {
     /// The built site (bundles and assets)
     #[arg(long, default_value = "target/site")]
     site_root: String,
+    /// Only the queue and console with many cases (printed, no budgets):
+    /// for profiling one part without the rest
+    #[arg(long)]
+    only_queue: bool,
+    /// With --only-queue: keep the seeded server up this many seconds
+    /// afterwards (its address and a staff cookie are printed)
+    #[arg(long, default_value_t = 0)]
+    hold: u64,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +72,26 @@ fn main() -> ExitCode {
         "both" => vec![Backend::Sqlite, Backend::Postgres],
         other => return fail(format!("--db {other}: use sqlite, postgres or both")),
     };
+    if options.only_queue {
+        for backend in backends {
+            let client = load::client();
+            let run = Duration::from_secs(options.seconds);
+            match runtime.block_on(measure_queue(&options, backend, &client, Duration::from_millis(700), run)) {
+                Ok(q) => println!(
+                    "{}: list_queue p50 {:.1} p99 {:.1} ms {:.0}/s; /console p50 {:.1} p99 {:.1} ms {:.0}/s",
+                    backend.name(),
+                    q.queue.quantile_ms(0.5),
+                    q.queue.quantile_ms(0.99),
+                    q.queue.rate(),
+                    q.console.quantile_ms(0.5),
+                    q.console.quantile_ms(0.99),
+                    q.console.rate()
+                ),
+                Err(e) => return fail(format!("{}: {e}", backend.name())),
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let mut results = Vec::new();
     for backend in backends {
         eprintln!("[bench] {} …", backend.name());
@@ -162,9 +190,47 @@ async fn measure(o: &Options, backend: Backend) -> Result<Results, String> {
     server.stop();
     db.remove().await;
 
-    // A year of cases: the queue, the console and the idle server.
+    let q = measure_queue(o, backend, &client, warm, run).await?;
+
+    Ok(Results {
+        backend,
+        escalation,
+        escalation_open,
+        insert_floor,
+        guides,
+        guides_floor,
+        widget,
+        widget_floor,
+        queue: q.queue,
+        console: q.console,
+        rss_idle_mb,
+        rss_peak_mb,
+        rss_after_mb,
+        idle_cpu_percent: q.idle_cpu_percent,
+        idle_db_cpu_percent: q.idle_db_cpu_percent,
+        settle_seconds: q.settle_seconds,
+        widget_kb,
+    })
+}
+
+/// The queue, the console and the idle server, on a year of cases.
+struct QueueResults {
+    queue: Sample,
+    console: Sample,
+    idle_cpu_percent: f64,
+    idle_db_cpu_percent: f64,
+    settle_seconds: f64,
+}
+
+async fn measure_queue(
+    o: &Options,
+    backend: Backend,
+    client: &reqwest::Client,
+    warm: Duration,
+    run: Duration,
+) -> Result<QueueResults, String> {
     let (db, server) = start(o, backend, &[]).await?;
-    let template = submit_one(&client, &server).await?;
+    let template = submit_one(client, &server).await?;
     server.stop();
     eprintln!("[bench]   seeding {} cases ({} open) …", o.cases, o.open);
     seed::cases(&db.url, template, o.open, o.cases - o.open).await?;
@@ -179,39 +245,25 @@ async fn measure(o: &Options, backend: Backend) -> Result<Results, String> {
         Backend::Postgres => target::postgres_cpu_between(&db_cpu_before, &target::postgres_cpu()) / idle.as_secs_f64() * 100.0,
         Backend::Sqlite => 0.0,
     };
-    let cookie = login(&client, &server).await?;
+    let cookie = login(client, &server).await?;
+    let cookie_text = cookie.clone();
     let mut queue_spec = json_spec(&server, "list_queue", json!({ "filter": {} }));
     queue_spec.headers.push(("cookie", cookie.clone()));
     let queue_spec = Arc::new(queue_spec);
     let mut console_headers = browser_headers("text/html");
     console_headers.push(("cookie", cookie));
     let console_spec = Arc::new(Spec::get(format!("{}/console", server.base), console_headers));
-    load::closed(&client, queue_spec.clone(), 4, warm).await;
-    let queue = load::closed(&client, queue_spec, 4, run).await;
-    load::closed(&client, console_spec.clone(), 4, warm).await;
-    let console = load::closed(&client, console_spec, 4, run).await;
+    load::closed(client, queue_spec.clone(), 4, warm).await;
+    let queue = load::closed(client, queue_spec, 4, run).await;
+    load::closed(client, console_spec.clone(), 4, warm).await;
+    let console = load::closed(client, console_spec, 4, run).await;
+    if o.hold > 0 {
+        eprintln!("[bench]   holding {} (pid {}) for {} s; cookie: {cookie_text}", server.base, server.pid(), o.hold);
+        tokio::time::sleep(Duration::from_secs(o.hold)).await;
+    }
     server.stop();
     db.remove().await;
-
-    Ok(Results {
-        backend,
-        escalation,
-        escalation_open,
-        insert_floor,
-        guides,
-        guides_floor,
-        widget,
-        widget_floor,
-        queue,
-        console,
-        rss_idle_mb,
-        rss_peak_mb,
-        rss_after_mb,
-        idle_cpu_percent,
-        idle_db_cpu_percent,
-        settle_seconds,
-        widget_kb,
-    })
+    Ok(QueueResults { queue, console, idle_cpu_percent, idle_db_cpu_percent, settle_seconds })
 }
 
 async fn start(o: &Options, backend: Backend, extra: &[&str]) -> Result<(Database, Server), String> {

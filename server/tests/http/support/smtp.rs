@@ -2,7 +2,8 @@
 //! relay does (greeting, EHLO, MAIL FROM, RCPT TO, DATA with dot-stuffing,
 //! QUIT), refuses commands out of order with 503, and keeps what it
 //! accepted. It can be told to answer the next recipients with a temporary
-//! failure (451), as a relay under load does.
+//! failure (451), as a relay under load does, and refuses `nobody@…` for
+//! good (550 user unknown).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -143,6 +144,8 @@ async fn session(stream: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
                     "503 5.5.1 need MAIL first".into()
                 }
                 (true, None) => "501 5.1.3 bad recipient address".into(),
+                // As a real relay answers for a mailbox it does not have.
+                (true, Some(a)) if a.starts_with("nobody@") => "550 5.1.1 user unknown".into(),
                 (true, Some(_)) if s.fail_next > 0 => {
                     s.fail_next -= 1;
                     "451 4.3.0 try again later".into()
