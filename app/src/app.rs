@@ -5,6 +5,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::NotFound;
 use crate::document::html_document;
+use crate::i18n::LocaleTexts;
 use crate::language::provide_root_context;
 use crate::routes::console::followup::{FollowUpPage, RatingsPage, VisitsPage};
 use crate::routes::console::guides::{GuidePreviewPage, GuidesPage};
@@ -26,6 +27,8 @@ pub fn App() -> impl IntoView {
     // Pages set their titles with leptos_meta; the widget does without it.
     provide_meta_context();
     let t = provide_root_context();
+    // Shared parts word errors with the console's texts here.
+    provide_context(crate::i18n::ErrorWording(|locale, e| locale.console_texts().error(e)));
 
     view! {
         <Title text=t.product/>

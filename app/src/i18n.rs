@@ -74,6 +74,9 @@ impl Texts {
         }
     }
 
+    /// The name of a field the widget's forms have; the console's own
+    /// fields are named by `ConsoleTexts::field` (empty here: the widget
+    /// never meets them, and its bundle carries none of their names).
     pub fn field(&self, f: Field) -> &'static str {
         match f {
             Field::ReporterName => self.field_reporter_name,
@@ -82,6 +85,50 @@ impl Texts {
             Field::Symptom => self.field_symptom,
             Field::Email => self.field_email,
             Field::Steps => self.case_steps,
+            _ => "",
+        }
+    }
+
+    /// `¥850.00` from cents.
+    pub fn money(&self, cents: i64) -> String {
+        fill(self.quote_amount, format!("{}.{:02}", cents / 100, cents % 100))
+    }
+
+    /// A sentence for the whole error, telling the user what to do next.
+    /// Errors only staff meet are worded by `ConsoleTexts::error`; here
+    /// they get a general sentence.
+    pub fn error(&self, e: &AppError) -> String {
+        match e {
+            AppError::Invalid { fields } => match fields.first() {
+                Some(f) => format!("{}{}{}", self.field(f.field), self.colon, self.problem(f.problem)),
+                None => self.err_bad_request.into(),
+            },
+            AppError::BadRequest | AppError::InvalidSettings { .. } | AppError::InvalidGuide { .. } | AppError::WrongCredentials => {
+                self.err_bad_request.into()
+            }
+            AppError::Unauthenticated => self.err_unauthenticated.into(),
+            AppError::RateLimited { retry_after_s } => fill(self.err_rate_limited, retry_after_s),
+            AppError::Unavailable => self.err_unavailable.into(),
+            AppError::Forbidden => self.err_forbidden.into(),
+            AppError::NotFound => self.err_not_found.into(),
+            AppError::Conflict | AppError::QuoteNotApproved | AppError::NotSigned => self.err_conflict.into(),
+            AppError::InvalidUpload { problem } => match problem {
+                crate::errors::UploadProblem::Empty => self.err_upload_empty.into(),
+                crate::errors::UploadProblem::TooLarge { max_kb } => fill(self.err_upload_too_large, max_kb),
+                crate::errors::UploadProblem::NotAnImage => self.err_upload_type.into(),
+                crate::errors::UploadProblem::TooMany { max } => fill(self.err_upload_too_many, max),
+                crate::errors::UploadProblem::StorageFull => self.err_upload_storage_full.into(),
+            },
+            AppError::Unreachable => self.err_unreachable.into(),
+            AppError::Internal => self.err_internal.into(),
+        }
+    }
+}
+
+impl ConsoleTexts {
+    /// Every field's name, the console's own included.
+    pub fn field(&self, f: Field) -> &'static str {
+        match f {
             Field::Username => self.field_username,
             Field::Password => self.field_password,
             Field::ChannelName => self.field_channel_name,
@@ -93,12 +140,8 @@ impl Texts {
             Field::SmsSignName => self.field_sms_sign_name,
             Field::SmsAppId => self.field_sms_app_id,
             Field::SmsTemplate => self.field_sms_template,
+            other => self.common.field(other),
         }
-    }
-
-    /// `¥850.00` from cents.
-    pub fn money(&self, cents: i64) -> String {
-        fill(self.quote_amount, format!("{}.{:02}", cents / 100, cents % 100))
     }
 
     pub fn weekday(&self, i: usize) -> &'static str {
@@ -134,38 +177,37 @@ impl Texts {
         }
     }
 
-    /// A sentence for the whole error, telling the user what to do next.
+    /// A sentence for the whole error, staff's errors included.
     pub fn error(&self, e: &AppError) -> String {
         match e {
             AppError::Invalid { fields } => match fields.first() {
                 Some(f) => format!("{}{}{}", self.field(f.field), self.colon, self.problem(f.problem)),
                 None => self.err_bad_request.into(),
             },
-            AppError::BadRequest => self.err_bad_request.into(),
             AppError::InvalidSettings { problems } => {
                 let lines: Vec<String> = problems.iter().map(|p| self.settings_problem(*p)).collect();
                 format!("{}\n{}", self.err_settings, lines.join("\n"))
             }
             AppError::InvalidGuide { problems } => format!("{}\n{}", self.err_invalid_guide, problems.join("\n")),
-            AppError::Unauthenticated => self.err_unauthenticated.into(),
             AppError::WrongCredentials => self.err_wrong_credentials.into(),
-            AppError::RateLimited { retry_after_s } => fill(self.err_rate_limited, retry_after_s),
-            AppError::Unavailable => self.err_unavailable.into(),
-            AppError::Forbidden => self.err_forbidden.into(),
-            AppError::NotFound => self.err_not_found.into(),
-            AppError::Conflict => self.err_conflict.into(),
             AppError::QuoteNotApproved => self.err_quote_not_approved.into(),
             AppError::NotSigned => self.err_not_signed.into(),
-            AppError::InvalidUpload { problem } => match problem {
-                crate::errors::UploadProblem::Empty => self.err_upload_empty.into(),
-                crate::errors::UploadProblem::TooLarge { max_kb } => fill(self.err_upload_too_large, max_kb),
-                crate::errors::UploadProblem::NotAnImage => self.err_upload_type.into(),
-                crate::errors::UploadProblem::TooMany { max } => fill(self.err_upload_too_many, max),
-                crate::errors::UploadProblem::StorageFull => self.err_upload_storage_full.into(),
-            },
-            AppError::Unreachable => self.err_unreachable.into(),
-            AppError::Internal => self.err_internal.into(),
+            other => self.common.error(other),
         }
+    }
+}
+
+/// How shared parts (error lines, loaders) word errors: the console's app
+/// provides its texts' wording; the widget provides none and uses
+/// `Texts::error`, so its bundle links none of the console's texts.
+#[derive(Clone, Copy)]
+pub struct ErrorWording(pub fn(Locale, &AppError) -> String);
+
+/// The wording in context, else the shared texts'.
+pub fn word_error(wording: Option<ErrorWording>, locale: Locale, e: &AppError) -> String {
+    match wording {
+        Some(ErrorWording(word)) => word(locale, e),
+        None => locale.texts().error(e),
     }
 }
 
@@ -196,6 +238,24 @@ mod tests {
     fn console_texts_share_their_language_texts() {
         for l in Locale::ALL {
             assert!(std::ptr::eq(l.console_texts().common, l.texts()), "{}", l.tag());
+        }
+    }
+
+    #[test]
+    fn staff_errors_are_worded_by_the_console_texts_only() {
+        use crate::errors::SettingsProblem;
+        for l in Locale::ALL {
+            let (t, c) = (l.texts(), l.console_texts());
+            let settings = AppError::InvalidSettings { problems: vec![SettingsProblem::BadColour] };
+            assert!(c.error(&settings).contains(c.err_bad_colour), "{}", l.tag());
+            assert_eq!(t.error(&settings), t.err_bad_request, "{}", l.tag());
+            assert_eq!(c.error(&AppError::NotSigned), c.err_not_signed);
+            let key = AppError::invalid(vec![crate::errors::FieldError { field: Field::SmsKeyId, problem: Problem::Required }]);
+            assert!(c.error(&key).starts_with(c.field_sms_key_id), "{}", c.error(&key));
+            assert_eq!(t.field(Field::SmsKeyId), "");
+            // Widget fields are named alike by both.
+            assert_eq!(c.field(Field::Email), t.field_email);
+            assert_eq!(c.error(&AppError::Conflict), t.error(&AppError::Conflict));
         }
     }
 

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::errors::{AppError, Field};
-use crate::i18n::{Locale, LocaleTexts};
+use crate::i18n::{word_error, ErrorWording, Locale, LocaleTexts};
 use crate::language::{use_locale, use_texts};
 
 /// `data-ready` for a part of the page that hydrates late (after its data
@@ -36,6 +36,7 @@ where
     V: IntoView + 'static,
 {
     let t = use_texts();
+    let (wording, locale) = (use_context::<ErrorWording>(), use_locale());
     view! {
         <Suspense fallback=move || view! { <p class="loading" role="status">{t.loading}</p> }>
             {move || {
@@ -44,7 +45,7 @@ where
                     match resource.await {
                         Ok(value) => render(value).into_any(),
                         Err(AppError::NotFound) => view! { <NotFound body=not_found.unwrap_or(t.not_found_body)/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{t.error(&e)}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{word_error(wording, locale, &e)}</p> }.into_any(),
                     }
                 })
             }}
@@ -134,12 +135,13 @@ pub fn FieldMsg(field: Field, id: &'static str, error: Signal<Option<AppError>>)
 #[component]
 pub fn ErrorText(error: Signal<Option<AppError>>) -> impl IntoView {
     let t = use_texts();
+    let (wording, locale) = (use_context::<ErrorWording>(), use_locale());
     move || {
         error.get().map(|e| {
             let text = match &e {
                 // Field problems are shown next to their fields.
                 AppError::Invalid { .. } => t.fix_errors_above.to_string(),
-                other => t.error(other),
+                other => word_error(wording, locale, other),
             };
             view! { <p class="error" role="alert">{text}</p> }
         })

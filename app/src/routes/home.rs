@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 
-use crate::language::use_texts;
+use crate::language::use_console_texts;
 
 use crate::components::LanguageSwitcher;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let t = use_texts();
+    let t = use_console_texts();
     view! {
         <main class="page narrow">
             <LanguageSwitcher/>

@@ -75,7 +75,7 @@ pub fn CaseActions(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bo
             Refusal::NotSigned => AppError::NotSigned,
             _ => AppError::QuoteNotApproved,
         };
-        t.common.error(&e)
+        t.error(&e)
     };
 
     let number = StoredValue::new(case.number.clone());
