@@ -83,7 +83,10 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
     use super::schedule::OPEN_STATUSES;
     super::schedule::catch_up(pool).await?;
     let now = now_ms();
-    let mut conds = String::from(" WHERE c.status <> 'self_resolved'");
+    // Self-fixes are never in the queue. Not said beside the open-status
+    // list, which excludes them already: there the redundant condition made
+    // SQLite read every open case's row to count them.
+    let mut conds = String::from(" WHERE 1 = 1");
     let mut binds = Vec::new();
     let mut cond = |sql: &mut String, clause: &str, b: Bind| {
         binds.push(b);
@@ -92,9 +95,13 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
     let search = filter.search.trim();
     if let Some(status) = filter.status {
         cond(&mut conds, " AND c.status = $?", Bind::Text(status.as_str().into()));
+        // Self-fixes are never in the queue, whatever the filter says.
+        conds.push_str(" AND c.status <> 'self_resolved'");
     } else if search.is_empty() {
         // Exactly the queue index's condition, so it is used.
         conds.push_str(&format!(" AND c.status IN {OPEN_STATUSES}"));
+    } else {
+        conds.push_str(" AND c.status <> 'self_resolved'");
     }
     if let Some(sev) = filter.severity {
         cond(&mut conds, " AND c.severity = $?", Bind::Text(sev.as_str().into()));
@@ -118,10 +125,17 @@ pub async fn queue(pool: &AnyPool, user: &StaffUser, filter: &QueueFilter) -> Re
         cond(&mut conds, " OR UPPER(c.reporter_name) LIKE $? ESCAPE '\\'", Bind::Text(like.clone()));
         cond(&mut conds, " OR UPPER(a.serial) LIKE $? ESCAPE '\\')", Bind::Text(like));
     }
-    let from = " FROM cases c JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id";
+    // SQLite's planner reads and sorts every open case by the status index
+    // rather than walk the queue index in deadline order (4 ms against 0.1
+    // at 10,000 open cases): it is told.
+    let by_deadline =
+        if super::db::is_sqlite(pool) && filter.status.is_none() && search.is_empty() { " INDEXED BY cases_queue" } else { "" };
+    let from = format!(
+        " FROM cases c{by_deadline} JOIN organisations o ON o.id = c.org_id JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id"
+    );
     // Without a search every condition is on the case row: count the
     // cases alone (an index count), not the join.
-    let count_from = if search.is_empty() { " FROM cases c" } else { from };
+    let count_from = if search.is_empty() { " FROM cases c" } else { from.as_str() };
     let count_sql = format!("SELECT COUNT(*){count_from}{conds}");
     let total: i64 = {
         use sqlx::Row;
