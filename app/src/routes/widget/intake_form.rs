@@ -66,6 +66,8 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
                 inputmode="email"
                 autocomplete="email"
                 maxlength="254"
+                // The example the "not in the expected form" message points to.
+                placeholder="name@example.com"
                 bind:value=email
                 aria-invalid=invalid(Field::Email)
                 aria-describedby="email-error"
