@@ -179,7 +179,9 @@ test("each language renders the widget and a guide step with no missing text", a
     const texts = [...form, ...step];
     expect(texts.filter((t) => t === "" || /\{[a-z_]*\}|^[a-z]+(_[a-z]+)+$/.test(t)), `${lang}: empty or raw key`).toEqual([]);
     if (lang === "en") expect(texts.filter((t) => cjk.test(t)), "en: untranslated").toEqual([]);
-    else expect(texts.filter((t) => !cjk.test(t) && /[a-z]{4,}/i.test(t)), `${lang}: English left in`).toEqual([]);
+    // An example e-mail address is Latin letters in every language.
+    const address = /^[\w.+-]+@[\w-]+(\.[\w-]+)+$/;
+    if (lang !== "en") expect(texts.filter((t) => !cjk.test(t) && !address.test(t) && /[a-z]{4,}/i.test(t)), `${lang}: English left in`).toEqual([]);
     seen[lang] = texts;
     // Leave no draft behind for the next language.
     await page.evaluate(() => localStorage.clear());
