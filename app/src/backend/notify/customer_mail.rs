@@ -294,13 +294,7 @@ struct LogRow {
 
 /// The newest 200 customer e-mails, of one case or all, addresses masked.
 pub async fn list(pool: &AnyPool, case_number_text: &str) -> Result<Vec<MailDelivery>, AppError> {
-    let case_id = match case_number_text.trim() {
-        "" => 0,
-        n => match case_number::parse(n) {
-            Some(id) => id,
-            None => return Ok(Vec::new()),
-        },
-    };
+    let Some(case_id) = super::outbox::case_filter(case_number_text) else { return Ok(Vec::new()) };
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT id, case_id, message, address, status, attempts, created_at, sent_at, last_error FROM mail_outbox \
          WHERE ($1 = 0 OR case_id = $1) ORDER BY id DESC LIMIT 200",
@@ -328,18 +322,5 @@ pub async fn list(pool: &AnyPool, case_number_text: &str) -> Result<Vec<MailDeli
 
 /// Sends a failed e-mail again, with a fresh set of tries.
 pub async fn retry(pool: &AnyPool, id: i64) -> Result<(), AppError> {
-    let mut tx = begin_write(pool).await?;
-    let done = sqlx::query(
-        "UPDATE mail_outbox SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
-         WHERE id = $2 AND status = 'failed'",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::Conflict);
-    }
-    Ok(())
+    super::outbox::send_again(pool, super::outbox::Outbox::Mail, id, "1 = 1").await
 }

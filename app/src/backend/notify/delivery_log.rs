@@ -3,7 +3,6 @@
 
 use sqlx::AnyPool;
 
-use crate::backend::db::{begin_write, now_ms};
 use crate::domain::case_number;
 use crate::domain::notify::Topic;
 use crate::errors::AppError;
@@ -27,14 +26,7 @@ struct LogRow {
 
 /// The newest 200 messages matching the filter.
 pub async fn list(pool: &AnyPool, filter: &DeliveryFilter) -> Result<Vec<Delivery>, AppError> {
-    let number = filter.case_number.trim();
-    let case_id = match number {
-        "" => 0,
-        n => match case_number::parse(n) {
-            Some(id) => id,
-            None => return Ok(Vec::new()),
-        },
-    };
+    let Some(case_id) = super::outbox::case_filter(&filter.case_number) else { return Ok(Vec::new()) };
     let status = filter.status.as_deref().filter(|s| ["pending", "sent", "failed"].contains(s)).unwrap_or("");
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT o.id AS id, o.channel_id AS channel_id, ch.name AS channel_name, ch.kind AS kind, o.topic AS topic, \
@@ -71,20 +63,8 @@ pub async fn list(pool: &AnyPool, filter: &DeliveryFilter) -> Result<Vec<Deliver
 }
 
 /// Sends a failed message again, with a fresh set of tries (not a test:
-/// it is tried once, and "send a test" makes another).
+/// it is tried once, and "send a test" makes another; not to a deleted channel).
 pub async fn retry(pool: &AnyPool, id: i64) -> Result<(), AppError> {
-    let mut tx = begin_write(pool).await?;
-    let done = sqlx::query(
-        "UPDATE notify_outbox SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
-         WHERE id = $2 AND status = 'failed' AND topic <> 'test' AND channel_id IN (SELECT id FROM notify_channels WHERE deleted_at IS NULL)",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::Conflict);
-    }
-    Ok(())
+    let live_channel = "topic <> 'test' AND channel_id IN (SELECT id FROM notify_channels WHERE deleted_at IS NULL)";
+    super::outbox::send_again(pool, super::outbox::Outbox::Robots, id, live_channel).await
 }

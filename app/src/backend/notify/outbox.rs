@@ -57,6 +57,36 @@ impl Outbox {
     }
 }
 
+/// A delivery log's case filter: `Some(0)` for every case, the case's id,
+/// or `None` when the text names no case (the log is then empty).
+pub fn case_filter(text: &str) -> Option<i64> {
+    match text.trim() {
+        "" => Some(0),
+        n => case_number::parse(n),
+    }
+}
+
+/// Puts a failed message back in line with a fresh set of tries, where
+/// `condition` (SQL on its row) allows; `Conflict` when it is not a failed
+/// message that may be sent again.
+pub async fn send_again(pool: &AnyPool, outbox: Outbox, id: i64, condition: &str) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
+         WHERE id = $2 AND status = 'failed' AND ({condition})",
+        outbox.table()
+    ))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict);
+    }
+    Ok(())
+}
+
 /// Takes up to `limit` due messages until `lease_until`, as (id, group:
 /// messages of a group are delivered together); another worker (or
 /// instance) skips them meanwhile. `lease_until` is also the lease's

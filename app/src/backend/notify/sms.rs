@@ -325,13 +325,7 @@ struct LogRow {
 
 /// The newest 200 texts, of one case or all.
 pub async fn list(pool: &AnyPool, case_number_text: &str) -> Result<Vec<SmsDelivery>, AppError> {
-    let case_id = match case_number_text.trim() {
-        "" => 0,
-        n => match case_number::parse(n) {
-            Some(id) => id,
-            None => return Ok(Vec::new()),
-        },
-    };
+    let Some(case_id) = super::outbox::case_filter(case_number_text) else { return Ok(Vec::new()) };
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT id, case_id, message, phone, status, attempts, created_at, sent_at, last_error FROM sms_outbox \
          WHERE ($1 = 0 OR case_id = $1) ORDER BY id DESC LIMIT 200",
@@ -357,20 +351,7 @@ pub async fn list(pool: &AnyPool, case_number_text: &str) -> Result<Vec<SmsDeliv
         .collect())
 }
 
-/// Sends a failed text again, with a fresh set of tries.
+/// Sends a failed text again, with a fresh set of tries (not a test).
 pub async fn retry(pool: &AnyPool, id: i64) -> Result<(), AppError> {
-    let mut tx = begin_write(pool).await?;
-    let done = sqlx::query(
-        "UPDATE sms_outbox SET status = 'pending', attempts = 0, next_at = $1, lease_until = 0, last_error = '' \
-         WHERE id = $2 AND status = 'failed' AND message <> 'test'",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::Conflict);
-    }
-    Ok(())
+    super::outbox::send_again(pool, super::outbox::Outbox::Texts, id, "message <> 'test'").await
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::notify::{kind_name, topic_name};
 use crate::components::staff::StaffOnly;
 use crate::components::{ErrorText, Loaded};
+use crate::domain::notify::sms::SmsMessage;
 use crate::functions::notify::{list_customer_mail, list_deliveries, list_sms, RetryCustomerMail, RetryDelivery, RetrySms};
 use crate::i18n::ConsoleTexts;
 use crate::language::use_console_texts;
@@ -57,8 +58,7 @@ pub fn NotifyLogPage() -> impl IntoView {
                 </form>
                 <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
                 <Loaded resource=list render=move |rows| view! { <LogTable rows retry/> }/>
-                <SmsLog number=Signal::derive(move || filter.with(|f| f.case_number.clone()))/>
-                <MailLog number=Signal::derive(move || filter.with(|f| f.case_number.clone()))/>
+                <CustomerLogs number=Signal::derive(move || filter.with(|f| f.case_number.clone()))/>
             </main>
         </StaffOnly>
     }
@@ -105,98 +105,117 @@ fn LogTable(rows: Vec<Delivery>, retry: ServerAction<RetryDelivery>) -> impl Int
     .into_any()
 }
 
-/// The texts to customers, of the case filtered for (or all).
+/// One text or e-mail to a customer, as its table shows it.
+struct CustomerMessage {
+    id: i64,
+    message: SmsMessage,
+    /// The number or address, masked.
+    to: String,
+    case_number: Option<String>,
+    status: String,
+    attempts: i64,
+    at_ms: i64,
+    last_error: String,
+}
+
+impl From<SmsDelivery> for CustomerMessage {
+    fn from(d: SmsDelivery) -> Self {
+        let at_ms = d.sent_at_ms.unwrap_or(d.created_at_ms);
+        CustomerMessage {
+            id: d.id,
+            message: d.message,
+            to: d.phone,
+            case_number: d.case_number,
+            status: d.status,
+            attempts: d.attempts,
+            at_ms,
+            last_error: d.last_error,
+        }
+    }
+}
+
+impl From<MailDelivery> for CustomerMessage {
+    fn from(d: MailDelivery) -> Self {
+        let at_ms = d.sent_at_ms.unwrap_or(d.created_at_ms);
+        CustomerMessage {
+            id: d.id,
+            message: d.message,
+            to: d.address,
+            case_number: d.case_number,
+            status: d.status,
+            attempts: d.attempts,
+            at_ms,
+            last_error: d.last_error,
+        }
+    }
+}
+
+/// The texts and the e-mails to customers, of the case filtered for (or all).
 #[component]
-fn SmsLog(number: Signal<String>) -> impl IntoView {
+fn CustomerLogs(number: Signal<String>) -> impl IntoView {
     let t = use_console_texts();
-    let retry = ServerAction::<RetrySms>::new();
-    let texts = Resource::new(move || (number.get(), retry.version().get()), |(n, _)| list_sms(n));
+    let retry_text = ServerAction::<RetrySms>::new();
+    let retry_mail = ServerAction::<RetryCustomerMail>::new();
+    let texts = Resource::new(move || (number.get(), retry_text.version().get()), |(n, _)| list_sms(n));
+    let mails = Resource::new(move || (number.get(), retry_mail.version().get()), |(n, _)| list_customer_mail(n));
+    let text_again = Callback::new(move |id| {
+        retry_text.dispatch(RetrySms { id });
+    });
+    let mail_again = Callback::new(move |id| {
+        retry_mail.dispatch(RetryCustomerMail { id });
+    });
     view! {
         <h2>{t.sms_log_title}</h2>
-        <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
-        <Loaded resource=texts render=move |rows| view! { <SmsTable rows retry/> }/>
-    }
-}
-
-#[component]
-fn SmsTable(rows: Vec<SmsDelivery>, retry: ServerAction<RetrySms>) -> impl IntoView {
-    let t = use_console_texts();
-    if rows.is_empty() {
-        return view! { <p>{t.sms_log_none}</p> }.into_any();
-    }
-    view! {
-        <div class="table-wrap">
-            <table class="deliveries" data-testid="sms-deliveries">
-                <thead><tr>
-                    <th>{t.deliveries_time}</th><th>{t.sms_message}</th><th>{t.field_phone}</th>
-                    <th>{t.deliveries_case}</th><th>{t.deliveries_status}</th><th>{t.deliveries_attempts}</th><th>{t.deliveries_answer}</th><th></th>
-                </tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|d| {
-                        let id = d.id;
-                        let failed = d.status == "failed" && d.message != crate::domain::notify::sms::SmsMessage::Test;
-                        view! {
-                            <tr data-status=d.status.clone() data-message=d.message.as_str()>
-                                <td>{when(d.sent_at_ms.unwrap_or(d.created_at_ms))}</td>
-                                <td>{super::sms::message_name(t, d.message)}</td>
-                                <td>{d.phone.clone()}</td>
-                                <td>{d.case_number.clone().map(|n| view! { <a href=format!("/console/cases/{n}")>{n.clone()}</a> })}</td>
-                                <td class=format!("status-{}", d.status)>{status_name(t, &d.status)}</td>
-                                <td>{d.attempts}</td>
-                                <td><code>{d.last_error.clone()}</code></td>
-                                <td>{failed.then(|| view! {
-                                    <button type="button" class="secondary" on:click=move |_| { retry.dispatch(RetrySms { id }); }>{t.deliveries_retry}</button>
-                                })}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-    .into_any()
-}
-
-/// The e-mails to customers, of the case filtered for (or all).
-#[component]
-fn MailLog(number: Signal<String>) -> impl IntoView {
-    let t = use_console_texts();
-    let retry = ServerAction::<RetryCustomerMail>::new();
-    let mails = Resource::new(move || (number.get(), retry.version().get()), |(n, _)| list_customer_mail(n));
-    view! {
+        <ErrorText error=Signal::derive(move || retry_text.value().get().and_then(Result::err))/>
+        <Loaded resource=texts render=move |rows| {
+            let rows = rows.into_iter().map(CustomerMessage::from).collect();
+            view! { <CustomerTable rows testid="sms-deliveries" to=t.field_phone none=t.sms_log_none again=text_again/> }
+        }/>
         <h2>{t.mail_log_title}</h2>
-        <ErrorText error=Signal::derive(move || retry.value().get().and_then(Result::err))/>
-        <Loaded resource=mails render=move |rows| view! { <MailTable rows retry/> }/>
+        <ErrorText error=Signal::derive(move || retry_mail.value().get().and_then(Result::err))/>
+        <Loaded resource=mails render=move |rows| {
+            let rows = rows.into_iter().map(CustomerMessage::from).collect();
+            view! { <CustomerTable rows testid="mail-deliveries" to=t.mail_address none=t.mail_log_none again=mail_again/> }
+        }/>
     }
 }
 
 #[component]
-fn MailTable(rows: Vec<MailDelivery>, retry: ServerAction<RetryCustomerMail>) -> impl IntoView {
+fn CustomerTable(
+    rows: Vec<CustomerMessage>,
+    testid: &'static str,
+    /// The recipient column's heading.
+    to: &'static str,
+    none: &'static str,
+    again: Callback<i64>,
+) -> impl IntoView {
     let t = use_console_texts();
     if rows.is_empty() {
-        return view! { <p>{t.mail_log_none}</p> }.into_any();
+        return view! { <p>{none}</p> }.into_any();
     }
     view! {
         <div class="table-wrap">
-            <table class="deliveries" data-testid="mail-deliveries">
+            <table class="deliveries" data-testid=testid>
                 <thead><tr>
-                    <th>{t.deliveries_time}</th><th>{t.sms_message}</th><th>{t.mail_address}</th>
+                    <th>{t.deliveries_time}</th><th>{t.sms_message}</th><th>{to}</th>
                     <th>{t.deliveries_case}</th><th>{t.deliveries_status}</th><th>{t.deliveries_attempts}</th><th>{t.deliveries_answer}</th><th></th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|d| {
                         let id = d.id;
+                        // "Send a test" makes a new test; a failed one is not sent again.
+                        let failed = d.status == "failed" && d.message != SmsMessage::Test;
                         view! {
                             <tr data-status=d.status.clone() data-message=d.message.as_str()>
-                                <td>{when(d.sent_at_ms.unwrap_or(d.created_at_ms))}</td>
+                                <td>{when(d.at_ms)}</td>
                                 <td>{super::sms::message_name(t, d.message)}</td>
-                                <td>{d.address.clone()}</td>
-                                <td>{d.case_number.clone().map(|n| view! { <a href=format!("/console/cases/{n}")>{n.clone()}</a> })}</td>
+                                <td>{d.to}</td>
+                                <td>{d.case_number.map(|n| view! { <a href=format!("/console/cases/{n}")>{n.clone()}</a> })}</td>
                                 <td class=format!("status-{}", d.status)>{status_name(t, &d.status)}</td>
                                 <td>{d.attempts}</td>
-                                <td><code>{d.last_error.clone()}</code></td>
-                                <td>{(d.status == "failed").then(|| view! {
-                                    <button type="button" class="secondary" on:click=move |_| { retry.dispatch(RetryCustomerMail { id }); }>{t.deliveries_retry}</button>
+                                <td><code>{d.last_error}</code></td>
+                                <td>{failed.then(|| view! {
+                                    <button type="button" class="secondary" on:click=move |_| again.run(id)>{t.deliveries_retry}</button>
                                 })}</td>
                             </tr>
                         }
