@@ -47,11 +47,13 @@ stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 echo "-- end-to-end on SQLite" >&2
 start_server "sqlite://$work/e2e.db"
 npx playwright test
-# The budget is 150 KB brotli for everything the first load fetches: the
-# intake form's bundle, its stylesheet and the page. The guide walk and the
-# case tracker are chunks fetched on first use, listed after the total.
-echo "-- widget first-load size (fails above 150 KB brotli)" >&2
-node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 150 \
+# The widget's first open is what its report form needs to work: the page,
+# its stylesheet and the inline loader, at most 100 KB brotli. The code
+# (intake bundle and split loader) follows once the page has loaded: with
+# it, at most 150 KB. The guide walk and the case tracker are chunks
+# fetched on first use, listed after the totals.
+echo "-- widget sizes (first open ≤ 100 KB brotli, with its code ≤ 150 KB)" >&2
+node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 100 --code-budget 150 \
   /pkg/split_widget_guide.wasm /pkg/split_widget_cases.wasm $(cd ../target/site/pkg && ls chunk_*.wasm 2>/dev/null | sed 's|^|/pkg/|')
 echo "-- console first-load size (staff pages; no budget)" >&2
 node size-report.mjs "$FIXLINE_BASE_URL/console/login"

@@ -1,7 +1,7 @@
 /*! Fixline widget loader */
 /* ES2019, no deps. CSP-safe: no markup strings, no inline styles (CSSOM
  * only), no eval. Never throws into the host page. The build minifies it
- * (tools/build.sh); it must stay under 5 KB. */
+ * (tools/build.sh); it must stay under 6 KB (3 KB gzipped). */
 (() => { try {
 const w = window, d = document, q = w.Fixline;
 if (q && q._fx) return; // loaded twice: first copy wins
@@ -10,10 +10,15 @@ const s = d.currentScript || d.querySelector('script[src*="embed.js"][data-org]'
 const D = s.dataset, org = D.org, tel = D.hotline, bg = D.color || '#1565c0';
 if (!org) return;
 const O = new URL(s.src).origin; // only origin we talk to
-const T = { // label, close, down, +hotline, end
-  'zh-CN': ['故障报修', '关闭', '报修服务暂时不可用', '，请拨打服务热线 ', '。'],
-  'zh-TW': ['故障報修', '關閉', '報修服務暫時無法使用', '，請撥打服務熱線 ', '。'],
-  en: ['Report a fault', 'Close', 'The support service is unavailable right now', '. Please call the hotline ', '.']
+const T = { // label, close, down, +hotline, end, not set up here
+  'zh-CN': ['故障报修', '关闭', '报修服务暂时不可用', '，请拨打服务热线 ', '。', '本页面尚未开通在线报修'],
+  'zh-TW': ['故障報修', '關閉', '報修服務暫時無法使用', '，請撥打服務熱線 ', '。', '本頁面尚未開通線上報修'],
+  en: ['Report a fault', 'Close', 'Fault reporting is unavailable right now', '. Please call the hotline ', '.', 'Online reporting is not set up for this page']
+};
+// For the host page's admin, in the browser's console.
+const WHY = {
+  unknown_org: `unknown data-org "${org}"`,
+  host_not_allowed: location.origin + ' is not an allowed host page'
 };
 const lang = T[D.lang] ? D.lang : '', nl = navigator.language;
 // No data-lang: follow the browser, as the widget does.
@@ -35,12 +40,14 @@ const emit = (ev, x) => (L[ev] || []).forEach(f => safe(f)(x));
 // Explicit targetOrigin; nothing is sent before 'ready'.
 const post = (type, data) => fr && ready && fr.contentWindow.postMessage({ fixline: 1, type, data }, O);
 
-// Down: show the hotline, not a dead frame. Next open retries.
-const fail = safe(() => {
+// Down (or, with `why`, not set up): show the hotline, not a dead frame.
+// Next open retries.
+const fail = safe(why => {
   clearTimeout(rt);
   fr && fr.remove();
   fr = ready = null; st = 0;
-  const p = mk('p', { margin: '16px' }, { role: 'alert' }, t[2]);
+  why && console.error('Fixline: ' + why + ' (Settings, embedding)');
+  const p = mk('p', { margin: '16px' }, { role: 'alert' }, t[why ? 5 : 2]);
   tel && p.append(t[3], mk('a', { display: 'inline-block', minHeight: '44px', lineHeight: '44px' },
     { href: 'tel:' + tel.replace(/[^\d+]/g, '') }, tel));
   p.append(t[4]);
@@ -53,14 +60,16 @@ const frame = css => {
   rt = setTimeout(fail, 1e4); // no 'ready' in 10 s = down
 };
 
-// Probe first; an opaque no-cors reply is fine, only error/timeout = down.
+// Ask first: is the service up, the key known, this page allowed to frame
+// it? (A refused frame would only show the browser's broken page.)
+// (No answer in 4 s: down. AbortSignal.timeout is missing in old browsers.)
+const check = () => fetch(`${O}/widget-check/${encodeURIComponent(org)}?host=${encodeURIComponent(location.origin)}`,
+  { cache: 'no-store', signal: AbortSignal.timeout && AbortSignal.timeout(4e3) }).then(r => r.json()).catch(() => ({}));
 const start = () => {
   put(); st = 1;
   try {
-    const ac = new AbortController(), to = setTimeout(() => ac.abort(), 4e3);
-    fetch(O + '/healthz', { mode: 'no-cors', cache: 'no-store', signal: ac.signal }).then(() => 1, () => 0).then(safe(ok => {
-      clearTimeout(to);
-      if (!ok) return fail();
+    check().then(safe(a => {
+      if (!a.ok) return fail(WHY[a.problem]);
       frame({ position: 'absolute', top: 0, height: '100%' });
       isOpen && fr.focus();
     }));
@@ -131,8 +140,14 @@ const build = () => {
 // Case tokens kept in the host page's own storage too: a browser that blocks
 // third-party storage gives our frame none of its own.
 const CK = 'fixline.cases.' + org;
-const kept = () => { try { const v = JSON.parse(localStorage.getItem(CK)); return Array.isArray(v) ? v : [] } catch (e) { return [] } };
-const keep = v => { try { localStorage.setItem(CK, JSON.stringify(v)) } catch (e) {} };
+// store(k): read; store(k, v): write v, or remove on ''. Storage may be blocked.
+const store = (k, v) => { try { return v == null ? localStorage.getItem(k) : v ? localStorage.setItem(k, v) : localStorage.removeItem(k) } catch (e) {} };
+const kept = () => { try { const v = JSON.parse(store(CK)); return Array.isArray(v) ? v : [] } catch (e) { return [] } };
+const keep = v => store(CK, JSON.stringify(v));
+// So is the report being written (JSON, opaque here): a reload or a
+// language switch in the frame gets it back.
+const DK = 'fixline.draft.' + org;
+
 
 // Only our frame's window, from our origin, speaking our protocol.
 const onMsg = safe(e => {
@@ -141,6 +156,8 @@ const onMsg = safe(e => {
   if (y == 'ready') {
     ready = 1;
     clearTimeout(rt);
+    const dr = store(DK);
+    dr && post('draft', dr); // before the prefill, which fills only empty fields
     pre && post('prefill', pre);
     post('cases', kept());
     isOpen && post('open');
@@ -149,6 +166,7 @@ const onMsg = safe(e => {
     const h = +m.height; // inline only; the panel has a fixed height
     !panel && h === h && (fr.style.height = Math.min(2000, Math.max(200, h)) + 'px');
   } else if (y == 'close') close(1);
+  else if (y == 'draft' && typeof m.data == 'string' && m.data.length <= 1e5) store(DK, m.data);
   else if (y == 'escalated' || y == 'resolved') emit(y, { number: m.number });
   else if (y == 'remember' && /^FX-\d{6,9}$/.test(m.number) && /^[\w-]{16,100}$/.test(m.token)) {
     keep([[m.number, m.token]].concat(kept().filter(c => c[0] != m.number)).slice(0, 20));
@@ -169,7 +187,7 @@ const boot = () => {
     try { m = D.mount && d.querySelector(D.mount) } catch (e) {} // bad selector
     if (m) {
       body = m.appendChild(mk('div'));
-      frame({ display: 'block', height: '640px' });
+      check().then(safe(a => a.ok ? frame({ display: 'block', height: '640px' }) : fail(WHY[a.problem])));
     } else build();
     w.addEventListener('message', onMsg);
   })();

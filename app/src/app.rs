@@ -4,7 +4,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::components::NotFound;
-use crate::document::html_document;
+use crate::document::{html_document, Scripts};
 use crate::i18n::LocaleTexts;
 use crate::language::provide_root_context;
 use crate::routes::console::followup::{FollowUpPage, RatingsPage, VisitsPage};
@@ -19,7 +19,7 @@ use crate::routes::console::{CasePage, LoginPage, QueuePage};
 use crate::routes::home::HomePage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    html_document(options, "fixline", |_| view! { <MetaTags/> }, || view! { <App/> })
+    html_document(options, "fixline", Scripts::Hydration, |_| view! { <MetaTags/> }, || view! { <App/> })
 }
 
 #[component]

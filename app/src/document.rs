@@ -6,15 +6,26 @@ use leptos::prelude::*;
 use crate::i18n::{LocaleTexts, Texts};
 use crate::language::request_locale;
 
+/// How a page's code arrives: Leptos's hydration scripts (fetched with the
+/// page, as the console's are), or the widget's loader, which fetches the
+/// code only after the page has loaded (`widget_loader`).
+pub(crate) enum Scripts {
+    // The widget's bundle has no console, so never builds this one.
+    #[cfg_attr(not(feature = "console"), allow(dead_code))]
+    Hydration,
+    AfterLoad,
+}
+
 /// The HTML document around a root component: language, CSP (with the
 /// response's nonce), the stylesheet `/{pkg}/{stylesheet}.css`, the rest of
-/// the head (`head`, given the page's texts), and the hydration scripts for `options.output_name` (the
+/// the head (`head`, given the page's texts), and the scripts (`scripts`) for `options.output_name` (the
 /// console's bundle, or the widget's). Rendered on the server only, so the
 /// head's links can carry the bundles' versioned directory
 /// (`options.site_pkg_dir`, set by the server) without the browser knowing it.
 pub(crate) fn html_document<H: IntoView + 'static, V: IntoView + 'static>(
     options: LeptosOptions,
     stylesheet: &str,
+    scripts: Scripts,
     head: impl FnOnce(&'static Texts) -> H,
     body: impl FnOnce() -> V,
 ) -> impl IntoView {
@@ -32,7 +43,10 @@ pub(crate) fn html_document<H: IntoView + 'static, V: IntoView + 'static>(
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=stylesheet/>
-                <HydrationScripts options/>
+                {match scripts {
+                    Scripts::Hydration => view! { <HydrationScripts options/> }.into_any(),
+                    Scripts::AfterLoad => crate::widget_loader::loader_script(&options).into_any(),
+                }}
                 {head}
             </head>
             <body>

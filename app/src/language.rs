@@ -41,8 +41,6 @@ pub fn use_console_texts() -> &'static ConsoleTexts {
 /// `<html lang>`; the browser reads it back from there, so both agree.
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
-    use crate::backend::auth::cookie_value;
-
     let Some(parts) = use_context::<http::request::Parts>() else { return Locale::default() };
     let from_query = parts
         .uri
@@ -58,9 +56,16 @@ pub fn request_locale() -> Locale {
         }
         return locale;
     }
-    cookie_value(&parts.headers, LANG_COOKIE)
+    headers_locale(&parts.headers)
+}
+
+/// The language by the request's headers alone: the language cookie, then
+/// `Accept-Language`, then zh-CN (for pages outside Leptos).
+#[cfg(feature = "ssr")]
+pub fn headers_locale(headers: &http::HeaderMap) -> Locale {
+    crate::backend::auth::cookie_value(headers, LANG_COOKIE)
         .and_then(|v| Locale::from_tag(&v))
-        .or_else(|| parts.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language))
+        .or_else(|| headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language))
         .unwrap_or_default()
 }
 

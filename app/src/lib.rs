@@ -15,6 +15,7 @@ pub mod language;
 pub mod models;
 pub mod routes;
 pub mod widget_app;
+mod widget_loader;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -59,40 +59,74 @@ pub fn validate(r: &Report) -> Vec<FieldError> {
     errors
 }
 
+/// Full-width digits, plus, hyphens, dashes, parentheses and the
+/// ideographic space as their ASCII forms; anything else unchanged.
+fn half_width(c: char) -> char {
+    match c {
+        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        '＋' => '+',
+        '－' | '‐' | '‑' | '–' | '—' | '―' | '﹣' => '-',
+        '（' => '(',
+        '）' => ')',
+        '．' => '.',
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
 fn char_len(s: &str) -> u32 {
     s.chars().count().min(u32::MAX as usize) as u32
 }
 
-/// A Chinese mobile (`13800138000`, optionally `+86`) or landline with area
-/// code (`021-12345678`, `0571 8888 6666`, optional extension `-123`).
-/// Returns the digits-and-hyphens form we store, or `None` if it is not a
-/// phone number.
+/// A Chinese mobile (`13800138000`, optionally `+86`, in groups: `+86
+/// 138-0013-8000`) or landline with area code (`021-12345678`, `0571 8888
+/// 6666`, `(0755) 8888 6666`, `+86 21 1234 5678`), with an optional
+/// extension (`-123`, `转 123`, `分机 123`, `ext 123`, `x123`). Full-width
+/// digits and punctuation (typed with a Chinese input method) count as
+/// their ASCII forms. Returns the digits-and-hyphens form we store, or
+/// `None` if it is not a phone number.
 pub fn normalise_phone(input: &str) -> Option<String> {
-    let s: String = input.chars().filter(|c| !matches!(c, ' ' | '(' | ')')).collect();
-    let s = s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")).unwrap_or(&s);
-    let s = s.strip_prefix('-').unwrap_or(s);
+    let half: String = input.chars().map(half_width).collect::<String>().to_ascii_lowercase();
+    // An extension after a word for it; a hyphen extension is read below.
+    let (main, marked_ext) = match ["转", "分机", "ext.", "ext", "x"].iter().find_map(|m| half.split_once(m)) {
+        Some((main, ext)) => (main.to_string(), Some(ext.trim().to_string())),
+        None => (half, None),
+    };
+    let s: String = main.chars().filter(|c| !matches!(c, ' ' | '(' | ')' | '.')).collect();
+    let s = s.trim_end_matches('-');
+    let (s, international) = match s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")) {
+        Some(rest) => (rest.strip_prefix('-').unwrap_or(rest), true),
+        None => (s, false),
+    };
     if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '-') {
         return None;
     }
     let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 11 && digits.starts_with('1') && !s.contains('-') {
+    if digits.len() == 11 && digits.starts_with('1') && marked_ext.is_none() && !s.starts_with('-') {
         let second = digits.as_bytes()[1];
-        return (b'3'..=b'9').contains(&second).then_some(digits);
+        // A mobile has no extension: "13800138000-1" is not one.
+        let groups_ok = s.split('-').all(|g| !g.is_empty()) && s.split('-').count() <= 3;
+        return ((b'3'..=b'9').contains(&second) && groups_ok).then_some(digits);
     }
+    // From abroad a landline's area code drops its 0: +86 21 …
+    // (Not a mobile mistyped: those start 1[3-9]; Beijing is 10.)
+    let s =
+        if international && !s.starts_with('0') && (!s.starts_with('1') || s.starts_with("10")) { format!("0{s}") } else { s.to_string() };
     // Landline: 0 + 2–3 digit area code, 7–8 digit number, optional extension.
     let parts: Vec<&str> = s.split('-').collect();
-    let (area, number, ext) = match parts.as_slice() {
-        [area, number] => (*area, *number, None),
-        [area, number, ext] => (*area, *number, Some(*ext)),
-        [joined] if joined.starts_with('0') && (10..=12).contains(&joined.len()) => {
+    let (area, number, ext) = match (parts.as_slice(), marked_ext.as_deref()) {
+        ([area, number], None) => (*area, *number, None),
+        ([area, number, ext], None) => (*area, *number, Some(*ext)),
+        ([area, number], Some(ext)) => (*area, *number, Some(ext)),
+        ([joined], ext) if joined.starts_with('0') && (10..=12).contains(&joined.len()) => {
             let area_len = if matches!(joined.as_bytes()[1], b'1' | b'2') { 3 } else { 4 };
-            (&joined[..area_len], &joined[area_len..], None)
+            (&joined[..area_len], &joined[area_len..], ext)
         }
         _ => return None,
     };
-    let area_ok = area.starts_with('0') && (3..=4).contains(&area.len());
-    let number_ok = (7..=8).contains(&number.len()) && !number.starts_with('0');
-    let ext_ok = ext.is_none_or(|e| (1..=6).contains(&e.len()));
+    let area_ok = area.starts_with('0') && (3..=4).contains(&area.len()) && area.chars().all(|c| c.is_ascii_digit());
+    let number_ok = (7..=8).contains(&number.len()) && !number.starts_with('0') && number.chars().all(|c| c.is_ascii_digit());
+    let ext_ok = ext.is_none_or(|e| (1..=6).contains(&e.len()) && e.chars().all(|c| c.is_ascii_digit()));
     (area_ok && number_ok && ext_ok).then(|| match ext {
         Some(e) => format!("{area}-{number}-{e}"),
         None => format!("{area}-{number}"),
@@ -217,6 +251,19 @@ mod tests {
             ("0571 88886666", "0571-88886666"),
             ("02112345678", "021-12345678"),
             ("010-8888888-123", "010-8888888-123"),
+            // As customers write them (issue 18).
+            ("+86 138-0013-8000", "13800138000"),
+            ("138 0013 8000", "13800138000"),
+            ("0755-8888 6666 转 123", "0755-88886666-123"),
+            ("0755-88886666 分机123", "0755-88886666-123"),
+            ("(0755) 8888 6666", "0755-88886666"),
+            ("021-12345678 ext. 45", "021-12345678-45"),
+            ("021-12345678x45", "021-12345678-45"),
+            ("+86 21 1234 5678", "021-12345678"),
+            ("+86 10 8888 8888", "010-88888888"),
+            ("１３８００１３８０００", "13800138000"),
+            ("０２１－１２３４５６７８", "021-12345678"),
+            ("＋８６\u{3000}１３８　００１３　８０００", "13800138000"),
         ] {
             assert_eq!(normalise_phone(input).as_deref(), Some(want), "{input}");
         }
@@ -231,6 +278,13 @@ mod tests {
             "abc",
             "021-123456789",
             "13800138000-1",
+            "13800138000 转 1",
+            "0755-8888 6666 转",
+            "0755-88886666 转 1234567",
+            "021-1234-5678-9-1",
+            "+86 12345",
+            "138--0013-8000",
+            "+86 1380013800",
         ] {
             assert_eq!(normalise_phone(bad), None, "{bad}");
         }
@@ -282,5 +336,28 @@ mod tests {
         assert!(validate(&Report { email: "wang@qq.com", ..ok_report() }).is_empty());
         let problems = validate(&Report { email: "wang@qq", ..ok_report() });
         assert_eq!(problems, vec![FieldError { field: Field::Email, problem: Problem::Invalid }]);
+    }
+
+    proptest::proptest! {
+        /// What we store is accepted as it is, and written full-width
+        /// (a Chinese input method) it means the same.
+        #[test]
+        fn stored_phones_are_stable(mobile in "1[3-9][0-9]{9}", area in "0[1-9][0-9]{1,2}", number in "[1-9][0-9]{6,7}", ext in proptest::option::of("[0-9]{1,6}")) {
+            let landline = match &ext {
+                Some(e) => format!("{area}-{number}-{e}"),
+                None => format!("{area}-{number}"),
+            };
+            for phone in [mobile, landline] {
+                let stored = normalise_phone(&phone);
+                proptest::prop_assert!(stored.is_some(), "{}", phone);
+                proptest::prop_assert_eq!(normalise_phone(stored.as_deref().unwrap_or_default()), stored.clone());
+                let full: String = phone.chars().map(|c| match c {
+                    '0'..='9' => char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c),
+                    '-' => '－',
+                    _ => c,
+                }).collect();
+                proptest::prop_assert_eq!(normalise_phone(&full), stored);
+            }
+        }
     }
 }

@@ -48,13 +48,17 @@ pub fn promise(terms: &ServiceTerms, severity: Severity, now: i64) -> Promise {
     let events = [ClockEvent::Escalated { at: now, severity }];
     let clocks = clock::clocks(&events, &terms.policy, terms.zone, &terms.always, &terms.working, now);
     let by = |kind: ClockKind| clocks.iter().find(|c| c.kind == kind).and_then(|c| c.deadline);
-    let today = terms.working.local_date(now);
-    let warranty = match &terms.warranty {
+    let warranty = warranty_status(terms.warranty.as_ref(), terms.working.local_date(now));
+    Promise { response_by: by(ClockKind::Response), arrival_by: by(ClockKind::Arrival), resolution_by: by(ClockKind::Resolution), warranty }
+}
+
+/// The equipment's warranty on `today` (local date), as the customer is told it.
+pub fn warranty_status(warranty: Option<&Warranty>, today: Date) -> WarrantyStatus {
+    match warranty {
         Some(w) if w.covers(today, None, 0) => WarrantyStatus::Covered { until: w.end(None, 0) },
         Some(w) if today > w.start => WarrantyStatus::Expired { ended: w.end(None, 0) },
         _ => WarrantyStatus::Unknown,
-    };
-    Promise { response_by: by(ClockKind::Response), arrival_by: by(ClockKind::Arrival), resolution_by: by(ClockKind::Resolution), warranty }
+    }
 }
 
 /// When a deadline falls, in the calendar's local time, relative to `now`.

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
 import { test, expect } from "@playwright/test";
 
 // The demo intranet: another site (localhost vs 127.0.0.1), a strict CSP and a hostile stylesheet.
@@ -75,16 +77,45 @@ test("an unlisted site cannot frame the widget", async ({ page }) => {
 });
 
 test("with the service down, the launcher offers the hotline and the page stays usable", async ({ page }) => {
-  await page.route(`${FIXLINE}/healthz`, (r) => r.abort());
+  await page.route(`${FIXLINE}/widget-check/**`, (r) => r.abort());
   await page.route(`${FIXLINE}/widget/**`, (r) => r.abort());
   await page.goto(INTRANET + "/");
   await page.getByRole("button", { name: "故障报修" }).click();
   await expect(page.getByRole("dialog")).toContainText("报修服务暂时不可用");
-  await expect(page.getByRole("dialog").getByRole("link")).toHaveAttribute("href", "tel:4008001234");
+  await expect(page.getByRole("dialog").getByRole("link")).toHaveAttribute("href", "tel:4008201234");
   // The host page's own controls still work.
   await page.getByRole("link", { name: "Inline mode" }).click();
   await expect(page).toHaveURL(/\/inline$/);
 });
+
+for (const [what, org, why] of [
+  ["a page not in the allowed list", "demo-hospital", "may not show this organisation's widget"],
+  ["an unknown organisation key", "no-such-org", 'no organisation has the key "no-such-org"'],
+]) {
+  test(`${what}: the customer gets a calm message with the hotline at once, the admin the reason in the console`, async ({ page }) => {
+    // A real page on this machine (Chromium lets only such a page load
+    // the loopback Fixline), on a port no organisation lists.
+    const html = `<!DOCTYPE html><html lang="zh-CN"><body><h1>内网</h1><script src="${FIXLINE}/embed.js" data-org="${org}" data-hotline="400-820-1234" data-lang="zh-CN" async></script></body></html>`;
+    const host = createServer((_, res) => res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(html));
+    await new Promise<void>((resolve) => host.listen(0, "127.0.0.1", resolve));
+    const errors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    try {
+      await page.goto(`http://localhost:${(host.address() as AddressInfo).port}/`);
+      const started = Date.now();
+      await page.getByRole("button", { name: "故障报修" }).click();
+      const dialog = page.getByRole("dialog");
+      await expect(dialog.getByRole("alert")).toContainText("本页面尚未开通在线报修");
+      await expect(dialog.getByRole("link")).toHaveAttribute("href", "tel:4008201234");
+      // No dead frame, no 10 s wait.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expect(dialog.locator("iframe")).toHaveCount(0);
+      await expect.poll(() => errors.join("\n")).toContain(why);
+    } finally {
+      host.close();
+    }
+  });
+}
 
 test("inline mode mounts the widget into the page and sizes it to its content", async ({ page }) => {
   await page.goto(INTRANET + "/inline");

@@ -88,7 +88,7 @@ test.describe("when Fixline itself stops", () => {
     await launcher.click();
     const dialog = page.getByRole("dialog");
     await expect(dialog.getByRole("alert")).toContainText("报修服务暂时不可用", { timeout: 8_000 });
-    await expect(dialog.getByRole("link")).toHaveAttribute("href", "tel:4008001234");
+    await expect(dialog.getByRole("link")).toHaveAttribute("href", "tel:4008201234");
     // Nothing on the host page is blocked: Escape closes, focus returns, the page's own script still runs.
     await page.keyboard.press("Escape");
     await expect(launcher).toHaveAttribute("aria-expanded", "false");

@@ -24,8 +24,10 @@ test("a customer reports, troubleshoots, escalates; staff open the case", async 
 
   // The guides load once; each step then runs in the browser.
   const apiCalls: string[] = [];
-  // (The case tracker's polling is not part of the walk.)
-  page.on("request", (r) => { if (r.url().includes("/api/") && !r.url().includes("/api/track_case")) apiCalls.push(new URL(r.url()).pathname); });
+  // (The case tracker's reads and its wait for news are not part of the walk.)
+  page.on("request", (r) => {
+    if (r.url().includes("/api/") && !/\/api\/(track_case|await_case_change)/.test(r.url())) apiCalls.push(new URL(r.url()).pathname);
+  });
   await page.getByRole("button", { name: "下一步：自助排查" }).click();
   await pickGuide(page, "报警主机故障自助排查");
   await expect(page.getByText("第 1 步")).toBeVisible();

@@ -27,7 +27,7 @@ pub fn origins(addr: SocketAddr) -> Vec<String> {
 pub async fn serve(listener: tokio::net::TcpListener, fixline: String, org_key: &'static str) {
     let page = move |inline: bool| {
         let mount = if inline { " data-mount=\"#support\"" } else { "" };
-        let tag = format!("<script src=\"{fixline}/embed.js\" data-org=\"{org_key}\" data-hotline=\"400-800-1234\"{mount} async></script>");
+        let tag = format!("<script src=\"{fixline}/embed.js\" data-org=\"{org_key}\" data-hotline=\"400-820-1234\"{mount} async></script>");
         let csp = format!(
             "default-src 'none'; script-src 'self' {fixline}; frame-src {fixline}; connect-src {fixline}; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
         );

@@ -391,8 +391,10 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
         .into_iter()
         .filter_map(|mut e| {
             e.event = match e.event {
-                CaseEvent::Dispatched { technician, appointment_ms, late, .. } => {
-                    CaseEvent::Dispatched { technician, appointment_ms, late, notes: String::new() }
+                // Staff's notes and the "later than the on-site deadline"
+                // flag are for staff; the customer sees who comes and when.
+                CaseEvent::Dispatched { technician, appointment_ms, .. } => {
+                    CaseEvent::Dispatched { technician, appointment_ms, late: false, notes: String::new() }
                 }
                 CaseEvent::ReportSigned { signer, signature, hash, .. } => {
                     CaseEvent::ReportSigned { signer, signature, hash, report: String::new() }
@@ -408,6 +410,7 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
                 | CaseEvent::QuoteIssued { .. }
                 | CaseEvent::QuoteAnswered { .. }
                 | CaseEvent::InfoAdded { .. }
+                | CaseEvent::CustomerMessaged { .. }
                 | CaseEvent::Confirmed { .. }
                 | CaseEvent::Rated { .. }
                 | CaseEvent::ComplaintRaised { .. }

@@ -3,7 +3,7 @@
 use sqlx::AnyPool;
 
 use crate::errors::AppError;
-use crate::models::{AssetOption, WidgetInfo};
+use crate::models::{AssetOption, AssetWarranty, WidgetInfo};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct Org {
@@ -51,22 +51,53 @@ pub async fn widget_logo(pool: &AnyPool, org_key: &str) -> Result<(String, Strin
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct AssetRow {
+    id: i64,
+    name: String,
+    model: String,
+    site: String,
+    serial: String,
+    commissioned_on: String,
+    warranty_months: i64,
+    manufacturer_months: Option<i64>,
+    timezone: String,
+}
+
 pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, AppError> {
     let org = org_by_key(pool, org_key).await?;
-    let assets: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT a.id, a.name, a.model, s.name, a.serial FROM assets a JOIN sites s ON s.id = a.site_id \
+    let assets: Vec<AssetRow> = sqlx::query_as(
+        "SELECT a.id, a.name, a.model, s.name AS site, a.serial, a.commissioned_on, a.warranty_months, a.manufacturer_months, \
+         o.timezone FROM assets a JOIN sites s ON s.id = a.site_id JOIN organisations o ON o.id = a.org_id \
          WHERE a.org_id = $1 ORDER BY s.name, a.name, a.id",
     )
     .bind(org.id)
     .fetch_all(pool)
     .await?;
+    let now = super::db::now_ms().div_euclid(60_000);
     Ok(WidgetInfo {
         org_name: org.name,
         company_name: org.company_name,
         hotline: org.hotline,
         assets: assets
             .into_iter()
-            .map(|(id, name, model, site, serial)| AssetOption { id, label: format!("{name} {model}（{site}）"), serial })
+            .map(|a| {
+                let offsets = super::terms::offsets_for(&a.timezone);
+                let today = crate::domain::calendar::Date::from_days((now + offsets.at_utc(now)).div_euclid(24 * 60));
+                let warranty = crate::domain::calendar::Date::parse(&a.commissioned_on).map(|start| crate::domain::warranty::Warranty {
+                    start,
+                    months: u32::try_from(a.warranty_months).unwrap_or(0),
+                    manufacturer_months: a.manufacturer_months.and_then(|m| u32::try_from(m).ok()),
+                    components: Vec::new(),
+                });
+                use crate::domain::promise::{warranty_status, WarrantyStatus};
+                let warranty = match warranty_status(warranty.as_ref(), today) {
+                    WarrantyStatus::Covered { until } => AssetWarranty { until: until.to_string(), covered: true },
+                    WarrantyStatus::Expired { ended } => AssetWarranty { until: ended.to_string(), covered: false },
+                    WarrantyStatus::Unknown => AssetWarranty::default(),
+                };
+                AssetOption { id: a.id, label: format!("{} {}（{}）", a.name, a.model, a.site), serial: a.serial, warranty }
+            })
             .collect(),
         allowed_origins: org.allowed_origins.split_whitespace().map(String::from).collect(),
         theme_color: org.theme_color,

@@ -21,6 +21,7 @@ struct OrgRow {
     theme_color: String,
     logo_sha256: String,
     daily_case_cap: Option<i64>,
+    hotline: String,
 }
 
 pub async fn settings(pool: &AnyPool, can_edit: bool) -> Result<crate::models::ServiceSettings, AppError> {
@@ -39,7 +40,8 @@ pub async fn settings(pool: &AnyPool, can_edit: bool) -> Result<crate::models::S
         }
     };
     let orgs: Vec<OrgRow> = sqlx::query_as(
-        "SELECT id, name, timezone, policy, widget_key, allowed_origins, theme_color, logo_sha256, daily_case_cap FROM organisations ORDER BY name, id",
+        "SELECT o.id, o.name, o.timezone, o.policy, o.widget_key, o.allowed_origins, o.theme_color, o.logo_sha256, o.daily_case_cap, \
+         COALESCE(c.hotline, '') AS hotline FROM organisations o LEFT JOIN companies c ON c.id = o.company_id ORDER BY o.name, o.id",
     )
     .fetch_all(pool)
     .await?;
@@ -55,6 +57,7 @@ pub async fn settings(pool: &AnyPool, can_edit: bool) -> Result<crate::models::S
             widget_key: o.widget_key,
             allowed_origins: o.allowed_origins.split_whitespace().map(String::from).collect(),
             theme_color: o.theme_color,
+            hotline: o.hotline,
             policy: terms_from(&o.timezone, &o.policy, None).policy,
             timezone: o.timezone,
             sites: sites

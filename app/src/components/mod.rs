@@ -108,7 +108,11 @@ pub fn LanguageLinks(#[prop(into)] path: Signal<String>) -> impl IntoView {
             {Locale::ALL
                 .into_iter()
                 .map(|l| {
-                    let href = move || format!("{}?lang={}", path.get(), l.tag());
+                    let href = move || {
+                        let path = path.get();
+                        let sep = if path.contains('?') { '&' } else { '?' };
+                        format!("{path}{sep}lang={}", l.tag())
+                    };
                     view! {
                         <a href=href rel="external" hreflang=l.tag() lang=l.tag() aria-current=(l == current).then_some("true")>
                             {l.native_name()}

@@ -128,6 +128,7 @@ pub fn event_text(t: &Texts, e: &CaseEvent, names: &[(i64, String)]) -> (String,
         }
         CaseEvent::DeadlineNear { clock } => (fill(t.ev_deadline_near, clock_name(t, *clock)), None),
         CaseEvent::Noted { notes: n } => (t.ev_noted.into(), notes(n)),
+        CaseEvent::CustomerMessaged { text } => (t.ev_customer_messaged.into(), notes(text)),
         CaseEvent::QuoteIssued { amount_cents, description } => (fill(t.ev_quote_issued, t.money(*amount_cents)), notes(description)),
         CaseEvent::QuoteAnswered { approved: true } => (t.ev_quote_approved.into(), None),
         CaseEvent::QuoteAnswered { approved: false } => (t.ev_quote_declined.into(), None),
@@ -237,6 +238,17 @@ pub fn billing_name(t: &ConsoleTexts, b: BillingClass) -> &'static str {
         BillingClass::B => t.billing_b,
         BillingClass::C => t.billing_c,
         BillingClass::D => t.billing_d,
+    }
+}
+
+/// The billing class as the customer reads it on the service report:
+/// what it means for them, not the internal letter.
+pub fn charge_name(t: &ConsoleTexts, b: BillingClass) -> &'static str {
+    match b {
+        BillingClass::A => t.charge_a,
+        BillingClass::B => t.charge_b,
+        BillingClass::C => t.charge_c,
+        BillingClass::D => t.charge_d,
     }
 }
 

@@ -74,6 +74,16 @@ pub async fn track_case(org_key: String, token: String, #[server(default)] clien
     crate::backend::cases::track(&pool, &org_key, &token, crate::language::request_locale()).await
 }
 
+/// Holds until one of this browser's cases changes (`true`) or 25 s pass
+/// (`false`): the tracker then refreshes at once. The tokens travel in the
+/// body, never in an address.
+#[server(input = Json, endpoint = "await_case_change")]
+pub async fn await_case_change(org_key: String, tokens: Vec<String>, #[server(default)] client: String) -> Result<bool, AppError> {
+    crate::backend::state::check_limit(crate::backend::limits::Class::Read, &org_key, &client)?;
+    let state = crate::backend::state::app_state()?;
+    crate::backend::case_watch::wait(&state.pool, &state.live, &org_key, &tokens).await
+}
+
 /// A customer on another device finds a case by its number and the phone
 /// it was reported with; this browser gets its own token (the answer).
 /// "Not found" alike for an unknown number and a wrong phone.

@@ -33,6 +33,17 @@ pub struct AssetOption {
     pub label: String,
     /// For a host page's prefill by serial number.
     pub serial: String,
+    /// The warranty today, shown as soon as the equipment is chosen.
+    #[serde(default)]
+    pub warranty: AssetWarranty,
+}
+
+/// An asset's warranty as the widget shows it: until (or since) which day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetWarranty {
+    /// `YYYY-MM-DD`: the last day covered; empty when not known.
+    pub until: String,
+    pub covered: bool,
 }
 
 /// The guides offered for one asset, with the server's clock for the
@@ -460,6 +471,9 @@ pub struct OrgTerms {
     /// Cases the organisation may report in 24 hours; `None`: the server's default.
     #[serde(default)]
     pub daily_case_cap: Option<u32>,
+    /// The service company's hotline, for the embed snippet (`data-hotline`).
+    #[serde(default)]
+    pub hotline: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,9 +18,33 @@ pub enum CustomerAction {
     Complain { category: ComplaintCategory, gravity: ComplaintGravity, text: String },
 }
 
+/// The customer's steps after a fix, one at a time and in this order: sign
+/// the service report (if a technician came), confirm the fix, rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerStep {
+    Sign,
+    Confirm,
+    Rate,
+}
+
+/// The step the customer is offered now, if any. The widget shows it and
+/// the server refuses the later ones until it is done.
+pub fn next_customer_step(state: &CaseState) -> Option<CustomerStep> {
+    let done = matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed);
+    if signable(state).is_ok() {
+        Some(CustomerStep::Sign)
+    } else if done && state.confirmed.is_none() {
+        Some(CustomerStep::Confirm)
+    } else if done && !state.rated {
+        Some(CustomerStep::Rate)
+    } else {
+        None
+    }
+}
+
 /// Checks a customer's action from the widget.
 pub fn customer_decide(state: &CaseState, action: &CustomerAction) -> Result<CaseEvent, Refusal> {
-    let done = matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed);
+    let step = next_customer_step(state);
     match action {
         CustomerAction::AddInfo { text, photos } => {
             if matches!(state.status, CaseStatus::Closed | CaseStatus::SelfResolved) {
@@ -33,7 +57,7 @@ pub fn customer_decide(state: &CaseState, action: &CustomerAction) -> Result<Cas
             Ok(CaseEvent::InfoAdded { text: text.trim().into(), photos: photos.clone() })
         }
         CustomerAction::Confirm { fixed, comment } => {
-            if !done || state.confirmed.is_some() {
+            if step != Some(CustomerStep::Confirm) {
                 return Err(Refusal::State);
             }
             if !notes_ok(comment, !fixed) {
@@ -42,7 +66,7 @@ pub fn customer_decide(state: &CaseState, action: &CustomerAction) -> Result<Cas
             Ok(CaseEvent::Confirmed { fixed: *fixed, comment: comment.trim().into() })
         }
         CustomerAction::Rate { rating } => {
-            if !done || state.rated {
+            if step != Some(CustomerStep::Rate) {
                 return Err(Refusal::State);
             }
             if !rating.valid() {

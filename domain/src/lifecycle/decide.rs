@@ -54,6 +54,11 @@ pub enum CaseAction {
     Note {
         notes: String,
     },
+    /// A message the customer reads in the widget (and may answer with
+    /// "add information"); unlike a note, not internal.
+    MessageCustomer {
+        text: String,
+    },
     IssueQuote {
         amount_cents: i64,
         description: String,
@@ -138,6 +143,7 @@ impl CaseAction {
             CaseAction::Resolve { .. } => Act::Resolve,
             CaseAction::Close => Act::Close,
             CaseAction::Note { .. } => Act::Note,
+            CaseAction::MessageCustomer { .. } => Act::MessageCustomer,
             CaseAction::IssueQuote { .. } => Act::IssueQuote,
             CaseAction::Diagnose { .. } => Act::Diagnose,
             CaseAction::RecordWork { .. } => Act::RecordWork,
@@ -274,6 +280,10 @@ pub fn decide(state: &CaseState, action: &CaseAction, cx: &Context) -> Result<Ca
         CaseAction::Note { notes } => {
             input(notes_ok(notes, true))?;
             Ok(CaseEvent::Noted { notes: notes.trim().into() })
+        }
+        CaseAction::MessageCustomer { text } => {
+            input(notes_ok(text, true))?;
+            Ok(CaseEvent::CustomerMessaged { text: text.trim().into() })
         }
     }
 }

@@ -235,6 +235,10 @@ pub enum CaseEvent {
     Noted {
         notes: String,
     },
+    /// Staff wrote to the customer, who sees it in the widget.
+    CustomerMessaged {
+        text: String,
+    },
     /// A paid job's price, for the customer to approve before dispatch.
     QuoteIssued {
         amount_cents: i64,
@@ -339,6 +343,7 @@ impl CaseEvent {
             CaseEvent::BreachRaised { .. } => "breach_raised",
             CaseEvent::DeadlineNear { .. } => "deadline_near",
             CaseEvent::Noted { .. } => "noted",
+            CaseEvent::CustomerMessaged { .. } => "customer_messaged",
             CaseEvent::QuoteIssued { .. } => "quote_issued",
             CaseEvent::QuoteAnswered { .. } => "quote_answered",
             CaseEvent::Diagnosed { .. } => "diagnosed",

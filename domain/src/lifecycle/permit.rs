@@ -57,6 +57,8 @@ pub enum Act {
     Resolve,
     Close,
     Note,
+    /// Write to the customer (seen in the widget).
+    MessageCustomer,
     IssueQuote,
     Diagnose,
     RecordWork,
@@ -71,7 +73,7 @@ pub enum Act {
 }
 
 impl Act {
-    pub const ALL: [Act; 23] = [
+    pub const ALL: [Act; 24] = [
         Act::Claim,
         Act::Transfer,
         Act::LogContact,
@@ -85,6 +87,7 @@ impl Act {
         Act::Resolve,
         Act::Close,
         Act::Note,
+        Act::MessageCustomer,
         Act::IssueQuote,
         Act::Diagnose,
         Act::RecordWork,
@@ -217,6 +220,11 @@ pub fn gate(state: &CaseState, act: Act, staff: Staff, paid_job: bool) -> Result
             check(matches!(state.status, CaseStatus::Resolved | CaseStatus::Closed) && !state.return_visited, Refusal::State)
         }
         Act::Note => check(owner || lead || assigned || staff.role == Dispatcher, Refusal::NotOwner),
+        // Those who deal with the customer, while there is a case to talk about.
+        Act::MessageCustomer => {
+            check(owner || lead || assigned || staff.role == Dispatcher, Refusal::NotOwner)?;
+            check(state.status != CaseStatus::SelfResolved, Refusal::State)
+        }
         Act::CollectSignature => {
             check(lead || assigned || owner, Refusal::NotOwner)?;
             signable(state)

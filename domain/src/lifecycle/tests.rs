@@ -275,10 +275,25 @@ fn customer_follow_up_complaints_and_return_visits() {
     let visit = CaseAction::ReturnVisit { outcome: ReturnVisitOutcome::Satisfied, notes: String::new() };
     assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, visit.clone()).unwrap_err(), Refusal::State, "not fixed yet");
     let mut l = apply(l, TECH, Role::Technician, CaseAction::Resolve { summary: "ok".into() }).unwrap();
+    // One step at a time: sign the visit's report, confirm the fix, rate.
+    let confirm = CustomerAction::Confirm { fixed: true, comment: String::new() };
+    assert_eq!(next_customer_step(&CaseState::from_log(&l)), Some(CustomerStep::Sign));
+    assert_eq!(customer_decide(&CaseState::from_log(&l), &rate), Err(Refusal::State), "signature first");
+    assert_eq!(customer_decide(&CaseState::from_log(&l), &confirm), Err(Refusal::State), "signature first");
+    l.push(LoggedEvent {
+        at_ms: 0,
+        actor: Actor::Customer,
+        event: sign_report(&CaseState::from_log(&l), "李", 9, "{}".into(), "h".into()).unwrap(),
+    });
+    assert_eq!(next_customer_step(&CaseState::from_log(&l)), Some(CustomerStep::Confirm));
+    assert_eq!(customer_decide(&CaseState::from_log(&l), &rate), Err(Refusal::State), "confirmation first");
+    l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: customer_decide(&CaseState::from_log(&l), &confirm).unwrap() });
+    assert_eq!(next_customer_step(&CaseState::from_log(&l)), Some(CustomerStep::Rate));
     let bad = CustomerAction::Rate { rating: Rating { attitude: 5, skill: 3, punctuality: 4, promise_kept: 4, comment: String::new() } };
     assert_eq!(customer_decide(&CaseState::from_log(&l), &bad), Err(Refusal::Input));
     l.push(LoggedEvent { at_ms: 0, actor: Actor::Customer, event: customer_decide(&CaseState::from_log(&l), &rate).unwrap() });
     assert_eq!(customer_decide(&CaseState::from_log(&l), &rate), Err(Refusal::State), "rated once");
+    assert_eq!(next_customer_step(&CaseState::from_log(&l)), None);
     assert_eq!(apply(l.clone(), TECH, Role::Technician, visit.clone()).unwrap_err(), Refusal::Role);
     let persists = CaseAction::ReturnVisit { outcome: ReturnVisitOutcome::ProblemPersists, notes: String::new() };
     assert_eq!(apply(l.clone(), DISPATCHER, Role::Dispatcher, persists).unwrap_err(), Refusal::Input, "say what persists");
@@ -318,6 +333,7 @@ fn sample(act: Act, state: &CaseState) -> Option<CaseAction> {
         Act::Resolve => CaseAction::Resolve { summary: notes() },
         Act::Close => CaseAction::Close,
         Act::Note => CaseAction::Note { notes: notes() },
+        Act::MessageCustomer => CaseAction::MessageCustomer { text: notes() },
         Act::IssueQuote => CaseAction::IssueQuote { amount_cents: 85_000, description: notes() },
         Act::Diagnose => CaseAction::Diagnose {
             cause: Cause::Product,

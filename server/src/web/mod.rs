@@ -5,6 +5,7 @@
 
 mod assets;
 mod guards;
+mod labels;
 mod pages;
 mod uploads;
 
@@ -214,11 +215,13 @@ pub fn router(state: AppState) -> Router {
         .route("/diagnostics/payload", get(pages::diagnostics_payload))
         .route("/console/guides/{id}/{version}/export", get(pages::export_guide))
         .route("/console/files/{id}", get(pages::staff_file))
+        .route("/console/labels", get(labels::label_sheet))
         .route("/embed.js", get(assets::embed_js))
         .route("/widget-logo/{org_key}", get(assets::widget_logo))
         .route("/widget-guides/{kind}/{tag}", get(assets::widget_guides))
         .route("/pkg/{*file}", get(assets::bundle))
-        .route(WIDGET_PATH, get(pages::widget_page))
+        .route("/widget-check/{org_key}", get(pages::widget_check))
+        .route(WIDGET_PATH, get(pages::widget_page).post(pages::widget_without_script))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -51,25 +51,104 @@ pub(super) async fn widget_page(State(state): State<AppState>, req: Request) -> 
     res
 }
 
+/// `?host=` of [`widget_check`].
+#[derive(serde::Deserialize)]
+pub(super) struct CheckQuery {
+    #[serde(default)]
+    host: String,
+}
+
+/// What `embed.js` asks before it opens the widget's frame: does the
+/// organisation key exist, and may the host page frame it? A frame the
+/// browser refuses (`frame-ancestors`) runs no script and cannot say why;
+/// this answer can, so the host page's admin reads the reason in the
+/// browser's console and the customer gets the hotline at once instead of
+/// a dead frame. Readable from any origin; it tells nothing else.
+pub(super) async fn widget_check(
+    State(state): State<AppState>,
+    axum::extract::Path(org_key): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CheckQuery>,
+    req: Request,
+) -> Response {
+    let ip = app::backend::limits::client_ip(req.headers(), req.extensions(), state.limits.config().trust_forwarded_for);
+    let answer = |status: StatusCode, body: &'static str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"), (header::CACHE_CONTROL, "no-store")],
+            body,
+        )
+            .into_response()
+    };
+    if state.limits.check(Class::Read, Caller::page(ip), &org_key).is_err() {
+        return answer(StatusCode::TOO_MANY_REQUESTS, r#"{"problem":"busy"}"#);
+    }
+    match app::backend::orgs::widget_info(&state.pool, &org_key).await {
+        Ok(info) => {
+            let host = app::domain::embedding::normalise_origin(&q.host);
+            if host.is_some_and(|h| h == q.host && info.allowed_origins.contains(&h)) {
+                answer(StatusCode::OK, r#"{"ok":true}"#)
+            } else {
+                answer(StatusCode::OK, r#"{"problem":"host_not_allowed"}"#)
+            }
+        }
+        Err(AppError::NotFound) => answer(StatusCode::OK, r#"{"problem":"unknown_org"}"#),
+        Err(e) => {
+            tracing::error!(error = ?e, "widget check: organisation lookup failed");
+            answer(StatusCode::SERVICE_UNAVAILABLE, r#"{"problem":"unavailable"}"#)
+        }
+    }
+}
+
+/// The report form posted by a browser that runs no scripts (the widget
+/// needs them; with scripts the form never posts): a page saying so, with
+/// the organisation's hotline. Nothing is stored.
+pub(super) async fn widget_without_script(State(state): State<AppState>, req: Request) -> Response {
+    let org_key = app::widget_app::org_key_from_path(req.uri().path());
+    let ip = app::backend::limits::client_ip(req.headers(), req.extensions(), state.limits.config().trust_forwarded_for);
+    if let Err(e) = state.limits.check(Class::Read, Caller::page(ip), &org_key) {
+        return busy_page(req.headers(), e);
+    }
+    let locale = page_locale(req.headers());
+    let hotline = match app::backend::orgs::widget_info(&state.pool, &org_key).await {
+        Ok(info) => info.hotline,
+        Err(_) => String::new(),
+    };
+    let t = app::i18n::LocaleTexts::texts(locale);
+    let mut body = format!("<p data-testid=\"widget-needs-script\">{}</p>", html_escape(t.needs_script));
+    if !hotline.is_empty() {
+        let digits: String = hotline.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+        body += &format!("<p>{}: <a href=\"tel:{}\">{}</a></p>", html_escape(t.hotline), html_escape(&digits), html_escape(&hotline));
+    }
+    (StatusCode::OK, plain_page(locale, &body)).into_response()
+}
+
 /// A refused widget page is still a page (it opens in a frame or from a QR
 /// code), in the browser's language, saying when to try again.
 fn busy_page(headers: &HeaderMap, error: AppError) -> Response {
-    let locale = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(app::i18n::Locale::from_accept_language)
-        .unwrap_or_default();
+    let locale = page_locale(headers);
     let message = app::i18n::LocaleTexts::texts(locale).error(&error);
-    let body = format!(
+    let body = plain_page(locale, &format!("<p data-testid=\"widget-busy\">{}</p>", html_escape(&message)));
+    let mut res = body.into_response();
+    // The error's status and headers (Retry-After), with this page's type.
+    let (mut parts, _) = error.into_response().into_parts();
+    parts.headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
+    *res.status_mut() = parts.status;
+    *res.headers_mut() = parts.headers;
+    res
+}
+
+fn page_locale(headers: &HeaderMap) -> app::i18n::Locale {
+    app::language::headers_locale(headers)
+}
+
+/// A page of its own (no scripts, no stylesheet) around `body` (HTML).
+fn plain_page(locale: app::i18n::Locale, body: &str) -> ([(header::HeaderName, &'static str); 1], String) {
+    let html = format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Fixline</title></head><body style=\"font-family:sans-serif;padding:1.5rem\"><p data-testid=\"widget-busy\">{}</p></body></html>",
-        locale.tag(),
-        html_escape(&message)
+         <title>Fixline</title></head><body style=\"font-family:sans-serif;padding:1.5rem\">{body}</body></html>",
+        locale.tag()
     );
-    let mut res = error.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/html; charset=utf-8"));
-    (res.into_parts().0, body).into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html)
 }
 
 fn html_escape(text: &str) -> String {

@@ -15,6 +15,7 @@ on_both_databases!(
     parallel_escalations_and_retries_create_each_case_once,
     refused_writers_leave_their_neighbours_writes,
     the_most_overdue_case_leads_a_queue_of_hundreds,
+    waiting_trackers_hear_of_their_case_at_once,
 );
 
 const PARALLEL: usize = 64;
@@ -261,5 +262,47 @@ async fn the_most_overdue_case_leads_a_queue_of_hundreds(db: Db) {
     assert_eq!(res["rows"].as_array().unwrap().len(), 601);
     let deadlines: Vec<i64> = res["rows"].as_array().unwrap().iter().filter_map(|r| r["next_clock"]["deadline_ms"].as_i64()).collect();
     assert!(deadlines.windows(2).all(|w| w[0] <= w[1]), "nearest deadline first");
+    server.stop().await;
+}
+
+/// Dozens of customers' trackers wait for news (the request is held); a
+/// staff action on their case answers them all at once, while a tracker of
+/// another case keeps waiting. Bad waits are refused without holding.
+async fn waiting_trackers_hear_of_their_case_at_once(db: Db) {
+    let server = start(db).await;
+    let asset = first_asset(&server).await;
+    let (number, token) = escalate(&server, asset, "wait-00000000000000000001").await;
+    let (_, other_token) = escalate(&server, asset, "wait-00000000000000000002").await;
+    let wait = |tokens: Vec<&str>| json!({ "org_key": "demo-hospital", "tokens": tokens, "client": "wait-client-0000000000000001" });
+
+    let (alone, both) = (wait(vec![&other_token]), wait(vec![&token, &other_token]));
+    let other = server.call_json("await_case_change", &alone, None);
+    let waiters = async {
+        let answers = all_at_once(32, |_| server.call_json("await_case_change", &both, None)).await;
+        (answers, std::time::Instant::now())
+    };
+    let act = async {
+        // Let the waiters arrive and subscribe, then change the case.
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let dispatcher = server.login("dispatcher", "fixline-demo").await;
+        let started = std::time::Instant::now();
+        assert_eq!(server.act(&dispatcher, &number, json!({ "action": "claim" })).await.status, 200);
+        started
+    };
+    let quiet = tokio::time::timeout(std::time::Duration::from_secs(4), other);
+    let ((answers, heard), started, quiet) = tokio::join!(waiters, act, quiet);
+    assert_eq!(statuses(&answers), [(200, 32)].into());
+    assert!(answers.iter().all(|r| r.json() == json!(true)), "every waiter heard of the claim");
+    assert!(heard.duration_since(started) < std::time::Duration::from_secs(2), "at once: {:?}", heard.duration_since(started));
+    assert!(quiet.is_err(), "the other case's tracker is still waiting");
+
+    // Too many tokens, none, or only unknown ones: refused at once.
+    let six: Vec<&str> = std::iter::repeat_n(token.as_str(), 6).collect();
+    assert_eq!(server.call_json("await_case_change", &wait(six), None).await.status, 400);
+    assert_eq!(server.call_json("await_case_change", &wait(vec![]), None).await.status, 400);
+    let unknown = "0".repeat(64);
+    assert_eq!(server.call_json("await_case_change", &wait(vec![&unknown]), None).await.status, 404);
+    let wrong_org = json!({ "org_key": "demo-factory", "tokens": [token], "client": "wait-client-0000000000000001" });
+    assert_eq!(server.call_json("await_case_change", &wrong_org, None).await.status, 404);
     server.stop().await;
 }

@@ -208,13 +208,44 @@ async fn pages_have_a_strict_policy_and_the_widget_is_framed_only_where_listed(d
     assert!(policy.ends_with("frame-ancestors 'self' https://intranet.hospital.cn http://10.0.0.8:8080"), "{policy}");
     // Another organisation's widget is not opened up by it.
     assert!(csp(&server.request("GET", "/widget/demo-factory", &[], b"").await).ends_with("frame-ancestors 'self'"));
+    // embed.js asks first, from the host page's origin, and learns why not.
+    let check = |org: &str, host: &str| format!("/widget-check/{org}?host={}", host.replace(':', "%3A").replace('/', "%2F"));
+    for (org, host, answer) in [
+        ("demo-hospital", "https://intranet.hospital.cn", json!({ "ok": true })),
+        ("demo-hospital", "http://10.0.0.8:8080", json!({ "ok": true })),
+        ("demo-hospital", "https://intranet.hospital.cn/", json!({ "problem": "host_not_allowed" })),
+        ("demo-hospital", "https://evil.example", json!({ "problem": "host_not_allowed" })),
+        ("demo-hospital", "", json!({ "problem": "host_not_allowed" })),
+        ("demo-factory", "https://intranet.hospital.cn", json!({ "problem": "host_not_allowed" })),
+        ("no-such-org", "https://intranet.hospital.cn", json!({ "problem": "unknown_org" })),
+    ] {
+        let res = server.request("GET", &check(org, host), &[("Origin", "https://evil.example")], b"").await;
+        assert_eq!((res.status, res.json()), (200, answer), "{org} {host}");
+        assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(res.header("cache-control"), Some("no-store"));
+    }
     let info = server.call_form("load_widget", "org_key=demo-hospital", None).await.json();
     assert_eq!(info["allowed_origins"], json!(["https://intranet.hospital.cn", "http://10.0.0.8:8080"]));
     assert_eq!(info["theme_color"], "#0b5cad");
+    // A browser without scripts posts the report form: it is told scripts
+    // are needed and given the hotline; nothing is stored, nothing lands in a URL.
+    let own = format!("http://{}", server.addr);
+    let res = server
+        .request(
+            "POST",
+            "/widget/demo-hospital",
+            &[("Content-Type", "application/x-www-form-urlencoded"), ("Origin", &own), ("Accept-Language", "en")],
+            b"reporter_name=Li&phone=13800138000&symptom=no+scripts",
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert!(res.text().contains("needs JavaScript") && res.text().contains("href=\"tel:"), "{}", res.text());
+    assert!(!res.text().contains("13800138000"));
     // embed.js is served, small and framework-free.
     let js = server.request("GET", "/embed.js", &[], b"").await;
     assert_eq!(js.status, 200);
-    assert!(js.body.len() < 5 * 1024, "embed.js is {} bytes", js.body.len());
+    // It asks before framing, keeps drafts and case tokens for the frame: under 6 KB.
+    assert!(js.body.len() < 6 * 1024, "embed.js is {} bytes", js.body.len());
     server.stop().await;
 }
 

@@ -281,16 +281,18 @@ async fn a_visit_ends_with_a_signed_report_rating_and_return_visit(db: Db) {
     assert_eq!(tampered["signed"]["verified"], false);
     assert_eq!(server.act(&dispatcher, &number, json!({ "action": "close" })).await.status, 200);
 
-    // The customer rates (4 levels), confirms, complains; all once.
+    // The customer confirms, then rates (4 levels), complains; all once,
+    // in that order (the report was signed above).
     let customer = |action: Value| json!({ "org_key": "demo-hospital", "token": token, "action": action });
     let rating = |v: u8| json!({ "action": "rate", "rating": { "attitude": v, "skill": 4, "punctuality": 3, "promise_kept": 4, "comment": "很及时" } });
+    assert_eq!(server.call_json("customer_action", &customer(rating(4)), None).await.status, 409, "confirmation first");
+    let confirm = json!({ "action": "confirm", "fixed": true, "comment": "" });
+    assert_eq!(server.call_json("customer_action", &customer(confirm), None).await.status, 200);
     assert_eq!(server.call_json("customer_action", &customer(rating(5)), None).await.status, 400);
     assert_eq!(server.call_json("customer_action", &customer(rating(4)), None).await.status, 200);
     assert_eq!(server.call_json("customer_action", &customer(rating(4)), None).await.status, 409);
     let wrong_org = json!({ "org_key": "demo-factory", "token": token, "action": rating(4) });
     assert_eq!(server.call_json("customer_action", &wrong_org, None).await.status, 404);
-    let confirm = json!({ "action": "confirm", "fixed": true, "comment": "" });
-    assert_eq!(server.call_json("customer_action", &customer(confirm), None).await.status, 200);
     let complain = json!({ "action": "complain", "category": "human", "gravity": "minor", "text": "技术员未穿鞋套" });
     assert_eq!(server.call_json("customer_action", &customer(complain), None).await.status, 200);
     let tracked = server.call_form("track_case", &format!("org_key=demo-hospital&token={token}"), None).await.json();

@@ -39,6 +39,7 @@ enum Form {
     Escalate,
     Resolve,
     Note,
+    Message,
     Quote,
     Diagnose,
     Work,
@@ -141,6 +142,7 @@ pub fn CaseActions(case: CaseDetail, refresh: Callback<()>, editing: RwSignal<bo
                     None => may(Act::Close).then(|| direct(t.act_close, "act-close", CaseAction::Close).into_any()),
                 }}
                 {may(Act::Note).then(|| button(t.act_note, "act-note", Form::Note))}
+                {may(Act::MessageCustomer).then(|| button(t.act_message, "act-message", Form::Message))}
                 {may(Act::Diagnose).then(|| button(t.act_diagnose, "act-diagnose", Form::Diagnose))}
                 {may(Act::RecordWork).then(|| button(t.act_work, "act-work", Form::Work))}
                 {may(Act::Swap).then(|| button(t.act_swap, "act-swap", Form::Swap))}
@@ -363,17 +365,26 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
             </select>
         }
         .into_any(),
-        Form::Resolve | Form::Note | Form::Correct | Form::AnswerComplaint => ().into_any(),
+        Form::Resolve | Form::Note | Form::Message | Form::Correct | Form::AnswerComplaint => ().into_any(),
     };
     let notes_label = match form {
         Form::Resolve => t.f_summary,
         Form::Quote => t.f_quote_description,
         Form::Complaint => t.f_complaint_text,
+        Form::Message => t.f_message,
         _ => t.f_notes,
     };
     let notes_required = matches!(
         form,
-        Form::Contact | Form::Escalate | Form::Resolve | Form::Note | Form::Quote | Form::Correct | Form::Complaint | Form::AnswerComplaint
+        Form::Contact
+            | Form::Escalate
+            | Form::Resolve
+            | Form::Note
+            | Form::Message
+            | Form::Quote
+            | Form::Correct
+            | Form::Complaint
+            | Form::AnswerComplaint
     );
     let show_notes = !matches!(form, Form::Transfer | Form::Pause | Form::Severity | Form::Work | Form::OnTheWay);
     let parts_error = RwSignal::new(false);
@@ -412,6 +423,7 @@ fn ActionFormFor(form: Form, case: CaseDetail, send: Callback<CaseAction>, pendi
             }),
             Form::Resolve => Some(CaseAction::Resolve { summary: n }),
             Form::Note => Some(CaseAction::Note { notes: n }),
+            Form::Message => Some(CaseAction::MessageCustomer { text: n }),
             Form::Quote => c
                 .trim()
                 .parse::<f64>()

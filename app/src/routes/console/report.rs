@@ -89,7 +89,7 @@ fn ReportBody(report: ReportView) -> impl IntoView {
     let row = |zh: &'static str, en: &'static str, value: String| {
         view! { <tr><th scope="row">{bi(zh, en)}</th><td>{value}</td></tr> }
     };
-    let billing = names::billing_name(t, report.billing);
+    let charge = names::charge_name(t, report.billing);
     let diagnosis = report.diagnosis.as_ref().map(|d| {
         let mut v = vec![names::cause(t, d.cause).to_string(), names::part(t, d.part).to_string()];
         if let Some(x) = d.exclusion {
@@ -118,7 +118,7 @@ fn ReportBody(report: ReportView) -> impl IntoView {
                 {row(ZH_CN_CONSOLE.report_diagnosis, EN_CONSOLE.report_diagnosis, diagnosis.unwrap_or_default())}
                 {row(ZH_CN_CONSOLE.report_summary, EN_CONSOLE.report_summary, report.summary.clone())}
                 {row(ZH_CN_CONSOLE.report_hours, EN_CONSOLE.report_hours, fill(t.report_minutes, report.minutes_worked))}
-                {row(ZH_CN_CONSOLE.report_billing, EN_CONSOLE.report_billing, billing.to_string())}
+                {row(ZH_CN_CONSOLE.report_billing, EN_CONSOLE.report_billing, charge.to_string())}
             </tbody>
         </table>
         <h2>{bi(ZH_CN_CONSOLE.report_work, EN_CONSOLE.report_work)}</h2>

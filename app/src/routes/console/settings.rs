@@ -319,7 +319,10 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
         }
     });
     let key = org.widget_key.clone();
-    let snippet = move || format!("<script src=\"{}/embed.js\" data-org=\"{}\" async></script>", server.get(), key);
+    // With the hotline: what the launcher shows when the service cannot be reached.
+    let hotline: String = org.hotline.chars().filter(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ')).collect();
+    let snippet =
+        move || format!("<script src=\"{}/embed.js\" data-org=\"{}\" data-hotline=\"{}\" async></script>", server.get(), key, hotline);
     let id = format!("origins-{org_id}");
     let colour_id = format!("colour-{org_id}");
     let cap_id = format!("cap-{org_id}");
@@ -344,6 +347,13 @@ fn EmbedEditor(org: OrgTerms, can_edit: bool) -> impl IntoView {
             <LogoEditor org_id logo_url=org.logo_url.clone() can_edit/>
             <p>{t.embed_snippet}</p>
             <pre class="snippet" data-testid="embed-snippet"><code>{snippet}</code></pre>
+            // QR labels on the equipment open the same report page, the equipment chosen.
+            <ul class="links" data-testid="label-links">
+                <li><a href=format!("/console/labels?org={org_id}") target="_blank" rel="external">{t.labels_org}</a></li>
+                {org.sites.iter().map(|site| view! {
+                    <li><a href=format!("/console/labels?site={}", site.id) target="_blank" rel="external">{t.labels_site.replace("{s}", &site.name)}</a></li>
+                }).collect_view()}
+            </ul>
         </section>
     }
     .into_any()

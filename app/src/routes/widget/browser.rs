@@ -6,13 +6,20 @@ use super::js;
 use leptos::prelude::{document, request_animation_frame};
 
 pub(super) fn focus_prompt() {
+    focus_id("guide-prompt");
+}
+
+/// Focuses the element with this id once the page has been redrawn.
+pub(super) fn focus_id(id: &'static str) {
     #[cfg(feature = "hydrate")]
-    request_animation_frame(|| {
+    request_animation_frame(move || {
         use wasm_bindgen::JsCast;
-        if let Some(el) = document().get_element_by_id("guide-prompt").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
         }
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 pub(super) fn send_progress_beacon(org_key: &str, session_id: &str, last_node: &str, steps: usize) {

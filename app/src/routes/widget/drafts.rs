@@ -95,6 +95,34 @@ fn encode(d: &Draft) -> Option<String> {
     stringify(&o.into())
 }
 
+/// The largest draft taken from the host page (a report and a walk of 64
+/// steps are far below it).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub const MAX_JSON: usize = 100_000;
+
+/// The draft as stored (JSON), for the host page to keep.
+pub fn to_json(draft: &Draft) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    return encode(draft);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = draft;
+        None
+    }
+}
+
+/// A draft the host page kept.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn from_json(json: &str) -> Option<Draft> {
+    #[cfg(feature = "hydrate")]
+    return decode(json);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = json;
+        None
+    }
+}
+
 pub fn load(key: &str) -> Option<Draft> {
     #[cfg(feature = "hydrate")]
     return decode(&storage()?.get_item(key).ok()??);

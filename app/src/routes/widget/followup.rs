@@ -16,7 +16,7 @@ pub(super) fn CustomerFollowUp(
 ) -> impl IntoView {
     use crate::components::names;
     use crate::components::photos::{PhotoPicker, SignaturePad, Uploader};
-    use crate::domain::lifecycle::{ComplaintCategory, ComplaintGravity, CustomerAction, Rating};
+    use crate::domain::lifecycle::{next_customer_step, ComplaintCategory, ComplaintGravity, CustomerAction, CustomerStep, Rating};
     use crate::functions::widget::{customer_action, widget_sign_report};
     use crate::models::CaseStatus;
 
@@ -39,10 +39,11 @@ pub(super) fn CustomerFollowUp(
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
-    let fixed_done = matches!(status, CaseStatus::Resolved | CaseStatus::Closed);
-    let can_sign = fixed_done && state.visited && !state.signed;
-    let can_confirm = fixed_done && state.confirmed.is_none();
-    let can_rate = fixed_done && !state.rated;
+    // Sign, confirm, rate: one at a time, as the server takes them.
+    let step = next_customer_step(&state);
+    let can_sign = step == Some(CustomerStep::Sign);
+    let can_confirm = step == Some(CustomerStep::Confirm);
+    let can_rate = step == Some(CustomerStep::Rate);
     let can_add = !matches!(status, CaseStatus::Closed | CaseStatus::SelfResolved);
     let can_complain = !state.complaint_open && status != CaseStatus::SelfResolved;
 
@@ -102,7 +103,7 @@ pub(super) fn CustomerFollowUp(
     view! {
         <div class="customer-follow-up" data-testid="customer-follow-up">
             {can_sign.then(|| view! {
-                <details class="sign" data-testid="w-sign">
+                <details class="sign" data-testid="w-sign" open>
                     <summary>{t.w_sign_title}</summary>
                     <WidgetReport org=org.clone() token=token.clone()/>
                     <form on:submit=submit_sign>

@@ -32,6 +32,23 @@ impl Host {
         let _ = (number, token);
     }
 
+    /// Asks the host page to keep the report being written (the draft's
+    /// JSON; `None`: forget it), for a browser that gives this frame no
+    /// storage: a reload, or a language switch, must not lose it.
+    pub fn keep_draft(&self, json: Option<&str>) {
+        #[cfg(feature = "hydrate")]
+        if let (Some(origin), Some(parent)) = (self.origin.get_value(), window().parent().ok().flatten()) {
+            use js_sys::{Object, Reflect};
+            let msg = Object::new();
+            let _ = Reflect::set(&msg, &"fixline".into(), &1.into());
+            let _ = Reflect::set(&msg, &"type".into(), &"draft".into());
+            let _ = Reflect::set(&msg, &"data".into(), &json.unwrap_or_default().into());
+            let _ = parent.post_message(&msg, &origin);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = json;
+    }
+
     pub fn post(&self, kind: &str, number: Option<&str>) {
         #[cfg(feature = "hydrate")]
         if let Some(origin) = self.origin.get_value() {
@@ -58,8 +75,7 @@ fn post(origin: &str, kind: &str, number: Option<&str>, height: Option<f64>) {
     let _ = parent.post_message(&msg, origin);
 }
 
-pub fn connect(info: &WidgetInfo, state: super::WidgetState, host_cases: RwSignal<u32>) -> Host {
-    let super::WidgetState { name, phone, asset, .. } = state;
+pub fn connect(info: &WidgetInfo, state: super::WidgetState, draft_key: String, host_cases: RwSignal<u32>) -> Host {
     let origin = StoredValue::new(None::<String>);
     let host = Host { origin };
     #[cfg(feature = "hydrate")]
@@ -87,24 +103,24 @@ pub fn connect(info: &WidgetInfo, state: super::WidgetState, host_cases: RwSigna
             let normal = crate::domain::embedding::normalise_origin(&claimed);
             let Some(host_origin) = normal.filter(|o| *o == claimed && allowed.contains(o)) else { return };
             origin.set_value(Some(host_origin.clone()));
-            listen(host_origin.clone(), name, phone, asset, assets.clone(), host_cases);
+            listen(host_origin.clone(), state, draft_key.clone(), assets.clone(), host_cases);
             post(&host_origin, "ready", None, None);
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (info, name, phone, asset, host_cases);
+    let _ = (info, state, draft_key, host_cases);
     host
 }
 
 #[cfg(feature = "hydrate")]
 fn listen(
     origin: String,
-    name: RwSignal<String>,
-    phone: RwSignal<String>,
-    asset: RwSignal<Option<i64>>,
+    state: super::WidgetState,
+    draft_key: String,
     assets: Vec<crate::models::AssetOption>,
     host_cases: RwSignal<u32>,
 ) {
+    let super::WidgetState { name, phone, asset, .. } = state;
     use js_sys::Reflect;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::JsValue;
@@ -159,6 +175,15 @@ fn listen(
                     .collect();
                 HOST_CASES.with(|h| *h.borrow_mut() = cases);
                 host_cases.update(|n| *n += 1);
+            }
+            // The draft the host page kept: taken only when this frame has
+            // none of its own and nothing has been typed yet.
+            Some("draft") => {
+                let Some(json) = Reflect::get(&data, &"data".into()).ok().and_then(|v| v.as_string()) else { return };
+                let untouched = super::drafts::load(&draft_key).is_none() && state.draft() == super::drafts::Draft::default();
+                if let Some(d) = super::drafts::from_json(&json).filter(|_| untouched && json.len() <= super::drafts::MAX_JSON) {
+                    state.restore(d);
+                }
             }
             Some("open") => {
                 if let Some(el) = document().query_selector("main.widget input, main.widget select").ok().flatten() {

@@ -3,7 +3,7 @@
 use super::*;
 
 #[component]
-pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView {
+pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState, preset: Option<i64>) -> impl IntoView {
     let WidgetState { name, phone, sms, email, asset, symptom, error, stage, .. } = state;
     let t = use_texts();
     let on_submit = move |ev: SubmitEvent| {
@@ -19,13 +19,54 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
             error.set(None);
             stage.set(Stage::Guide);
         } else {
+            // The first field to mend, in the form's order, gets the focus.
+            let first = [
+                (Field::ReporterName, "reporter-name"),
+                (Field::Phone, "phone"),
+                (Field::Email, "email"),
+                (Field::Asset, "asset"),
+                (Field::Symptom, "symptom"),
+            ]
+            .into_iter()
+            .find(|(f, _)| problems.iter().any(|p| p.field == *f));
             error.set(Some(AppError::invalid(problems)));
+            if let Some((_, id)) = first {
+                focus_id(id);
+            }
         }
     };
     let error: Signal<Option<AppError>> = error.into();
+    // From a QR label: the equipment is shown, not chosen; the customer can still change it.
+    let locked = RwSignal::new(preset.is_some());
+    let fixed = preset.and_then(|id| info.assets.iter().find(|a| a.id == id).cloned());
+    let assets = StoredValue::new(info.assets.clone());
+    // The chosen equipment's warranty, at once (the server worked it out for today).
+    let warranty = move || {
+        let id = asset.get()?;
+        let w = assets.with_value(|list| list.iter().find(|a| a.id == id).map(|a| a.warranty.clone()))?;
+        (!w.until.is_empty()).then(|| {
+            let (class, text) = if w.covered {
+                ("ok", t.warranty_covered.replace("{d}", &w.until))
+            } else {
+                ("warning", t.warranty_expired.replace("{d}", &w.until))
+            };
+            view! { <p class=class data-testid="asset-warranty">{text}</p> }
+        })
+    };
     let invalid = move |f: Field| move || error.get().and_then(|e| e.problem_for(f)).is_some().to_string();
     view! {
-        <form class="intake" novalidate on:submit=on_submit>
+        // The form is usable before the widget's code has arrived (see
+        // `widget_loader`): `data-loading`/`data-failed` are what the page's
+        // loader says in `.pre-status` if "next" is pressed that early.
+        // POST: a browser without scripts never puts a phone in a URL.
+        <form
+            class="intake"
+            method="post"
+            novalidate
+            on:submit=on_submit
+            data-loading=t.loading
+            data-failed=t.err_unreachable
+        >
             <p class="intro">{t.widget_intro}</p>
             <label for="reporter-name">{t.field_reporter_name}</label>
             <input
@@ -74,6 +115,14 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
             />
             <FieldMsg field=Field::Email id="email-error" error/>
 
+            {fixed.map(|a| view! {
+                <div class="asset-fixed" data-testid="asset-fixed" hidden=move || !locked.get()>
+                    <p class="field-label">{t.field_asset}</p>
+                    <p><strong>{a.label}</strong><br/>{t.field_serial} ": " {a.serial}</p>
+                    <button type="button" class="link" on:click=move |_| locked.set(false)>{t.change_asset}</button>
+                </div>
+            })}
+            <div hidden=move || locked.get()>
             <label for="asset">{t.field_asset}</label>
             <select
                 id="asset"
@@ -90,7 +139,9 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
                     .map(|a| view! { <option value=a.id.to_string()>{a.label}</option> })
                     .collect_view()}
             </select>
+            </div>
             <FieldMsg field=Field::Asset id="asset-error" error/>
+            {warranty}
 
             <label for="symptom">{t.field_symptom}</label>
             <textarea
@@ -106,6 +157,7 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState) -> impl IntoView 
             <FieldMsg field=Field::Symptom id="symptom-error" error/>
 
             <ErrorText error/>
+            <p class="pre-status" role="status" data-testid="pre-status"></p>
             <button type="submit" class="primary">{t.start_guide}</button>
         </form>
     }

@@ -1,7 +1,7 @@
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
 
-use crate::models::{AssetOption, WidgetInfo};
+use crate::models::{AssetOption, AssetWarranty, WidgetInfo};
 
 pub fn parse(text: &str) -> Option<JsValue> {
     JSON::parse(text).ok().filter(|v| v.is_object())
@@ -54,7 +54,17 @@ pub fn widget_info(text: &str) -> Option<WidgetInfo> {
         assets: list(&v, "assets")
             .iter()
             .filter_map(|a| {
-                Some(AssetOption { id: integer(a, "id")?, label: string(a, "label")?, serial: string(a, "serial").unwrap_or_default() })
+                let w = get(a, "warranty");
+                let warranty = AssetWarranty {
+                    until: string(&w, "until").unwrap_or_default(),
+                    covered: get(&w, "covered").as_bool().unwrap_or(false),
+                };
+                Some(AssetOption {
+                    id: integer(a, "id")?,
+                    label: string(a, "label")?,
+                    serial: string(a, "serial").unwrap_or_default(),
+                    warranty,
+                })
             })
             .collect(),
         allowed_origins: list(&v, "allowed_origins").iter().filter_map(JsValue::as_string).collect(),

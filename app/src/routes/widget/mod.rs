@@ -134,23 +134,51 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let state = WidgetState::new();
     let WidgetState { stage, steps, guide, session, .. } = state;
 
+    // Opened from a QR label: the equipment is chosen already (if it is
+    // still this organisation's), and the walk's restored draft does not
+    // override it.
+    let preset = crate::widget_app::asset_from_query(&crate::widget_app::page_query());
+    let preset_known = preset.filter(|id| info.assets.iter().any(|a| a.id == *id));
+    if preset_known.is_some() {
+        state.asset.set(preset_known);
+    }
     let draft_key = format!("fixline.draft.{org_key}");
-    let page_path = format!("/widget/{org_key}");
+    // Language links keep the embedding: switching language in a framed
+    // widget must not cut it off from its host page.
+    let page_path = match crate::widget_app::embedding_query(&crate::widget_app::page_query()) {
+        q if q.is_empty() => format!("/widget/{org_key}"),
+        q => format!("/widget/{org_key}?{q}"),
+    };
     // Read by the walk, the tracker and the beacon, each in closures of its own.
     let org_key = StoredValue::new(org_key);
     // Nothing typed is lost: the report and the walk are kept in this
     // browser until the case is submitted, and restored after a reload.
     // (Effects run only in the browser, after hydration.)
+    // (When framed, the host page keeps a copy: see `host_bridge`.)
+    let host_cases = RwSignal::new(0u32);
+    let host = host_bridge::connect(&info, state, draft_key.clone(), host_cases);
     Effect::new(move |restored: Option<()>| {
         if restored.is_none() {
             if let Some(d) = drafts::load(&draft_key) {
                 state.restore(d);
+                if preset_known.is_some() && state.asset.get_untracked() != preset_known {
+                    state.asset.set(preset_known);
+                }
             }
         }
         let draft = state.draft();
         match stage.get() {
-            Stage::Escalated(_) | Stage::SelfResolved => drafts::clear(&draft_key),
-            _ => drafts::save(&draft_key, &draft),
+            Stage::Escalated(_) | Stage::SelfResolved => {
+                drafts::clear(&draft_key);
+                host.keep_draft(None);
+            }
+            _ => {
+                drafts::save(&draft_key, &draft);
+                // An untouched form is not worth a message.
+                if draft != drafts::Draft::default() {
+                    host.keep_draft(drafts::to_json(&draft).as_deref());
+                }
+            }
         }
     });
 
@@ -168,9 +196,6 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
 
     let start_over = move || state.start_over();
 
-    // Bumped when the host page hands over the case tokens it kept.
-    let host_cases = RwSignal::new(0u32);
-    let host = host_bridge::connect(&info, state, host_cases);
     Effect::new(move |_| match stage.get() {
         Stage::Escalated(receipt) => {
             host.post("escalated", Some(&receipt.number));
@@ -222,7 +247,13 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
             </header>
             {move || match stage.get() {
                 Stage::Intake => {
-                    view! { <IntakeForm info=info.clone() state/> }.into_any()
+                    view! {
+                        {(preset.is_some() && preset_known.is_none()).then(|| view! {
+                            <p class="warning" role="alert" data-testid="qr-unknown-asset">{t.qr_unknown_asset}</p>
+                        })}
+                        <IntakeForm info=info.clone() state preset=preset_known/>
+                    }
+                    .into_any()
                 }
                 Stage::Guide => {
                     let load = move || {
@@ -239,6 +270,11 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
                                 {t.case_number_label} ": " <strong data-testid="case-number">{receipt.number}</strong>
                             </p>
                             <p>{t.escalated_body}</p>
+                            // The promise the walk showed, still live (its code is the walk's, already here).
+                            {move || state.offer.with(Option::is_some).then(|| {
+                                let load = move || receipt_promise_chunk(ReceiptPromiseProps { state });
+                                view! { <Deferred load/> }
+                            })}
                             <button type="button" class="secondary" on:click=move |_| start_over()>
                                 {t.new_report}
                             </button>
@@ -342,4 +378,5 @@ macro_rules! deferred_component {
 }
 
 deferred_component!(guide_walk_chunk, prefetch_guide_walk, widget_guide, GuideWalk, GuideWalkProps);
+deferred_component!(receipt_promise_chunk, prefetch_receipt_promise, widget_guide, ReceiptPromise, ReceiptPromiseProps);
 deferred_component!(my_cases_chunk, prefetch_my_cases, widget_cases, MyCases, MyCasesProps);

@@ -33,18 +33,56 @@ pub(super) fn remembered_cases() -> Vec<(String, String)> {
     vec![]
 }
 
-/// Live status of the cases this browser reported (polled while open).
+#[cfg(feature = "hydrate")]
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Live status of the cases this browser reported.
 #[component]
 pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>, find: RwSignal<bool>) -> impl IntoView {
     let t = use_texts();
     let tick = RwSignal::new(0u32);
+    let org = StoredValue::new(org_key);
+    // Live: a request held by the server until one of these cases changes
+    // (then refresh at once); a slow poll besides, and every 15 s while the
+    // server cannot hold requests.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if let Ok(h) = set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(15)) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        if let Ok(h) = set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(60)) {
             on_cleanup(move || h.clear());
         }
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        on_cleanup(move || flag.store(false, Ordering::Relaxed));
+        leptos::task::spawn_local(async move {
+            while alive.load(Ordering::Relaxed) {
+                let tokens: Vec<String> = remembered_cases().into_iter().map(|(_, token)| token).collect();
+                let answer = if tokens.is_empty() {
+                    Err(AppError::NotFound)
+                } else {
+                    crate::functions::widget::await_case_change(org.get_value(), tokens, crate::functions::widget_client::client_id()).await
+                };
+                match answer {
+                    Ok(true) => {
+                        let _ = tick.try_update(|n| *n += 1);
+                    }
+                    Ok(false) => {}
+                    Err(_) => {
+                        sleep_ms(15_000).await;
+                        let _ = tick.try_update(|n| *n += 1);
+                    }
+                }
+            }
+        });
     });
-    let org = StoredValue::new(org_key);
     // Local-only: nothing to show on the server's render.
     let tracks = LocalResource::new(move || {
         let _ = (tick.get(), refresh.get());
@@ -202,6 +240,15 @@ pub(super) fn remember_case(receipt: &CaseReceipt) {
         if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
             let _ = storage.set_item(&format!("fixline.case.{}", receipt.number), &receipt.access_token);
         }
+        // And in this page's memory: where the frame has no storage, the
+        // tracker shows the case at once, not after the host page hands
+        // its tokens back on the next load.
+        host_bridge::HOST_CASES.with(|h| {
+            let mut h = h.borrow_mut();
+            if !h.iter().any(|(n, _)| *n == receipt.number) {
+                h.push((receipt.number.clone(), receipt.access_token.clone()));
+            }
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = receipt;

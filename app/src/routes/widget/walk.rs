@@ -127,9 +127,19 @@ pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
         }
         error.set(None);
     };
+    // Loads the guides again after a failure (the service was down).
+    let reload = move || {
+        error.set(None);
+        if let Some(a) = asset.get_untracked() {
+            load.dispatch(a);
+        }
+    };
     let restart = move |_| {
         steps.set(Vec::new());
         error.set(None);
+        if offer.read_untracked().is_none() && !load.pending().get_untracked() {
+            reload();
+        }
     };
     let escalate = move |_| {
         submit.dispatch(GuideResult::Escalate);
@@ -151,6 +161,13 @@ pub(super) fn GuideWalk(org_key: String, state: WidgetState) -> impl IntoView {
 
     let body = move || {
         let Some(offer_now) = offer.get() else {
+            // A failed load says why (below) and offers to try again.
+            if error.with(Option::is_some) && !load.pending().get() {
+                return view! {
+                    <p><button type="button" class="secondary" data-testid="guides-retry" on:click=move |_| reload()>{t.retry}</button></p>
+                }
+                .into_any();
+            }
             return view! { <p class="loading" role="status">{t.loading}</p> }.into_any();
         };
         let Some(g) = guide.get() else {
@@ -430,6 +447,23 @@ pub(super) fn promise_view(
             {warranty.map(|(class, text)| view! { <p class=class data-testid="promise-warranty">{text}</p> })}
         </div>
     }
+}
+
+/// After escalating: the same promise the walk showed before the customer
+/// pressed "send", for the severity the walk ended with.
+#[component]
+pub(super) fn ReceiptPromise(state: WidgetState) -> impl IntoView {
+    let severity = state
+        .guide
+        .with_untracked(|g| {
+            let steps = state.steps.get_untracked();
+            g.as_ref().and_then(|g| g.current(&steps)).and_then(|node| match &node.kind {
+                NodeKind::Outcome(Outcome::Escalate { severity, .. }) => Some(*severity),
+                _ => None,
+            })
+        })
+        .unwrap_or(Severity::General);
+    state.offer.get_untracked().map(|offer| view! { <PromiseNote offer severity/> })
 }
 
 #[component]
