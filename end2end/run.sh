@@ -50,10 +50,10 @@ npx playwright test
 # The widget's first open is what its report form needs to work: the page,
 # its stylesheet and the inline loader, at most 100 KB brotli. The code
 # (intake bundle and split loader) follows once the page has loaded: with
-# it, at most 150 KB. The guide walk and the case tracker are chunks
-# fetched on first use, listed after the totals.
-echo "-- widget sizes (first open ≤ 100 KB brotli, with its code ≤ 150 KB)" >&2
-node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 100 --code-budget 150 \
+# it, at most 160 KB (a gate on the WASM's growth). The guide walk and the
+# case tracker are chunks fetched on first use, listed after the totals.
+echo "-- widget sizes (first open ≤ 100 KB brotli, with its code ≤ 160 KB)" >&2
+node size-report.mjs "$FIXLINE_BASE_URL/widget/demo-hospital" 100 --code-budget 160 \
   /pkg/split_widget_guide.wasm /pkg/split_widget_cases.wasm $(cd ../target/site/pkg && ls chunk_*.wasm 2>/dev/null | sed 's|^|/pkg/|')
 echo "-- console first-load size (staff pages; no budget)" >&2
 node size-report.mjs "$FIXLINE_BASE_URL/console/login"

@@ -7,11 +7,9 @@ use crate::i18n::{LocaleTexts, Texts};
 use crate::language::request_locale;
 
 /// How a page's code arrives: Leptos's hydration scripts (fetched with the
-/// page, as the console's are), or the widget's loader, which fetches the
-/// code only after the page has loaded (`widget_loader`).
+/// page: the console, the framed widget), or the widget's loader, which
+/// fetches the code only after the page has loaded (`widget_loader`).
 pub(crate) enum Scripts {
-    // The widget's bundle has no console, so never builds this one.
-    #[cfg_attr(not(feature = "console"), allow(dead_code))]
     Hydration,
     AfterLoad,
 }

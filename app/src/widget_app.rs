@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::document::{html_document, Scripts};
 use crate::language::provide_root_context;
+use crate::routes::widget::address::{page_path, page_query};
 use crate::routes::widget::WidgetPage;
 
 /// The bundle's name: `/pkg/widget.js`, `/pkg/widget.wasm`, `/pkg/widget.css`.
@@ -20,7 +21,10 @@ pub const WIDGET_PATH: &str = "/widget/{org_key}";
 /// here), with the title written by the server.
 pub fn widget_shell(mut options: LeptosOptions) -> impl IntoView {
     options.output_name = WIDGET_OUTPUT_NAME.into();
-    html_document(options, WIDGET_OUTPUT_NAME, Scripts::AfterLoad, |t| view! { <title>{t.product}</title> }, || view! { <WidgetApp/> })
+    // Framed by `embed.js`: the panel was opened to be used, so the code
+    // comes with the page; on its own (a link, a QR code) after it.
+    let scripts = if page_query().split('&').any(|p| p == "embed=1") { Scripts::Hydration } else { Scripts::AfterLoad };
+    html_document(options, WIDGET_OUTPUT_NAME, scripts, |t| view! { <title>{t.product}</title> }, || view! { <WidgetApp/> })
 }
 
 /// One page, so no router (which would be a good part of the bundle): the
@@ -36,47 +40,4 @@ pub fn WidgetApp() -> impl IntoView {
 /// `/widget/{org_key}` → the key (empty for any other path: "not found").
 pub fn org_key_from_path(path: &str) -> String {
     path.strip_prefix("/widget/").filter(|k| !k.contains('/')).unwrap_or_default().to_string()
-}
-
-/// The query of the page being rendered (server) or shown (browser),
-/// without its `?`.
-pub fn page_query() -> String {
-    #[cfg(feature = "ssr")]
-    return use_context::<http::request::Parts>().and_then(|p| p.uri.query().map(str::to_string)).unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    return window().location().search().unwrap_or_default().trim_start_matches('?').to_string();
-}
-
-/// What a link to this page in another language keeps of the query: the
-/// embedding (`embed`, `host`, as written), so a framed widget stays framed
-/// and keeps talking to its host page, and the equipment a QR label named.
-pub fn embedding_query(query: &str) -> String {
-    query.split('&').filter(|pair| matches!(pair.split('=').next(), Some("embed" | "host" | "asset"))).collect::<Vec<_>>().join("&")
-}
-
-/// The equipment a QR label's address names (`?asset=ID`).
-pub fn asset_from_query(query: &str) -> Option<i64> {
-    query.split('&').find_map(|pair| pair.strip_prefix("asset=")).and_then(|v| v.parse().ok()).filter(|id| *id > 0)
-}
-
-/// The path of the page being rendered (server) or shown (browser).
-pub fn page_path() -> String {
-    #[cfg(feature = "ssr")]
-    return use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    return window().location().pathname().unwrap_or_default();
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn language_links_keep_the_embedding_only() {
-        let q = "embed=1&lang=en&host=https%3A%2F%2Fintranet.example&name=x&asset=7";
-        assert_eq!(super::embedding_query(q), "embed=1&host=https%3A%2F%2Fintranet.example&asset=7");
-        assert_eq!(super::asset_from_query(q), Some(7));
-        assert_eq!(super::asset_from_query("asset=x"), None);
-        assert_eq!(super::asset_from_query("asset=-3"), None);
-        assert_eq!(super::embedding_query(""), "");
-        assert_eq!(super::embedding_query("lang=zh-TW"), "");
-    }
 }

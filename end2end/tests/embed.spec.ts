@@ -89,8 +89,8 @@ test("with the service down, the launcher offers the hotline and the page stays 
 });
 
 for (const [what, org, why] of [
-  ["a page not in the allowed list", "demo-hospital", "may not show this organisation's widget"],
-  ["an unknown organisation key", "no-such-org", 'no organisation has the key "no-such-org"'],
+  ["a page not in the allowed list", "demo-hospital", "is not an allowed host page"],
+  ["an unknown organisation key", "no-such-org", 'unknown data-org "no-such-org"'],
 ]) {
   test(`${what}: the customer gets a calm message with the hotline at once, the admin the reason in the console`, async ({ page }) => {
     // A real page on this machine (Chromium lets only such a page load

@@ -113,6 +113,9 @@ test("staff see a case arrive live, claim and dispatch it; countdowns turn red w
   // for news of its case returns as soon as it changes (no timer runs here).
   await expect(track.getByTestId("track-status")).toHaveText("已派工");
   await expect(track).toContainText("技术员：技术员 王强");
+  // The promise's deadlines, as they stand: answered (claimed), on-site deadline running.
+  await expect(track.getByTestId("track-clocks")).toContainText("响应：已按时完成");
+  await expect(track.getByTestId("track-clocks")).toContainText(/技术员最晚\d\d-\d\d \d\d:\d\d 到场/);
   await expect(track).toContainText("预约到场：");
   // Staff notes and internal flags ("later than the on-site deadline") stay inside.
   await expect(track).not.toContainText(dispatchNotes.slice(0, 12), { timeout: 1000 });

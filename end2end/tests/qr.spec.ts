@@ -31,7 +31,7 @@ async function firstLabel(browser: Browser) {
   await expect(labels.first()).toContainText("微信扫码报修");
   await expect(labels.first()).toContainText("400-820-1234");
   await expect(labels.first().locator("svg")).toHaveCount(1);
-  const url = new URL((await labels.first().locator(".url").textContent())!.trim());
+  const url = new URL((await labels.first().getAttribute("data-url"))!);
   const asset = (await labels.first().locator(".asset").textContent())!.trim();
   await admin.context().close();
   return { path: url.pathname + url.search, asset };

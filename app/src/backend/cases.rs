@@ -10,6 +10,7 @@ use super::orgs::org_by_key;
 use super::terms;
 use crate::domain::calendar::Date;
 use crate::domain::case_number;
+use crate::domain::clock::ClockKind;
 use crate::domain::guide::{Guide, NodeKind, Outcome, WalkStep};
 use crate::domain::lifecycle::{self, CaseState};
 use crate::domain::warranty::{return_visit_of, should_replace_unit};
@@ -371,20 +372,28 @@ async fn repeat_fault(
 pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -> Result<CaseTrack, AppError> {
     use crate::domain::lifecycle::{Actor, CaseEvent};
     let org = org_by_key(pool, org_key).await?;
-    let row: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT c.id, c.symptom, c.created_at FROM case_access_tokens t JOIN cases c ON c.id = t.case_id \
-         WHERE t.token_hash = $1 AND c.org_id = $2",
+    let row: Option<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.symptom, c.created_at, s.zone FROM case_access_tokens t JOIN cases c ON c.id = t.case_id \
+         JOIN assets a ON a.id = c.asset_id JOIN sites s ON s.id = a.site_id WHERE t.token_hash = $1 AND c.org_id = $2",
     )
     .bind(token_digest(valid_token(token)?))
     .bind(org.id)
     .fetch_optional(pool)
     .await?;
-    let (id, symptom, created_at) = row.ok_or(AppError::NotFound)?;
+    let (id, symptom, created_at, zone) = row.ok_or(AppError::NotFound)?;
     let mut conn = pool.acquire().await?;
     let log = super::events::load_log(&mut conn, id).await?;
     drop(conn);
     let state = CaseState::from_log(&log);
     let terms = terms::terms(pool, org.id).await?;
+    // The clocks the promise named, as they stand now.
+    let promised = [ClockKind::Response, ClockKind::Arrival, ClockKind::Resolution];
+    let clocks: Vec<_> = terms
+        .clocks(&log, crate::domain::clock::Zone::from_stored(&zone), now_ms())
+        .iter()
+        .filter(|c| promised.contains(&c.kind))
+        .map(|c| super::present::clock_view(c, &terms.timezone))
+        .collect();
     let dir = super::present::staff_directory(pool).await?;
     let t = locale.console_texts();
     let visible: Vec<_> = log
@@ -436,6 +445,7 @@ pub async fn track(pool: &AnyPool, org_key: &str, token: &str, locale: Locale) -
         names: state.technician.into_iter().filter_map(|id| Some((id, dir.get(&id)?.0.clone()))).collect(),
         quote: state.quote.clone(),
         state,
+        clocks,
     })
 }
 

@@ -501,4 +501,7 @@ pub struct CaseTrack {
     pub quote: Option<crate::domain::lifecycle::Quote>,
     /// What the customer may still do (sign, confirm, rate, complain).
     pub state: crate::domain::lifecycle::CaseState,
+    /// The promise's clocks (response, arrival, resolution), live.
+    #[serde(default)]
+    pub clocks: Vec<ClockView>,
 }

@@ -70,12 +70,12 @@ fn sheet(locale: Locale, base: &str, rows: &[Label]) -> String {
             .map(|q| q.render::<qrcode::render::svg::Color>().quiet_zone(false).min_dimensions(120, 120).build())
             .unwrap_or_default();
         body += &format!(
-            "<div class=\"label\" data-testid=\"label\"><div class=\"code\">{code}</div><div class=\"text\">\
-             <p class=\"scan\">{scan}</p><p class=\"asset\">{asset}</p><p>{site}</p><p>{serial_label}{colon}{serial}</p>\
-             <p class=\"tel\">{hotline_label}{colon}{hotline}</p><p class=\"company\">{company}</p><p class=\"url\">{url}</p></div></div>",
+            "<div class=\"label\" data-testid=\"label\" data-url=\"{url}\"><div class=\"code\">{code}</div><div class=\"text\">\
+             <p class=\"scan\">{scan}</p><p class=\"asset\">{asset}</p><p>{site} · {serial_label}{colon}{serial}</p>\
+             <p class=\"tel\">{hotline_label}{colon}{hotline}</p><p class=\"company\">{company}</p></div></div>",
             scan = esc(c.label_scan),
             asset = esc(&l.asset),
-            site = esc(&format!("{} · {}", l.org_name, l.site)),
+            site = esc(&l.site),
             serial_label = esc(c.label_serial),
             colon = esc(t.colon),
             serial = esc(&l.serial),
@@ -103,9 +103,9 @@ const STYLE: &str = "@page{size:A4;margin:15.15mm 7.2mm}\
 body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:1rem;color:#111}\
 .sheet{display:grid;grid-template-columns:repeat(3,63.5mm);grid-auto-rows:38.1mm;column-gap:2.5mm}\
 .label{display:flex;gap:2mm;align-items:center;padding:2mm;box-sizing:border-box;overflow:hidden;border:1px dashed #bbb;break-inside:avoid}\
-.code svg{width:30mm;height:30mm;display:block}\
+.code svg{width:27mm;height:27mm;display:block}\
 .text{min-width:0;font-size:7.5pt;line-height:1.25}.text p{margin:0;overflow-wrap:anywhere}\
-.scan{font-weight:700;font-size:9pt}.asset{font-weight:600}.tel{font-weight:700}.url{font-size:5.5pt;color:#555}\
+.scan{font-weight:700;font-size:9pt}.asset{font-weight:600}.tel{font-weight:700}.company{color:#444}\
 @media print{body{margin:0}.no-print{display:none}.label{border:0}}";
 
 fn esc(text: &str) -> String {

@@ -118,7 +118,7 @@ pub(super) fn IntakeForm(info: WidgetInfo, state: WidgetState, preset: Option<i6
             {fixed.map(|a| view! {
                 <div class="asset-fixed" data-testid="asset-fixed" hidden=move || !locked.get()>
                     <p class="field-label">{t.field_asset}</p>
-                    <p><strong>{a.label}</strong><br/>{t.field_serial} ": " {a.serial}</p>
+                    <p><strong>{a.label}</strong><br/>{t.field_serial}{t.colon}{a.serial}</p>
                     <button type="button" class="link" on:click=move |_| locked.set(false)>{t.change_asset}</button>
                 </div>
             })}

@@ -16,6 +16,7 @@ use crate::language::{use_locale, use_texts};
 use crate::models::{CaseReceipt, CaseSubmission, GuideOffer, GuideResult, WidgetInfo};
 use checks::{clock_result, clock_skew_seconds};
 
+pub mod address;
 mod browser;
 mod check_runner;
 pub mod checks;
@@ -137,7 +138,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     // Opened from a QR label: the equipment is chosen already (if it is
     // still this organisation's), and the walk's restored draft does not
     // override it.
-    let preset = crate::widget_app::asset_from_query(&crate::widget_app::page_query());
+    let preset = address::asset_from_query(&address::page_query());
     let preset_known = preset.filter(|id| info.assets.iter().any(|a| a.id == *id));
     if preset_known.is_some() {
         state.asset.set(preset_known);
@@ -145,7 +146,7 @@ fn Widget(org_key: String, info: WidgetInfo) -> impl IntoView {
     let draft_key = format!("fixline.draft.{org_key}");
     // Language links keep the embedding: switching language in a framed
     // widget must not cut it off from its host page.
-    let page_path = match crate::widget_app::embedding_query(&crate::widget_app::page_query()) {
+    let page_path = match address::embedding_query(&address::page_query()) {
         q if q.is_empty() => format!("/widget/{org_key}"),
         q => format!("/widget/{org_key}?{q}"),
     };

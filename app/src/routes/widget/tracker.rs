@@ -43,6 +43,33 @@ async fn sleep_ms(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// One promised deadline as it stands: by when (as the promise said it),
+/// or met, missed, paused.
+fn clock_line(t: &'static crate::i18n::Texts, c: &crate::models::ClockView) -> String {
+    use crate::domain::clock::ClockKind;
+    let name = crate::components::live::clock_name(t, c.kind);
+    if c.stopped_at_ms.is_some() {
+        return format!("{name}{}{}", t.colon, if c.breached { t.clock_missed } else { t.clock_met });
+    }
+    if c.paused.is_some() {
+        return format!("{name}{}{}", t.colon, t.clock_paused);
+    }
+    let Some(label) = &c.deadline_label else { return name.to_string() };
+    // "2026-12-03 14:00" → "12-03 14:00"
+    let when = label.get(5..).unwrap_or(label);
+    let template = match c.kind {
+        ClockKind::Response => t.promise_response,
+        ClockKind::Arrival => t.promise_arrival,
+        _ => t.promise_resolution,
+    };
+    let line = template.replace("{t}", when);
+    if c.breached {
+        format!("{line} · {}", t.track_late)
+    } else {
+        line
+    }
+}
+
 /// Live status of the cases this browser reported.
 #[component]
 pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>, find: RwSignal<bool>) -> impl IntoView {
@@ -116,6 +143,11 @@ pub(super) fn MyCases(org_key: String, #[prop(into)] refresh: Signal<u32>, find:
                                     {c.technician.clone().map(|n| view! { <p>{crate::i18n::fill(t.track_technician, n)}</p> })}
                                     {c.appointment.clone().map(|a| view! { <p>{t.track_appointment.replace("{t}", &a)}</p> })}
                                     {c.eta.clone().map(|a| view! { <p class="eta" data-testid="track-eta">{t.track_on_the_way.replace("{t}", &a)}</p> })}
+                                    {(!c.clocks.is_empty()).then(|| view! {
+                                        <ul class="track-clocks" data-testid="track-clocks">
+                                            {c.clocks.iter().map(|k| view! { <li class:late=k.breached>{clock_line(t, k)}</li> }).collect_view()}
+                                        </ul>
+                                    })}
                                     {c.quote.clone().filter(|q| q.approved.is_none()).map(|q| {
                                         let token = remembered_cases().into_iter().find(|(n, _)| *n == c.number).map(|(_, tok)| tok).unwrap_or_default();
                                         view! { <QuoteAnswer org=org.get_value() token quote=q done=Callback::new(move |_| tick.update(|n| *n += 1))/> }

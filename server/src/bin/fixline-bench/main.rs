@@ -130,8 +130,8 @@ pub struct Results {
     pub idle_cpu_percent: f64,
     pub idle_db_cpu_percent: f64,
     pub settle_seconds: f64,
-    /// The widget's first open, brotli KB (from end2end/size-report.mjs).
-    pub widget_kb: Option<f64>,
+    /// The widget's sizes, brotli KB (from end2end/size-report.mjs).
+    pub widget_kb: Option<report::WidgetSizes>,
 }
 
 const ORG: &str = "demo-hospital";
@@ -186,7 +186,7 @@ async fn measure(o: &Options, backend: Backend) -> Result<Results, String> {
     let widget_spec = Arc::new(Spec::get(format!("{}/widget/{ORG}", server.base), browser_headers("text/html")));
     let (guides, guides_floor) = beside_floor(&client, guides_spec, 32, warm, run).await?;
     let (widget, widget_floor) = beside_floor(&client, widget_spec, 32, warm, run).await?;
-    let widget_kb = report::widget_first_open_kb(&server.base);
+    let widget_kb = report::widget_sizes_kb(&server.base);
     server.stop();
     db.remove().await;
 
