@@ -14,7 +14,9 @@ pub fn widget_sizes_kb(base: &str) -> Option<WidgetSizes> {
     let mut later = vec!["/pkg/split_widget_guide.wasm".to_string()];
     if let Ok(dir) = std::fs::read_dir(&pkg) {
         later.extend(
-            dir.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.starts_with("chunk_")).map(|n| format!("/pkg/{n}")),
+            dir.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with("chunk_") && n.ends_with(".wasm"))
+                .map(|n| format!("/pkg/{n}")),
         );
     }
     let out = std::process::Command::new("node")
