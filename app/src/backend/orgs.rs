@@ -74,7 +74,12 @@ pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, Ap
     .bind(org.id)
     .fetch_all(pool)
     .await?;
+    // Every asset is the organisation's: one local date for all of them.
     let now = super::db::now_ms().div_euclid(60_000);
+    let today = assets.first().map(|a| {
+        let offsets = super::terms::offsets_for(&a.timezone);
+        crate::domain::calendar::Date::from_days((now + offsets.at_utc(now)).div_euclid(24 * 60))
+    });
     Ok(WidgetInfo {
         org_name: org.name,
         company_name: org.company_name,
@@ -82,8 +87,7 @@ pub async fn widget_info(pool: &AnyPool, org_key: &str) -> Result<WidgetInfo, Ap
         assets: assets
             .into_iter()
             .map(|a| {
-                let offsets = super::terms::offsets_for(&a.timezone);
-                let today = crate::domain::calendar::Date::from_days((now + offsets.at_utc(now)).div_euclid(24 * 60));
+                let today = today.unwrap_or(crate::domain::calendar::Date::from_days(now.div_euclid(24 * 60)));
                 let warranty = crate::domain::calendar::Date::parse(&a.commissioned_on).map(|start| crate::domain::warranty::Warranty {
                     start,
                     months: u32::try_from(a.warranty_months).unwrap_or(0),
