@@ -747,7 +747,11 @@ fn mutate(guide: &mut Value, m: &Mutation) -> Expect {
             if node % n == of % n {
                 return Expect::Sound;
             }
-            nodes[node % n]["id"] = Value::String(ids[of % n].clone());
+            // An earlier step may have made this node something other than
+            // an object: the guide has problems already; leave it.
+            if let Some(obj) = nodes[node % n].as_object_mut() {
+                obj.insert("id".into(), Value::String(ids[of % n].clone()));
+            }
             Expect::Problems
         }
         Mutation::CopyNode(i) => {
